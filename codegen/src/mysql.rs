@@ -70,7 +70,11 @@ impl SqlType {
             match word.to_ascii_lowercase().as_str() {
                 "unsigned" => unsigned = true,
                 "signed" | "zerofill" => {}
-                other => return Err(TypeError(format!("unknown type modifier `{other}` in `{raw}`"))),
+                other => {
+                    return Err(TypeError(format!(
+                        "unknown type modifier `{other}` in `{raw}`"
+                    )));
+                }
             }
         }
         let int = |bytes| Ok(SqlType::Int { bytes, unsigned });
@@ -93,7 +97,9 @@ impl SqlType {
             "datetime" | "timestamp" => {
                 let fsp = args.first().copied().unwrap_or(0);
                 if fsp > 6 {
-                    return Err(TypeError(format!("fractional precision above 6 in `{raw}`")));
+                    return Err(TypeError(format!(
+                        "fractional precision above 6 in `{raw}`"
+                    )));
                 }
                 Ok(SqlType::DateTime { fsp: fsp as u8 })
             }
@@ -164,7 +170,11 @@ fn parse_enum(rest: &str) -> Option<Vec<String>> {
             Some(_) => return None,
         }
     }
-    if values.is_empty() { None } else { Some(values) }
+    if values.is_empty() {
+        None
+    } else {
+        Some(values)
+    }
 }
 
 #[cfg(test)]
@@ -175,19 +185,31 @@ mod tests {
     fn integers_by_width_and_sign() {
         assert_eq!(
             SqlType::parse("int(10) unsigned").unwrap(),
-            SqlType::Int { bytes: 4, unsigned: true }
+            SqlType::Int {
+                bytes: 4,
+                unsigned: true
+            }
         );
         assert_eq!(
             SqlType::parse("tinyint(4)").unwrap(),
-            SqlType::Int { bytes: 1, unsigned: false }
+            SqlType::Int {
+                bytes: 1,
+                unsigned: false
+            }
         );
         assert_eq!(
             SqlType::parse("mediumint(8) unsigned").unwrap(),
-            SqlType::Int { bytes: 3, unsigned: true }
+            SqlType::Int {
+                bytes: 3,
+                unsigned: true
+            }
         );
         assert_eq!(
             SqlType::parse("bigint(21)").unwrap(),
-            SqlType::Int { bytes: 8, unsigned: false }
+            SqlType::Int {
+                bytes: 8,
+                unsigned: false
+            }
         );
     }
 
@@ -195,24 +217,39 @@ mod tests {
     fn reals_keep_their_scale() {
         assert_eq!(
             SqlType::parse("decimal(13,8)").unwrap(),
-            SqlType::Real { kind: RealKind::Decimal, scale: Some(8) }
+            SqlType::Real {
+                kind: RealKind::Decimal,
+                scale: Some(8)
+            }
         );
         assert_eq!(
             SqlType::parse("double").unwrap(),
-            SqlType::Real { kind: RealKind::Double, scale: None }
+            SqlType::Real {
+                kind: RealKind::Double,
+                scale: None
+            }
         );
     }
 
     #[test]
     fn temporal_and_text() {
-        assert_eq!(SqlType::parse("datetime(6)").unwrap(), SqlType::DateTime { fsp: 6 });
-        assert_eq!(SqlType::parse("datetime").unwrap(), SqlType::DateTime { fsp: 0 });
+        assert_eq!(
+            SqlType::parse("datetime(6)").unwrap(),
+            SqlType::DateTime { fsp: 6 }
+        );
+        assert_eq!(
+            SqlType::parse("datetime").unwrap(),
+            SqlType::DateTime { fsp: 0 }
+        );
         assert_eq!(SqlType::parse("date").unwrap(), SqlType::Date);
         assert_eq!(
             SqlType::parse("varchar(71)").unwrap(),
             SqlType::Text { max_len: Some(71) }
         );
-        assert_eq!(SqlType::parse("mediumtext").unwrap(), SqlType::Text { max_len: None });
+        assert_eq!(
+            SqlType::parse("mediumtext").unwrap(),
+            SqlType::Text { max_len: None }
+        );
     }
 
     #[test]
@@ -231,7 +268,14 @@ mod tests {
 
     #[test]
     fn unknown_types_are_rejected() {
-        for bad in ["geometry", "set('a')", "%brokentype", "json", "int(10) wobbly", "datetime(7)"] {
+        for bad in [
+            "geometry",
+            "set('a')",
+            "%brokentype",
+            "json",
+            "int(10) wobbly",
+            "datetime(7)",
+        ] {
             assert!(SqlType::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

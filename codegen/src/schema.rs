@@ -1,0 +1,310 @@
+//! Loading and validating the `schemas/` snapshots.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::mysql::SqlType;
+
+/// Controllers in the order the reference client searches them.
+pub const CONTROLLERS: &[&str] = &[
+    "basicspacedata",
+    "expandedspacedata",
+    "fileshare",
+    "spephemeris",
+    "publicfiles",
+];
+
+/// A modeldef document exactly as Space-Track returns it, plus our own
+/// `x-spacetrack` block that the server never sends.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModeldefDocument {
+    pub controller: String,
+    pub data: Vec<ModeldefRow>,
+    #[serde(
+        rename = "x-spacetrack",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub meta: Option<SnapshotMeta>,
+}
+
+/// One row of a modeldef answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModeldefRow {
+    #[serde(rename = "Field")]
+    pub field: String,
+    #[serde(rename = "Type")]
+    pub ty: String,
+    #[serde(rename = "Null")]
+    pub null: String,
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "Default", default)]
+    pub default: Option<String>,
+    #[serde(rename = "Extra", default)]
+    pub extra: String,
+}
+
+/// Provenance of a snapshot. Ignored by the type mapping.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SnapshotMeta {
+    #[serde(default)]
+    pub class: Option<String>,
+    #[serde(default)]
+    pub confidence: Option<String>,
+    #[serde(default)]
+    pub sources: serde_json::Value,
+    #[serde(default)]
+    pub notes: serde_json::Value,
+    /// Columns whose type is our inference, not a published modeldef.
+    #[serde(default)]
+    pub inferred_types: Vec<String>,
+    /// Columns that still exist but should not be used, with the reason.
+    #[serde(default)]
+    pub deprecated_columns: std::collections::BTreeMap<String, String>,
+}
+
+/// A column ready for code generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub raw_type: String,
+    pub sql: SqlType,
+    pub nullable: bool,
+    pub default: Option<String>,
+    pub inferred: bool,
+    pub deprecated: Option<String>,
+}
+
+/// One (controller, class) schema.
+#[derive(Debug, Clone)]
+pub struct ClassSchema {
+    pub controller: String,
+    pub class: String,
+    pub path: PathBuf,
+    pub columns: Vec<Column>,
+    pub confidence: Option<String>,
+}
+
+/// Why a schema could not be loaded. Always names the file, and the column
+/// when one is at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SchemaError {
+    pub file: PathBuf,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for SchemaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(column) = &self.column {
+            write!(f, ", column `{column}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for SchemaError {}
+
+impl ClassSchema {
+    /// Parses one modeldef document. `path` is only used in messages and
+    /// must end in `{controller}/{class}.json`.
+    pub fn parse(path: &Path, text: &str) -> Result<ClassSchema, SchemaError> {
+        let err = |column: Option<&str>, message: String| SchemaError {
+            file: path.to_path_buf(),
+            column: column.map(str::to_owned),
+            message,
+        };
+        let doc: ModeldefDocument = serde_json::from_str(text)
+            .map_err(|e| err(None, format!("not a modeldef document: {e}")))?;
+        let class = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| err(None, "file name is not a class name".into()))?
+            .to_owned();
+        if !class
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            return Err(err(
+                None,
+                format!("class name `{class}` must be lower-case snake case"),
+            ));
+        }
+        let dir = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if dir != doc.controller {
+            return Err(err(
+                None,
+                format!(
+                    "controller `{}` does not match its folder `{dir}`",
+                    doc.controller
+                ),
+            ));
+        }
+        if !CONTROLLERS.contains(&doc.controller.as_str()) {
+            return Err(err(
+                None,
+                format!("unknown controller `{}`", doc.controller),
+            ));
+        }
+        let meta = doc.meta.unwrap_or_default();
+        if doc.data.is_empty() {
+            return Err(err(None, "modeldef has no fields".into()));
+        }
+        let mut columns = Vec::with_capacity(doc.data.len());
+        let mut seen = std::collections::HashSet::new();
+        for row in &doc.data {
+            let name = row.field.as_str();
+            if name.is_empty()
+                || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                || name.starts_with(|c: char| c.is_ascii_digit())
+            {
+                return Err(err(Some(name), "field name must be an identifier".into()));
+            }
+            if !seen.insert(name.to_ascii_lowercase()) {
+                return Err(err(
+                    Some(name),
+                    "duplicate field (names are case-insensitive)".into(),
+                ));
+            }
+            let sql = SqlType::parse(&row.ty).map_err(|e| err(Some(name), e.0))?;
+            let nullable = match row.null.as_str() {
+                "YES" => true,
+                "NO" => false,
+                other => {
+                    return Err(err(
+                        Some(name),
+                        format!("`Null` must be YES or NO, not `{other}`"),
+                    ));
+                }
+            };
+            columns.push(Column {
+                name: name.to_owned(),
+                raw_type: row.ty.clone(),
+                sql,
+                nullable,
+                default: row.default.clone(),
+                inferred: meta.inferred_types.iter().any(|c| c == name),
+                deprecated: meta.deprecated_columns.get(name).cloned(),
+            });
+        }
+        for dep in meta.deprecated_columns.keys() {
+            if !columns.iter().any(|c| &c.name == dep) {
+                return Err(err(
+                    Some(dep),
+                    "listed as deprecated but not a field".into(),
+                ));
+            }
+        }
+        Ok(ClassSchema {
+            controller: doc.controller,
+            class,
+            path: path.to_path_buf(),
+            columns,
+            confidence: meta.confidence,
+        })
+    }
+}
+
+/// Loads `dir/{controller}/{class}.json` for every file present, in
+/// controller order, then class order.
+pub fn load_dir(dir: &Path) -> Result<Vec<ClassSchema>, SchemaError> {
+    let io = |p: &Path, e: std::io::Error| SchemaError {
+        file: p.to_path_buf(),
+        column: None,
+        message: e.to_string(),
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let entry = entry.map_err(|e| io(dir, e))?;
+        let sub = entry.path();
+        if !sub.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !CONTROLLERS.contains(&name.as_str()) {
+            return Err(SchemaError {
+                file: sub,
+                column: None,
+                message: format!("unknown controller folder (expected one of {CONTROLLERS:?})"),
+            });
+        }
+        for file in std::fs::read_dir(&sub).map_err(|e| io(&sub, e))? {
+            let path = file.map_err(|e| io(&sub, e))?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+            out.push(ClassSchema::parse(&path, &text)?);
+        }
+    }
+    out.sort_by(|a, b| {
+        let rank = |c: &str| {
+            CONTROLLERS
+                .iter()
+                .position(|x| *x == c)
+                .unwrap_or(usize::MAX)
+        };
+        (rank(&a.controller), &a.class).cmp(&(rank(&b.controller), &b.class))
+    });
+    if out.is_empty() {
+        return Err(SchemaError {
+            file: dir.to_path_buf(),
+            column: None,
+            message: "no schemas found".into(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(ty: &str, null: &str) -> String {
+        format!(
+            r#"{{"controller":"basicspacedata","data":[{{"Field":"A","Type":"{ty}","Null":"{null}","Key":"","Default":null,"Extra":""}}]}}"#
+        )
+    }
+
+    #[test]
+    fn unknown_type_names_file_and_column() {
+        let path = Path::new("schemas/basicspacedata/x.json");
+        let e = ClassSchema::parse(path, &doc("geometry", "NO")).unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("basicspacedata/x.json"), "{text}");
+        assert!(text.contains("column `A`"), "{text}");
+        assert!(text.contains("geometry"), "{text}");
+    }
+
+    #[test]
+    fn null_must_be_yes_or_no() {
+        let path = Path::new("schemas/basicspacedata/x.json");
+        let e = ClassSchema::parse(path, &doc("int(10)", "maybe")).unwrap_err();
+        assert_eq!(e.column.as_deref(), Some("A"));
+    }
+
+    #[test]
+    fn controller_must_match_folder() {
+        let path = Path::new("schemas/fileshare/x.json");
+        assert!(ClassSchema::parse(path, &doc("int(10)", "NO")).is_err());
+    }
+
+    #[test]
+    fn loads_the_repository_schemas() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let all = load_dir(&dir).unwrap();
+        assert_eq!(all.len(), 22);
+        assert_eq!(all[0].controller, "basicspacedata");
+        assert_eq!(all[0].class, "announcement");
+        let gp = all.iter().find(|c| c.class == "gp").unwrap();
+        assert_eq!(gp.columns.len(), 40);
+    }
+}

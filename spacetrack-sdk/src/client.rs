@@ -1,0 +1,382 @@
+//! The client: configuration, sending requests with the session, error
+//! statuses.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, HeaderValue};
+use url::Url;
+
+use crate::auth::{Secret, Session, Ticket};
+use crate::error::{Error, Result};
+use crate::query::{Format, RawQuery, Spec};
+
+/// Space-Track's address.
+pub const DEFAULT_BASE_URL: &str = "https://www.space-track.org/";
+
+/// The default timeout: for connecting, and between two reads of a body.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A Space-Track client. Cheap to clone: clones share the session.
+///
+/// ```no_run
+/// # async fn demo() -> spacetrack::Result<()> {
+/// let st = spacetrack::Client::from_env()?;
+/// let iss: Vec<spacetrack::Gp> = st.gp().norad_cat_id(25544).send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: Url,
+    identity: String,
+    password: Secret,
+    session: Session,
+    timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base.as_str())
+            .field("identity", &self.inner.identity)
+            .field("password", &self.inner.password)
+            .field(
+                "session",
+                &if self.inner.session.is_logged_in() {
+                    "<redacted>"
+                } else {
+                    "none"
+                },
+            )
+            .finish()
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Default)]
+#[must_use]
+pub struct ClientBuilder {
+    identity: Option<String>,
+    password: Option<Secret>,
+    base_url: Option<String>,
+    allow_http: bool,
+    http: Option<reqwest::Client>,
+    timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("identity", &self.identity)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The account's identity (its e-mail address).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// The account's password. It is only ever sent in the login form.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(Secret::new(password.into()));
+        self
+    }
+
+    /// The server (default [`DEFAULT_BASE_URL`]); a test server or the
+    /// simulator, for example. Must be `https` unless
+    /// [`allow_http`](Self::allow_http) is set.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Allows a plain `http` base URL. Only for a local simulator or test
+    /// server: over plain HTTP the password and the session cookie travel
+    /// unencrypted.
+    pub fn allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Uses the caller's `reqwest::Client` (proxies, custom roots, ...).
+    /// It should not follow redirects for the login request; the client
+    /// checks that it did not.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Total timeout for each request, body included, instead of the
+    /// default connect and read-idle timeouts of 30 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Builds the client. Nothing is sent until the first query.
+    pub fn build(self) -> Result<Client> {
+        let identity = self
+            .identity
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::Config("an identity is required".into()))?;
+        let password = self
+            .password
+            .filter(|s| !s.expose().is_empty())
+            .ok_or_else(|| Error::Config("a password is required".into()))?;
+        let mut base = Url::parse(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
+            .map_err(|e| Error::Config(format!("invalid base URL: {e}")))?;
+        match base.scheme() {
+            "https" => {}
+            "http" if self.allow_http => {}
+            "http" => {
+                return Err(Error::Config(
+                    "plain http would send the password unencrypted; use https or call allow_http(true) for a local simulator".into(),
+                ));
+            }
+            other => return Err(Error::Config(format!("unsupported URL scheme `{other}`"))),
+        }
+        if base.cannot_be_a_base() || base.query().is_some() || base.fragment().is_some() {
+            return Err(Error::Config(
+                "the base URL must be a plain http(s) URL".into(),
+            ));
+        }
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        let http = match self.http {
+            Some(h) => h,
+            None => default_http(!self.allow_http)?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base,
+                identity,
+                password,
+                session: Session::default(),
+                timeout: self.timeout,
+            }),
+        })
+    }
+}
+
+fn default_http(https_only: bool) -> Result<reqwest::Client> {
+    // reqwest is built without a bundled crypto provider; use ring's.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let policy = reqwest::redirect::Policy::custom(|attempt| {
+        // Never follow a redirect away from the login form: the password
+        // must only ever go to ajaxauth/login.
+        let from_login = attempt
+            .previous()
+            .last()
+            .is_some_and(|u| u.path().ends_with("ajaxauth/login"));
+        if from_login {
+            attempt.stop()
+        } else if attempt.previous().len() > 10 {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .user_agent(concat!("spacetrack-rs/", env!("CARGO_PKG_VERSION")))
+        .https_only(https_only)
+        .redirect(policy)
+        .connect_timeout(DEFAULT_TIMEOUT)
+        .read_timeout(DEFAULT_TIMEOUT)
+        .build()
+        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
+}
+
+impl Client {
+    /// A [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client for Space-Track with these credentials.
+    pub fn new(identity: impl Into<String>, password: impl Into<String>) -> Result<Client> {
+        Client::builder()
+            .identity(identity)
+            .password(password)
+            .build()
+    }
+
+    /// A client from `SPACETRACK_IDENTITY` and `SPACETRACK_PASSWORD`, with
+    /// optional `SPACETRACK_BASE_URL` and `SPACETRACK_ALLOW_HTTP=1`.
+    pub fn from_env() -> Result<Client> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let identity = var("SPACETRACK_IDENTITY")
+            .ok_or_else(|| Error::Config("SPACETRACK_IDENTITY is not set".into()))?;
+        let password = var("SPACETRACK_PASSWORD")
+            .ok_or_else(|| Error::Config("SPACETRACK_PASSWORD is not set".into()))?;
+        let mut b = Client::builder().identity(identity).password(password);
+        if let Some(url) = var("SPACETRACK_BASE_URL") {
+            b = b.base_url(url);
+        }
+        if var("SPACETRACK_ALLOW_HTTP").is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+        {
+            b = b.allow_http(true);
+        }
+        b.build()
+    }
+
+    /// The base URL.
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// An untyped query for any class (see [`RawQuery`]).
+    pub fn request(&self, class: &str) -> RawQuery {
+        RawQuery::new(self.clone(), class)
+    }
+
+    pub(crate) fn url_for(&self, path: &str) -> String {
+        format!("{}{}", self.inner.base, path)
+    }
+
+    /// Logs in now (queries log in by themselves when needed).
+    pub async fn login(&self) -> Result<()> {
+        self.ticket().await.map(|_| ())
+    }
+
+    /// Ends the session. The next query logs in again.
+    pub async fn logout(&self) -> Result<()> {
+        let Some(cookie) = self.inner.session.clear() else {
+            return Ok(());
+        };
+        let resp = self
+            .inner
+            .http
+            .get(self.url_for("ajaxauth/logout"))
+            .header(COOKIE, cookie)
+            .send()
+            .await?;
+        tracing::debug!(status = resp.status().as_u16(), "logout");
+        if !resp.status().is_success() {
+            return Err(Error::Api {
+                status: resp.status().as_u16(),
+                message: "logout failed".into(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn ticket(&self) -> Result<Ticket> {
+        let inner = &self.inner;
+        inner.session.ticket(|| self.do_login()).await
+    }
+
+    async fn do_login(&self) -> Result<HeaderValue> {
+        let inner = &self.inner;
+        tracing::debug!(identity = %inner.identity, "logging in");
+        let url = self.url_for("ajaxauth/login");
+        let resp = inner
+            .http
+            .post(&url)
+            .form(&[
+                ("identity", inner.identity.as_str()),
+                ("password", inner.password.expose()),
+            ])
+            .send()
+            .await?;
+        if !resp.url().path().ends_with("ajaxauth/login") {
+            return Err(Error::Auth(
+                "the login request was redirected; configure the HTTP client not to follow redirects".into(),
+            ));
+        }
+        let status = resp.status();
+        let cookie = crate::auth::cookie_from_login(resp.headers());
+        let body = resp.bytes().await?;
+        if status.is_redirection() {
+            return Err(Error::Auth(format!(
+                "login answered a redirect (HTTP {})",
+                status.as_u16()
+            )));
+        }
+        if !status.is_success() {
+            let message = error_message(&body);
+            return Err(Error::Auth(format!(
+                "login failed with HTTP {}: {message}",
+                status.as_u16()
+            )));
+        }
+        crate::auth::check_login_body(&body)?;
+        cookie.ok_or_else(|| Error::Auth("login succeeded but no session cookie was set".into()))
+    }
+
+    /// Sends a GET for `spec` and returns the whole body.
+    pub(crate) async fn get_body(&self, spec: &Spec, format: Option<Format>) -> Result<Bytes> {
+        let path = spec.path(format)?;
+        let url = self.url_for(&path);
+        let timeout = spec.timeout.or(self.inner.timeout);
+        let mut relogged = false;
+        loop {
+            let ticket = self.ticket().await?;
+            tracing::debug!(path = %path, "query");
+            let mut req = self
+                .inner
+                .http
+                .get(&url)
+                .header(COOKIE, ticket.cookie.clone());
+            if let Some(t) = timeout {
+                req = req.timeout(t);
+            }
+            let resp = req.send().await.map_err(|e| transport(e, timeout))?;
+            let status = resp.status();
+            let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+            if status == StatusCode::UNAUTHORIZED && !relogged {
+                // The session expired (about two hours idle): log in again
+                // once and resend.
+                tracing::info!("session expired; logging in again");
+                self.inner.session.invalidate(&ticket);
+                relogged = true;
+                continue;
+            }
+            if status == StatusCode::UNAUTHORIZED {
+                return Err(Error::Auth(error_message(&body)));
+            }
+            if !status.is_success() {
+                return Err(crate::de::api_error(status.as_u16(), error_message(&body)));
+            }
+            return Ok(body);
+        }
+    }
+}
+
+fn transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {
+    if e.is_timeout() {
+        Error::Timeout(timeout.unwrap_or(DEFAULT_TIMEOUT))
+    } else {
+        Error::from(e)
+    }
+}
+
+/// Space-Track's message from an error body: the `error` field when there
+/// is one, else the start of the text.
+fn error_message(body: &[u8]) -> String {
+    if let Some(m) = crate::de::error_body(body) {
+        return m;
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(500)]);
+    let text = text.trim();
+    if text.is_empty() {
+        "(empty body)".into()
+    } else {
+        text.to_owned()
+    }
+}

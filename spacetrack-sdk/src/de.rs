@@ -1,0 +1,794 @@
+//! Decoding of Space-Track values and responses.
+//!
+//! Space-Track sends every value of a JSON answer as a string (`"25544"`,
+//! `"0.0001234"`, `"2024-01-01T12:00:00.123456"`), nulls as `null`, and
+//! datetimes with a `T` or a space, with or without fractions. [`FromWire`]
+//! accepts all of these forms *and* native JSON numbers, and rejects
+//! everything else with an error naming the column and the value.
+//!
+//! The record deserialisers are generated (see `spacetrack-codegen`) and use
+//! the helpers here; this module is our core, so it is hand-written rather
+//! than built on `serde_with`-style adapters: a column-indexed key match and
+//! a borrowed string per value keep decoding free of per-value allocation.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+use crate::error::{DecodeError, Error};
+
+/// A type that can be read from a Space-Track JSON value.
+pub trait FromWire: Sized {
+    /// What a valid value looks like, for error messages.
+    const EXPECTING: &'static str;
+    /// Whether an empty string means null for `Option<Self>`.
+    const EMPTY_IS_NULL: bool = true;
+    /// Parses the string form.
+    fn from_wire_str(s: &str) -> Result<Self, String>;
+    /// Converts a JSON integer.
+    fn from_wire_i64(v: i64) -> Result<Self, String> {
+        Self::from_wire_str(&v.to_string())
+    }
+    /// Converts a JSON unsigned integer.
+    fn from_wire_u64(v: u64) -> Result<Self, String> {
+        Self::from_wire_str(&v.to_string())
+    }
+    /// Converts a JSON float.
+    fn from_wire_f64(v: f64) -> Result<Self, String> {
+        Err(format!("got the number {v}, expected {}", Self::EXPECTING))
+    }
+    /// Converts a JSON `null`.
+    fn from_wire_null() -> Result<Self, String> {
+        Err("got null for a column that is NOT NULL".into())
+    }
+    /// The value of a column absent from the object (for example when
+    /// `predicates` selected other columns), if absence is acceptable.
+    fn missing() -> Option<Self> {
+        None
+    }
+}
+
+/// A type that can be written the way Space-Track reads it in a URL, and
+/// serialised the way our records serialise.
+pub trait ToWire {
+    /// Appends the URL form (before percent-encoding).
+    fn to_wire(&self, out: &mut String) -> Result<(), String>;
+    /// Serialises the value (numbers as numbers, datetimes as text).
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error>;
+}
+
+macro_rules! int_wire {
+    ($($t:ty),*) => {$(
+        impl FromWire for $t {
+            const EXPECTING: &'static str = concat!("an integer in the range of ", stringify!($t));
+            fn from_wire_str(s: &str) -> Result<Self, String> {
+                s.parse::<$t>().map_err(|_| format!("expected {}", Self::EXPECTING))
+            }
+            fn from_wire_i64(v: i64) -> Result<Self, String> {
+                <$t>::try_from(v).map_err(|_| format!("expected {}", Self::EXPECTING))
+            }
+            fn from_wire_u64(v: u64) -> Result<Self, String> {
+                <$t>::try_from(v).map_err(|_| format!("expected {}", Self::EXPECTING))
+            }
+            fn from_wire_f64(v: f64) -> Result<Self, String> {
+                if v.fract() == 0.0 && v >= <$t>::MIN as f64 && v <= <$t>::MAX as f64 {
+                    Ok(v as $t)
+                } else {
+                    Err(format!("expected {}", Self::EXPECTING))
+                }
+            }
+        }
+        impl ToWire for $t {
+            fn to_wire(&self, out: &mut String) -> Result<(), String> {
+                use std::fmt::Write;
+                let _ = write!(out, "{self}");
+                Ok(())
+            }
+            fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serde::Serialize::serialize(self, s)
+            }
+        }
+    )*};
+}
+int_wire!(u8, i8, u16, i16, u32, i32, u64, i64);
+
+impl FromWire for f64 {
+    const EXPECTING: &'static str = "a finite decimal number";
+    fn from_wire_str(s: &str) -> Result<Self, String> {
+        let ok = !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+        match s.parse::<f64>() {
+            Ok(v) if ok && v.is_finite() => Ok(v),
+            _ => Err(format!("expected {}", Self::EXPECTING)),
+        }
+    }
+    fn from_wire_i64(v: i64) -> Result<Self, String> {
+        Ok(v as f64)
+    }
+    fn from_wire_u64(v: u64) -> Result<Self, String> {
+        Ok(v as f64)
+    }
+    fn from_wire_f64(v: f64) -> Result<Self, String> {
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(format!("expected {}", Self::EXPECTING))
+        }
+    }
+}
+
+impl ToWire for f64 {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        if !self.is_finite() {
+            return Err(format!("{self} is not a finite number"));
+        }
+        // `Display` for f64 never uses exponent notation, which Space-Track
+        // would not understand, and is the shortest exact representation.
+        use std::fmt::Write;
+        let _ = write!(out, "{self}");
+        Ok(())
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(*self)
+    }
+}
+
+impl FromWire for String {
+    const EXPECTING: &'static str = "a string";
+    const EMPTY_IS_NULL: bool = false;
+    fn from_wire_str(s: &str) -> Result<Self, String> {
+        Ok(s.to_owned())
+    }
+    fn from_wire_f64(v: f64) -> Result<Self, String> {
+        Ok(v.to_string())
+    }
+}
+
+impl ToWire for String {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        out.push_str(self);
+        Ok(())
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
+impl ToWire for &str {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        out.push_str(self);
+        Ok(())
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
+impl FromWire for Vec<u8> {
+    const EXPECTING: &'static str = "a string";
+    const EMPTY_IS_NULL: bool = false;
+    fn from_wire_str(s: &str) -> Result<Self, String> {
+        Ok(s.as_bytes().to_vec())
+    }
+}
+
+impl ToWire for Vec<u8> {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        out.push_str(&String::from_utf8_lossy(self));
+        Ok(())
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(self))
+    }
+}
+
+impl FromWire for bool {
+    const EXPECTING: &'static str = "true or false";
+    fn from_wire_str(s: &str) -> Result<Self, String> {
+        match s {
+            "true" | "1" | "Y" => Ok(true),
+            "false" | "0" | "N" => Ok(false),
+            _ => Err(format!("expected {}", Self::EXPECTING)),
+        }
+    }
+}
+
+impl ToWire for bool {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        out.push_str(if *self { "true" } else { "false" });
+        Ok(())
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bool(*self)
+    }
+}
+
+impl FromWire for NaiveDate {
+    const EXPECTING: &'static str = "a date YYYY-MM-DD";
+    fn from_wire_str(s: &str) -> Result<Self, String> {
+        parse_date(s.as_bytes()).ok_or_else(|| format!("expected {}", Self::EXPECTING))
+    }
+}
+
+impl ToWire for NaiveDate {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        use std::fmt::Write;
+        let _ = write!(out, "{}", self.format("%Y-%m-%d"));
+        Ok(())
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.format("%Y-%m-%d"))
+    }
+}
+
+impl FromWire for DateTime<Utc> {
+    const EXPECTING: &'static str =
+        "a UTC datetime YYYY-MM-DD[ T]HH:MM:SS[.fraction] (a date alone means midnight)";
+    fn from_wire_str(s: &str) -> Result<Self, String> {
+        parse_datetime(s.as_bytes())
+            .map(|n| n.and_utc())
+            .ok_or_else(|| format!("expected {}", Self::EXPECTING))
+    }
+}
+
+impl ToWire for DateTime<Utc> {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        write_datetime(out, &self.naive_utc(), ' ');
+        Ok(())
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut text = String::with_capacity(26);
+        write_datetime(&mut text, &self.naive_utc(), 'T');
+        s.serialize_str(&text)
+    }
+}
+
+/// Writes `YYYY-MM-DD HH:MM:SS[.ffffff]` (fraction only when non-zero),
+/// the form the reference client sends and Space-Track stores.
+pub(crate) fn write_datetime(out: &mut String, dt: &NaiveDateTime, sep: char) {
+    use std::fmt::Write;
+    let micros = dt.and_utc().timestamp_subsec_micros();
+    let _ = write!(
+        out,
+        "{}{sep}{}",
+        dt.format("%Y-%m-%d"),
+        dt.format("%H:%M:%S")
+    );
+    if micros != 0 {
+        let _ = write!(out, ".{micros:06}");
+    }
+}
+
+impl<T: FromWire> FromWire for Option<T> {
+    const EXPECTING: &'static str = T::EXPECTING;
+    const EMPTY_IS_NULL: bool = T::EMPTY_IS_NULL;
+    fn from_wire_str(s: &str) -> Result<Self, String> {
+        if s.is_empty() && T::EMPTY_IS_NULL {
+            return Ok(None);
+        }
+        T::from_wire_str(s).map(Some)
+    }
+    fn from_wire_i64(v: i64) -> Result<Self, String> {
+        T::from_wire_i64(v).map(Some)
+    }
+    fn from_wire_u64(v: u64) -> Result<Self, String> {
+        T::from_wire_u64(v).map(Some)
+    }
+    fn from_wire_f64(v: f64) -> Result<Self, String> {
+        T::from_wire_f64(v).map(Some)
+    }
+    fn from_wire_null() -> Result<Self, String> {
+        Ok(None)
+    }
+    fn missing() -> Option<Self> {
+        Some(None)
+    }
+}
+
+impl<T: ToWire> ToWire for Option<T> {
+    fn to_wire(&self, out: &mut String) -> Result<(), String> {
+        match self {
+            Some(v) => v.to_wire(out),
+            None => {
+                out.push_str("null-val");
+                Ok(())
+            }
+        }
+    }
+    fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Some(v) => v.serialize_wire(s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0')))
+}
+
+/// `YYYY-MM-DD`.
+fn parse_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )
+}
+
+/// `YYYY-MM-DD`, optionally followed by `[ T]H[H]:MM:SS[.f{1,9}][Z|+00:00]`.
+/// Space-Track writes a one-digit hour in a few classes (`decay`).
+pub(crate) fn parse_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() < 10 {
+        return None;
+    }
+    let date = parse_date(&b[..10])?;
+    let rest = &b[10..];
+    if rest.is_empty() {
+        return Some(date.and_time(NaiveTime::MIN));
+    }
+    if rest[0] != b' ' && rest[0] != b'T' {
+        return None;
+    }
+    let mut t = &rest[1..];
+    // Strip a UTC designator.
+    if let Some(stripped) = t.strip_suffix(b"Z") {
+        t = stripped;
+    } else if let Some(stripped) = t.strip_suffix(b"+00:00") {
+        t = stripped;
+    }
+    let colon = t.iter().position(|&c| c == b':')?;
+    if colon == 0 || colon > 2 {
+        return None;
+    }
+    let hour = digits(&t[..colon])?;
+    let t = &t[colon + 1..];
+    if t.len() < 5 || t[2] != b':' {
+        return None;
+    }
+    let minute = digits(&t[0..2])?;
+    let second = digits(&t[3..5])?;
+    let frac = &t[5..];
+    let nanos = if frac.is_empty() {
+        0
+    } else {
+        if frac[0] != b'.' || frac.len() > 10 {
+            return None;
+        }
+        let f = &frac[1..];
+        if f.is_empty() {
+            0
+        } else {
+            digits(f)? * 10u32.pow(9 - f.len() as u32)
+        }
+    };
+    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
+    Some(date.and_time(time))
+}
+
+// ---------------------------------------------------------------------------
+// Decode context: which record, column and value an error is about.
+
+#[derive(Default)]
+struct Context {
+    field: Option<&'static str>,
+    value: Option<String>,
+    record: Option<usize>,
+}
+
+thread_local! {
+    static CONTEXT: RefCell<Context> = RefCell::new(Context::default());
+}
+
+fn reset_context() {
+    CONTEXT.with(|c| *c.borrow_mut() = Context::default());
+}
+
+const MAX_VALUE_IN_ERROR: usize = 120;
+
+fn shown(value: &str) -> String {
+    if value.len() <= MAX_VALUE_IN_ERROR {
+        value.to_owned()
+    } else {
+        let mut end = MAX_VALUE_IN_ERROR;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        format!("{}… ({} bytes)", &value[..end], value.len())
+    }
+}
+
+fn field_error<E: de::Error>(field: &'static str, value: Option<&str>, message: String) -> E {
+    let value = value.map(shown);
+    let text = match &value {
+        Some(v) => format!("column `{field}`: invalid value {v:?}: {message}"),
+        None => format!("column `{field}`: {message}"),
+    };
+    CONTEXT.with(|c| {
+        let mut c = c.borrow_mut();
+        c.field = Some(field);
+        c.value = value;
+    });
+    E::custom(text)
+}
+
+// ---------------------------------------------------------------------------
+// Helpers used by the generated deserialisers.
+
+/// Maps an object key to a column index without allocating.
+#[doc(hidden)]
+pub struct KeySeed(pub fn(&str) -> Option<u16>);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Option<u16>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<u16>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Option<u16>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a column name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<u16>, E> {
+        Ok((self.0)(v))
+    }
+}
+
+struct ValueSeed<T> {
+    field: &'static str,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: FromWire> DeserializeSeed<'de> for ValueSeed<T> {
+    type Value = T;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T: FromWire> Visitor<'de> for ValueSeed<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} for column `{}`", T::EXPECTING, self.field)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        T::from_wire_str(v).map_err(|m| field_error(self.field, Some(v), m))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        T::from_wire_i64(v).map_err(|m| field_error(self.field, Some(&v.to_string()), m))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        T::from_wire_u64(v).map_err(|m| field_error(self.field, Some(&v.to_string()), m))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        T::from_wire_f64(v).map_err(|m| field_error(self.field, Some(&v.to_string()), m))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        T::from_wire_str(if v { "true" } else { "false" })
+            .map_err(|m| field_error(self.field, Some(&v.to_string()), m))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        T::from_wire_null().map_err(|m| field_error(self.field, Some("null"), m))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        self.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<T, A::Error> {
+        Err(field_error(
+            self.field,
+            None,
+            format!("got an array, expected {}", T::EXPECTING),
+        ))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<T, A::Error> {
+        Err(field_error(
+            self.field,
+            None,
+            format!("got an object, expected {}", T::EXPECTING),
+        ))
+    }
+}
+
+/// Reads the next map value into `slot`; a repeated key is an error.
+#[doc(hidden)]
+pub fn fill<'de, A: MapAccess<'de>, T: FromWire>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    field: &'static str,
+) -> Result<(), A::Error> {
+    if slot.is_some() {
+        return Err(field_error(
+            field,
+            None,
+            "the column appears twice in one record".into(),
+        ));
+    }
+    *slot = Some(map.next_value_seed(ValueSeed::<T> {
+        field,
+        _t: PhantomData,
+    })?);
+    Ok(())
+}
+
+/// Takes a filled slot; an absent NOT NULL column is an error.
+#[doc(hidden)]
+pub fn take<T: FromWire, E: de::Error>(slot: Option<T>, field: &'static str) -> Result<T, E> {
+    match slot {
+        Some(v) => Ok(v),
+        None => {
+            T::missing().ok_or_else(|| field_error(field, None, "missing from the record".into()))
+        }
+    }
+}
+
+/// Serialises a field through [`ToWire::serialize_wire`].
+#[doc(hidden)]
+pub struct Wire<'a, T>(pub &'a T);
+
+impl<T: ToWire> serde::Serialize for Wire<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_wire(s)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Whole responses.
+
+/// Detects Space-Track's error bodies: `{"error": "..."}` and
+/// `[{"error": "..."}]`, which it sometimes sends with HTTP 200.
+pub(crate) fn error_body(body: &[u8]) -> Option<String> {
+    // Real error bodies are a few hundred bytes; never scan a data body.
+    if body.len() > 4096 || !body.windows(7).any(|w| w == b"\"error\"") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let obj = match &value {
+        serde_json::Value::Object(o) => o,
+        serde_json::Value::Array(a) if a.len() == 1 => a[0].as_object()?,
+        _ => return None,
+    };
+    if obj.len() != 1 {
+        return None;
+    }
+    match obj.get("error")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Classifies an error message: rate-limit violations get their own variant.
+pub(crate) fn api_error(status: u16, message: String) -> Error {
+    if message.contains("violated your query rate limit") {
+        Error::RateLimited { message }
+    } else {
+        Error::Api { status, message }
+    }
+}
+
+fn first_byte(body: &[u8]) -> Option<u8> {
+    body.iter().copied().find(|b| !b.is_ascii_whitespace())
+}
+
+/// Decodes a JSON answer into records: a plain array, or the object that
+/// `metadata=true` produces (`{"request_metadata": {...}, "data": [...]}`).
+/// Returns the records and the metadata, if any.
+pub(crate) fn decode_records<R: DeserializeOwned>(
+    class: &str,
+    body: &[u8],
+) -> Result<(Vec<R>, Option<serde_json::Value>), Error> {
+    if let Some(message) = error_body(body) {
+        return Err(api_error(200, message));
+    }
+    match first_byte(body) {
+        None => Ok((Vec::new(), None)),
+        Some(b'[') => decode_array(class, body).map(|v| (v, None)),
+        Some(b'{') => {
+            reset_context();
+            let mut de = serde_json::Deserializer::from_slice(body);
+            let result =
+                de::Deserializer::deserialize_map(&mut de, MetadataVisitor::<R>(PhantomData))
+                    .and_then(|v| de.end().map(|_| v));
+            match result {
+                Ok((Some(rows), meta)) => Ok((rows, meta)),
+                Ok((None, _)) => Err(decode_error(
+                    class,
+                    "an object without a `data` array".into(),
+                )),
+                Err(e) => Err(decode_error(class, e.to_string())),
+            }
+        }
+        Some(_) => Err(decode_error(
+            class,
+            format!(
+                "expected a JSON array, got {:?}",
+                shown(&String::from_utf8_lossy(&body[..body.len().min(200)]))
+            ),
+        )),
+    }
+}
+
+fn decode_array<R: DeserializeOwned>(class: &str, body: &[u8]) -> Result<Vec<R>, Error> {
+    reset_context();
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result = de::Deserializer::deserialize_seq(&mut de, RecordsVisitor::<R>(PhantomData))
+        .and_then(|v| de.end().map(|_| v));
+    result.map_err(|e| decode_error(class, e.to_string()))
+}
+
+/// Builds a [`DecodeError`] from the thread's decode context.
+pub(crate) fn decode_error(class: &str, message: String) -> Error {
+    let ctx = CONTEXT.with(|c| std::mem::take(&mut *c.borrow_mut()));
+    Error::Decode(Box::new(DecodeError {
+        class: class.to_owned(),
+        record: ctx.record,
+        field: ctx.field.map(str::to_owned),
+        value: ctx.value,
+        message,
+    }))
+}
+
+/// Decodes one record (used by streaming), with the same context.
+pub(crate) fn decode_one<R: DeserializeOwned>(
+    class: &str,
+    index: usize,
+    raw: &[u8],
+) -> Result<R, Error> {
+    reset_context();
+    serde_json::from_slice::<R>(raw).map_err(|e| {
+        CONTEXT.with(|c| c.borrow_mut().record = Some(index));
+        decode_error(class, e.to_string())
+    })
+}
+
+struct RecordsVisitor<R>(PhantomData<fn() -> R>);
+
+impl<'de, R: DeserializeOwned> Visitor<'de> for RecordsVisitor<R> {
+    type Value = Vec<R>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<R>, A::Error> {
+        // Cap the pre-allocation: a hostile size hint must not reserve memory.
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        loop {
+            let index = out.len();
+            match seq.next_element::<R>() {
+                Ok(Some(r)) => out.push(r),
+                Ok(None) => return Ok(out),
+                Err(e) => {
+                    CONTEXT.with(|c| c.borrow_mut().record = Some(index));
+                    return Err(e);
+                }
+            }
+        }
+    }
+}
+
+struct MetadataVisitor<R>(PhantomData<fn() -> R>);
+
+impl<'de, R: DeserializeOwned> Visitor<'de> for MetadataVisitor<R> {
+    type Value = (Option<Vec<R>>, Option<serde_json::Value>);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object with `request_metadata` and `data`")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut rows = None;
+        let mut meta = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "data" => rows = Some(map.next_value_seed(RecordsSeed::<R>(PhantomData))?),
+                "request_metadata" => meta = Some(map.next_value::<serde_json::Value>()?),
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((rows, meta))
+    }
+}
+
+struct RecordsSeed<R>(PhantomData<fn() -> R>);
+
+impl<'de, R: DeserializeOwned> DeserializeSeed<'de> for RecordsSeed<R> {
+    type Value = Vec<R>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Vec<R>, D::Error> {
+        d.deserialize_seq(RecordsVisitor::<R>(PhantomData))
+    }
+}
+
+/// Decodes a JSON body into any type (the escape hatch), unwrapping nothing
+/// but still detecting error bodies.
+pub(crate) fn decode_any<T: DeserializeOwned>(class: &str, body: &[u8]) -> Result<T, Error> {
+    if let Some(message) = error_body(body) {
+        return Err(api_error(200, message));
+    }
+    reset_context();
+    serde_json::from_slice(body).map_err(|e| decode_error(class, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetimes_in_every_real_form() {
+        let want = NaiveDate::from_ymd_opt(2024, 1, 2)
+            .unwrap()
+            .and_hms_micro_opt(3, 4, 5, 123456)
+            .unwrap();
+        for s in [
+            "2024-01-02T03:04:05.123456",
+            "2024-01-02 03:04:05.123456",
+            "2024-01-02 3:04:05.123456",
+            "2024-01-02T03:04:05.123456Z",
+            "2024-01-02T03:04:05.123456000",
+        ] {
+            assert_eq!(parse_datetime(s.as_bytes()), Some(want), "{s}");
+        }
+        assert_eq!(
+            parse_datetime(b"2024-01-02 03:04:05"),
+            NaiveDate::from_ymd_opt(2024, 1, 2)
+                .unwrap()
+                .and_hms_opt(3, 4, 5)
+        );
+        assert_eq!(
+            parse_datetime(b"2024-01-02"),
+            NaiveDate::from_ymd_opt(2024, 1, 2)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+        );
+        for bad in [
+            "",
+            "2024-13-02",
+            "2024-01-02X03:04:05",
+            "2024-01-02 03:04",
+            "2024-01-02 03:04:5x",
+            "2024-01-02 25:00:00",
+            "garbage",
+            "2024-01-02 03:04:05.1234567890",
+            "2024-01-02 :04:05",
+        ] {
+            assert_eq!(parse_datetime(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbers_lenient_and_strict() {
+        assert_eq!(u32::from_wire_str("25544"), Ok(25544));
+        assert_eq!(u32::from_wire_u64(25544), Ok(25544));
+        assert!(u32::from_wire_str("-1").is_err());
+        assert!(u8::from_wire_str("256").is_err());
+        assert!(u32::from_wire_str("25544.5").is_err());
+        assert_eq!(f64::from_wire_str("0.0001234"), Ok(0.0001234));
+        assert_eq!(f64::from_wire_str("-1.5e-5"), Ok(-1.5e-5));
+        assert!(f64::from_wire_str("NaN").is_err());
+        assert!(f64::from_wire_str("inf").is_err());
+        assert!(f64::from_wire_str(" 1").is_err());
+        assert_eq!(Option::<f64>::from_wire_str(""), Ok(None));
+        assert_eq!(Option::<String>::from_wire_str(""), Ok(Some(String::new())));
+        assert!(f64::from_wire_str("").is_err());
+    }
+
+    #[test]
+    fn error_bodies() {
+        assert_eq!(
+            error_body(br#"{"error": "You must be logged in to complete this action"}"#).as_deref(),
+            Some("You must be logged in to complete this action")
+        );
+        assert!(error_body(br#"[{"error":"You've violated your query rate limit."}]"#).is_some());
+        assert!(error_body(br#"[{"error":"x","NORAD_CAT_ID":"1"}]"#).is_none());
+        assert!(error_body(br#"[]"#).is_none());
+    }
+}

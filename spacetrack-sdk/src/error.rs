@@ -1,0 +1,93 @@
+//! The one error type of the crate.
+
+use std::fmt;
+
+/// Everything that can go wrong talking to Space-Track.
+///
+/// No variant ever contains the password or the session cookie.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Space-Track refused the credentials (`{"Login":"Failed"}`), or the
+    /// session could not be re-established.
+    #[error("authentication failed: {0}")]
+    Auth(String),
+    /// Space-Track answered with an error status or an error body.
+    #[error("Space-Track answered HTTP {status}: {message}")]
+    Api {
+        /// HTTP status (200 when the error came in a successful answer).
+        status: u16,
+        /// Space-Track's message (the `error` field when there is one).
+        message: String,
+    },
+    /// Space-Track reported that the account's query rate limit was
+    /// violated, and retrying did not help.
+    #[error("rate limited by Space-Track: {message}")]
+    RateLimited {
+        /// Space-Track's message.
+        message: String,
+    },
+    /// The answer could not be decoded into the requested type.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The request could not be sent or the answer not received in full.
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A request timed out.
+    #[error("request timed out after {0:?}")]
+    Timeout(std::time::Duration),
+    /// An argument cannot be expressed as a Space-Track query.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The client is misconfigured (missing credentials, bad base URL).
+    #[error("configuration error: {0}")]
+    Config(String),
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        // Strip the URL: it never holds secrets, but it can be long and it
+        // is already known to the caller.
+        Error::Transport(e.without_url())
+    }
+}
+
+/// Details of a value that could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError {
+    /// The Space-Track class being decoded.
+    pub class: String,
+    /// Zero-based index of the failing record, when known.
+    pub record: Option<usize>,
+    /// The column, when the failure is about one column.
+    pub field: Option<String>,
+    /// The offending value (shortened when long), when there is one.
+    pub value: Option<String>,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot decode `{}`", self.class)?;
+        if let Some(r) = self.record {
+            write!(f, " record {r}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl Error {
+    /// The decode details, when this is a decode error.
+    pub fn as_decode(&self) -> Option<&DecodeError> {
+        match self {
+            Error::Decode(d) => Some(d),
+            _ => None,
+        }
+    }
+}
+
+/// `Result<T, spacetrack::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

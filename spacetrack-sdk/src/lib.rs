@@ -1,0 +1,67 @@
+//! # spacetrack
+//!
+//! A strongly typed async client for [Space-Track.org](https://www.space-track.org),
+//! generated from Space-Track's own `modeldef` schemas.
+//!
+//! Every request class (`gp`, `satcat`, `decay`, `cdm_public`, ...) has a
+//! record struct with Rust-typed fields, a field enum and a fluent query
+//! builder whose predicate methods take the column's own type:
+//!
+//! ```no_run
+//! use spacetrack::{op, GpField};
+//!
+//! # async fn demo() -> spacetrack::Result<()> {
+//! let st = spacetrack::Client::from_env()?; // SPACETRACK_IDENTITY / SPACETRACK_PASSWORD
+//! let iss: Vec<spacetrack::Gp> = st.gp().norad_cat_id(25544).send().await?;
+//! let recent = st
+//!     .gp()
+//!     .epoch(op::gt(op::now_minus_days(1)))
+//!     .mean_motion(0.99..=1.01)
+//!     .order_by(GpField::Epoch.desc())
+//!     .limit(100)
+//!     .send()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! A misspelled column does not compile:
+//!
+//! ```compile_fail,E0599
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().norad_catid(25544);
+//! # }
+//! ```
+//!
+//! Nor does a value of the wrong type:
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().norad_cat_id("25544");
+//! # }
+//! ```
+//!
+//! See [`op`] for operators, [`Format`] for text formats and
+//! [`Client::request`] for classes without a schema.
+
+#![warn(missing_docs)]
+
+mod auth;
+mod client;
+pub mod de;
+mod error;
+pub mod op;
+pub mod query;
+pub mod schema;
+
+/// The generated typed layer: one record struct, field enum and set of
+/// predicate methods per class in `schemas/`.
+#[allow(missing_docs, clippy::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/generated.rs"));
+}
+
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use error::{DecodeError, Error, Result};
+pub use generated::*;
+pub use query::{Format, Order, Page, Projection, Query, RawQuery};
+pub use schema::{ClassInfo, ColumnInfo, Field, Record};

@@ -1,0 +1,431 @@
+//! Predicate values and operators.
+//!
+//! Every predicate method of a query builder takes `impl IntoPredicate<T>`
+//! where `T` is the column's own type, so it accepts:
+//!
+//! | you write | Space-Track receives |
+//! |---|---|
+//! | `25544` | `25544` |
+//! | `[25544, 20580]` or a `Vec` | `25544,20580` (any of) |
+//! | `0.99..=1.01` | `0.99--1.01` (inclusive range) |
+//! | `None` | `null-val` |
+//! | [`gt`]`(x)`, [`lt`]`(x)`, [`ne`]`(x)` | `>x`, `<x`, `<>x` |
+//! | [`range`]`(a, b)` | `a--b` |
+//! | [`like`]`("ZARYA")`, [`starts_with`]`("STARLINK")` | `~~ZARYA`, `^STARLINK` |
+//! | [`null`]`()`, [`not_null`]`()` | `null-val`, `<>null-val` |
+//! | [`gt`]`(`[`now_minus_days`]`(30))` on a date column | `>now-30` |
+//! | `a.or(b)` / [`any_of`] | `a,b` |
+//!
+//! A literal value that contains one of Space-Track's operator characters
+//! (a `,`, a `--`, a leading `>`, `<`, `^` or `~~`, or the word `null-val`)
+//! would silently change the query's meaning, so it is rejected with
+//! [`Error::InvalidArgument`](crate::Error::InvalidArgument) when the query is
+//! sent. Everything else, including `/`, `%`, `?` and `#`, is percent-encoded
+//! and arrives intact.
+//!
+//! ```
+//! use spacetrack::op;
+//! # fn demo(st: spacetrack::Client) {
+//! let q = st
+//!     .gp()
+//!     .epoch(op::gt(op::now_minus_days(1)))
+//!     .mean_motion(0.99..=1.01)
+//!     .object_name(op::starts_with("STARLINK"))
+//!     .decay_date(None)
+//!     .norad_cat_id(op::lt(60000).or(op::range(70000, 70010)));
+//! # }
+//! ```
+
+use std::ops::RangeInclusive;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::de::ToWire;
+
+/// A filter on one column of type `T`: one or more terms, any of which may
+/// match (Space-Track's comma).
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+pub struct Predicate<T> {
+    terms: Vec<Term<T>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Term<T> {
+    Eq(Operand<T>),
+    Gt(Operand<T>),
+    Lt(Operand<T>),
+    Ne(Operand<T>),
+    Range(Operand<T>, Operand<T>),
+    Like(String),
+    StartsWith(String),
+    Null,
+    NotNull,
+}
+
+/// One side of a comparison: a value of the column's type, or `now` with
+/// an offset in days (date and datetime columns only).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand<T> {
+    /// A literal value.
+    Value(T),
+    /// Space-Track's `now`, `now-N` or `now+N` (days, fractions allowed).
+    Now(Now),
+}
+
+/// The server's current time plus an offset in days. Made by [`now`],
+/// [`now_minus_days`] and [`now_plus_days`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Now {
+    days: f64,
+}
+
+/// Column types that accept `now±days`.
+pub trait Temporal {}
+impl Temporal for NaiveDate {}
+impl Temporal for DateTime<Utc> {}
+
+impl<T> From<T> for Operand<T> {
+    fn from(v: T) -> Self {
+        Operand::Value(v)
+    }
+}
+
+impl<T: Temporal> From<Now> for Operand<T> {
+    fn from(n: Now) -> Self {
+        Operand::Now(n)
+    }
+}
+
+impl From<&str> for Operand<String> {
+    fn from(v: &str) -> Self {
+        Operand::Value(v.to_owned())
+    }
+}
+
+/// Everything a predicate method accepts for a column of type `T`.
+pub trait IntoPredicate<T> {
+    /// Converts into a [`Predicate`].
+    fn into_predicate(self) -> Predicate<T>;
+}
+
+impl<T> IntoPredicate<T> for Predicate<T> {
+    fn into_predicate(self) -> Predicate<T> {
+        self
+    }
+}
+
+impl<T: ToWire> IntoPredicate<T> for T {
+    fn into_predicate(self) -> Predicate<T> {
+        eq(self)
+    }
+}
+
+impl<T> IntoPredicate<T> for Option<T> {
+    fn into_predicate(self) -> Predicate<T> {
+        match self {
+            Some(v) => eq(v),
+            None => null(),
+        }
+    }
+}
+
+impl<T, const N: usize> IntoPredicate<T> for [T; N] {
+    fn into_predicate(self) -> Predicate<T> {
+        any_of(self.into_iter().map(eq))
+    }
+}
+
+impl<T> IntoPredicate<T> for Vec<T> {
+    fn into_predicate(self) -> Predicate<T> {
+        any_of(self.into_iter().map(eq))
+    }
+}
+
+impl<T> IntoPredicate<T> for RangeInclusive<T> {
+    fn into_predicate(self) -> Predicate<T> {
+        let (a, b) = self.into_inner();
+        range(a, b)
+    }
+}
+
+impl IntoPredicate<String> for &str {
+    fn into_predicate(self) -> Predicate<String> {
+        eq(self.to_owned())
+    }
+}
+
+impl IntoPredicate<String> for &String {
+    fn into_predicate(self) -> Predicate<String> {
+        eq(self.clone())
+    }
+}
+
+impl<const N: usize> IntoPredicate<String> for [&str; N] {
+    fn into_predicate(self) -> Predicate<String> {
+        any_of(self.into_iter().map(|s| eq(s.to_owned())))
+    }
+}
+
+impl IntoPredicate<String> for Vec<&str> {
+    fn into_predicate(self) -> Predicate<String> {
+        any_of(self.into_iter().map(|s| eq(s.to_owned())))
+    }
+}
+
+fn single<T>(term: Term<T>) -> Predicate<T> {
+    Predicate { terms: vec![term] }
+}
+
+/// Equal to `v`.
+pub fn eq<T>(v: impl Into<Operand<T>>) -> Predicate<T> {
+    single(Term::Eq(v.into()))
+}
+
+/// Greater than `v` (`>v`).
+pub fn gt<T>(v: impl Into<Operand<T>>) -> Predicate<T> {
+    single(Term::Gt(v.into()))
+}
+
+/// Less than `v` (`<v`).
+pub fn lt<T>(v: impl Into<Operand<T>>) -> Predicate<T> {
+    single(Term::Lt(v.into()))
+}
+
+/// Not equal to `v` (`<>v`).
+pub fn ne<T>(v: impl Into<Operand<T>>) -> Predicate<T> {
+    single(Term::Ne(v.into()))
+}
+
+/// Between `lo` and `hi`, both included (`lo--hi`).
+pub fn range<T>(lo: impl Into<Operand<T>>, hi: impl Into<Operand<T>>) -> Predicate<T> {
+    single(Term::Range(lo.into(), hi.into()))
+}
+
+/// Contains `text` (`~~text`; Space-Track's SQL `LIKE '%text%'`).
+pub fn like<T>(text: impl std::fmt::Display) -> Predicate<T> {
+    single(Term::Like(text.to_string()))
+}
+
+/// Starts with `text` (`^text`).
+pub fn starts_with<T>(text: impl std::fmt::Display) -> Predicate<T> {
+    single(Term::StartsWith(text.to_string()))
+}
+
+/// Is null (`null-val`).
+pub fn null<T>() -> Predicate<T> {
+    single(Term::Null)
+}
+
+/// Is not null (`<>null-val`).
+pub fn not_null<T>() -> Predicate<T> {
+    single(Term::NotNull)
+}
+
+/// Matches any of the given predicates (Space-Track's comma).
+pub fn any_of<T>(predicates: impl IntoIterator<Item = Predicate<T>>) -> Predicate<T> {
+    Predicate {
+        terms: predicates.into_iter().flat_map(|p| p.terms).collect(),
+    }
+}
+
+/// The server's current time (`now`).
+pub fn now() -> Now {
+    Now { days: 0.0 }
+}
+
+/// `now-days`.
+pub fn now_minus_days(days: impl Into<f64>) -> Now {
+    Now { days: -days.into() }
+}
+
+/// `now+days`.
+pub fn now_plus_days(days: impl Into<f64>) -> Now {
+    Now { days: days.into() }
+}
+
+impl<T> Predicate<T> {
+    /// Also matches `other` (Space-Track's comma).
+    pub fn or(mut self, other: impl IntoPredicate<T>) -> Self {
+        self.terms.extend(other.into_predicate().terms);
+        self
+    }
+}
+
+impl<T: ToWire> Predicate<T> {
+    /// The predicate as Space-Track reads it, before percent-encoding, or
+    /// why it cannot be sent.
+    pub fn render(&self) -> Result<String, String> {
+        if self.terms.is_empty() {
+            return Err("an empty list matches nothing; Space-Track has no way to say that".into());
+        }
+        let mut out = String::new();
+        for (i, term) in self.terms.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            match term {
+                Term::Eq(v) => operand(&mut out, v)?,
+                Term::Gt(v) => {
+                    out.push('>');
+                    operand(&mut out, v)?
+                }
+                Term::Lt(v) => {
+                    out.push('<');
+                    operand(&mut out, v)?
+                }
+                Term::Ne(v) => {
+                    out.push_str("<>");
+                    operand(&mut out, v)?
+                }
+                Term::Range(a, b) => {
+                    operand(&mut out, a)?;
+                    out.push_str("--");
+                    operand(&mut out, b)?
+                }
+                Term::Like(s) => {
+                    out.push_str("~~");
+                    literal(&mut out, s)?
+                }
+                Term::StartsWith(s) => {
+                    out.push('^');
+                    literal(&mut out, s)?
+                }
+                Term::Null => out.push_str("null-val"),
+                Term::NotNull => out.push_str("<>null-val"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn operand<T: ToWire>(out: &mut String, v: &Operand<T>) -> Result<(), String> {
+    match v {
+        Operand::Value(v) => {
+            let mut s = String::new();
+            v.to_wire(&mut s)?;
+            literal(out, &s)
+        }
+        Operand::Now(n) => {
+            if !n.days.is_finite() {
+                return Err(format!("now{:+} is not a finite offset", n.days));
+            }
+            out.push_str("now");
+            if n.days != 0.0 {
+                use std::fmt::Write;
+                let _ = write!(
+                    out,
+                    "{}{}",
+                    if n.days < 0.0 { '-' } else { '+' },
+                    n.days.abs()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Appends a literal after checking that it cannot be read as an operator.
+fn literal(out: &mut String, s: &str) -> Result<(), String> {
+    check_literal(s)?;
+    out.push_str(s);
+    Ok(())
+}
+
+/// Why `s` cannot be sent as a literal value, if it cannot.
+pub fn check_literal(s: &str) -> Result<(), String> {
+    let bad = if s.is_empty() {
+        Some("is empty")
+    } else if s.contains(',') {
+        Some("contains `,` (Space-Track's list separator)")
+    } else if s.contains("--") {
+        Some("contains `--` (Space-Track's range operator)")
+    } else if s.starts_with(['>', '<', '^']) || s.starts_with("~~") {
+        Some("starts with an operator")
+    } else if s.ends_with("~~") {
+        Some("ends with `~~`")
+    } else if s.eq_ignore_ascii_case("null-val") {
+        Some("is Space-Track's null marker")
+    } else {
+        None
+    };
+    match bad {
+        Some(why) => Err(format!(
+            "the value {s:?} {why}; use the operators in `spacetrack::op` instead"
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r<T: ToWire>(p: impl IntoPredicate<T>) -> Result<String, String> {
+        p.into_predicate().render()
+    }
+
+    #[test]
+    fn renders_like_the_reference() {
+        assert_eq!(r::<u32>(25544), Ok("25544".into()));
+        assert_eq!(r::<u32>([25544, 41335]), Ok("25544,41335".into()));
+        assert_eq!(r::<f64>(0.99..=1.01), Ok("0.99--1.01".into()));
+        assert_eq!(r::<f64>(lt(0.01)), Ok("<0.01".into()));
+        assert_eq!(r::<u32>(ne(5)), Ok("<>5".into()));
+        assert_eq!(r::<String>(gt("A")), Ok(">A".into()));
+        assert_eq!(
+            r::<u32>(
+                eq(36000)
+                    .or(range(36001, 36004))
+                    .or(like(36005))
+                    .or(starts_with(3600))
+                    .or(36010)
+            ),
+            Ok("36000,36001--36004,~~36005,^3600,36010".into())
+        );
+        assert_eq!(
+            r::<NaiveDate>(Option::<NaiveDate>::None),
+            Ok("null-val".into())
+        );
+        assert_eq!(r::<NaiveDate>(not_null()), Ok("<>null-val".into()));
+        assert_eq!(
+            r::<DateTime<Utc>>(gt(now_minus_days(30))),
+            Ok(">now-30".into())
+        );
+        assert_eq!(
+            r::<DateTime<Utc>>(lt(now_plus_days(0.5))),
+            Ok("<now+0.5".into())
+        );
+        assert_eq!(r::<DateTime<Utc>>(gt(now())), Ok(">now".into()));
+        let d = |m, day| NaiveDate::from_ymd_opt(2012, m, day).unwrap();
+        assert_eq!(
+            r::<NaiveDate>(d(7, 2)..=d(7, 9)),
+            Ok("2012-07-02--2012-07-09".into())
+        );
+        let dt = NaiveDate::from_ymd_opt(1986, 1, 28)
+            .unwrap()
+            .and_hms_micro_opt(16, 39, 13, 123)
+            .unwrap()
+            .and_utc();
+        assert_eq!(
+            r::<DateTime<Utc>>(dt),
+            Ok("1986-01-28 16:39:13.000123".into())
+        );
+    }
+
+    #[test]
+    fn operator_characters_in_literals_are_rejected() {
+        for bad in [
+            "a,b", "x--y", ">5", "<5", "^A", "~~A", "A~~", "null-val", "",
+        ] {
+            assert!(r::<String>(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(r::<f64>(f64::NAN).is_err());
+        assert!(r::<u32>(Vec::<u32>::new()).is_err());
+        assert_eq!(
+            r::<String>("ISS (ZARYA)/a&b?c#d%e+f"),
+            Ok("ISS (ZARYA)/a&b?c#d%e+f".into())
+        );
+        assert_eq!(r::<i32>(-5..=-3), Ok("-5---3".into()));
+    }
+}

@@ -1,0 +1,627 @@
+//! Query building: URL paths exactly as the reference client builds them,
+//! and the typed fluent builder the generated layer extends.
+
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::client::Client;
+use crate::de::ToWire;
+use crate::error::{Error, Result};
+use crate::op::Predicate;
+use crate::schema::{Field, Record};
+
+/// Python's `urllib.parse.quote(value, safe="")`: everything but
+/// `A-Z a-z 0-9 _ . - ~` is percent-encoded, so a value can never add a
+/// path segment (`/` → `%2F`) or a query string (`?` → `%3F`).
+const VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~');
+
+/// Percent-encodes one path segment the way the reference client does.
+pub fn encode_segment(value: &str) -> String {
+    utf8_percent_encode(value, VALUE).to_string()
+}
+
+/// Response formats (`/format/...`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// JSON (the default, and what typed queries use).
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// XML.
+    Xml,
+    /// An HTML table.
+    Html,
+    /// Two-line element sets (gp classes only).
+    Tle,
+    /// Three-line element sets, with a name line (gp classes only).
+    ThreeLe,
+    /// CCSDS OMM in key-value notation (gp classes only).
+    Kvn,
+    /// Raw file content (downloads).
+    Stream,
+}
+
+impl Format {
+    /// The path value, e.g. `3le`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Xml => "xml",
+            Format::Html => "html",
+            Format::Tle => "tle",
+            Format::ThreeLe => "3le",
+            Format::Kvn => "kvn",
+            Format::Stream => "stream",
+        }
+    }
+
+    /// Parses a path value (`json`, `3le`, ...), ignoring ASCII case.
+    pub fn parse(s: &str) -> Option<Format> {
+        [
+            Format::Json,
+            Format::Csv,
+            Format::Xml,
+            Format::Html,
+            Format::Tle,
+            Format::ThreeLe,
+            Format::Kvn,
+            Format::Stream,
+        ]
+        .into_iter()
+        .find(|f| f.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A sort key: a column and a direction. Made by `GpField::Epoch.desc()`,
+/// or from a bare field for ascending order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Order<F> {
+    field: F,
+    descending: bool,
+}
+
+impl<F: Field> Order<F> {
+    /// Ascending order on `field`.
+    pub fn asc(field: F) -> Self {
+        Order {
+            field,
+            descending: false,
+        }
+    }
+    /// Descending order on `field`.
+    pub fn desc(field: F) -> Self {
+        Order {
+            field,
+            descending: true,
+        }
+    }
+    fn render(&self) -> String {
+        let name = self.field.name().to_ascii_lowercase();
+        if self.descending {
+            format!("{name} desc")
+        } else {
+            name
+        }
+    }
+}
+
+impl<F: Field> From<F> for Order<F> {
+    fn from(field: F) -> Self {
+        Order::asc(field)
+    }
+}
+
+/// The parts of a request that do not depend on the record type.
+#[derive(Debug, Clone)]
+pub(crate) struct Spec {
+    pub(crate) controller: String,
+    pub(crate) class: String,
+    /// `(key, unencoded value)` in insertion order.
+    pub(crate) segments: Vec<(String, String)>,
+    /// Query-string parameters (only publicfiles `name`).
+    pub(crate) params: Vec<(String, String)>,
+    pub(crate) order: Vec<String>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) offset: Option<u64>,
+    pub(crate) error: Option<String>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl Spec {
+    pub(crate) fn new(controller: &str, class: &str) -> Spec {
+        Spec {
+            controller: controller.to_owned(),
+            class: class.to_owned(),
+            segments: Vec::new(),
+            params: Vec::new(),
+            order: Vec::new(),
+            limit: None,
+            offset: None,
+            error: None,
+            timeout: None,
+        }
+    }
+
+    /// Sets `key` to `value`, keeping the position of an earlier setting.
+    pub(crate) fn set(&mut self, key: &str, value: String) {
+        match self.segments.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.segments.push((key.to_owned(), value)),
+        }
+    }
+
+    pub(crate) fn fail(&mut self, message: String) {
+        self.error.get_or_insert(message);
+    }
+
+    pub(crate) fn set_limit(&mut self) {
+        if let Some(limit) = self.limit {
+            let v = match self.offset {
+                Some(off) => format!("{limit},{off}"),
+                None => limit.to_string(),
+            };
+            self.set("limit", v);
+        }
+    }
+
+    /// The request path relative to the base URL, or why it cannot be built.
+    pub(crate) fn path(&self, format: Option<Format>) -> Result<String> {
+        if let Some(e) = &self.error {
+            return Err(Error::InvalidArgument(e.clone()));
+        }
+        if self.offset.is_some() && self.limit.is_none() {
+            return Err(Error::InvalidArgument("offset needs a limit".into()));
+        }
+        let mut path = format!(
+            "{}/query/class/{}",
+            encode_segment(&self.controller),
+            encode_segment(&self.class)
+        );
+        for (key, value) in &self.segments {
+            path.push('/');
+            path.push_str(&encode_segment(key));
+            path.push('/');
+            path.push_str(&encode_segment(value));
+        }
+        if let Some(f) = format {
+            path.push_str("/format/");
+            path.push_str(f.as_str());
+        }
+        if !self.params.is_empty() {
+            path.push('?');
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            for (k, v) in &self.params {
+                ser.append_pair(k, v);
+            }
+            path.push_str(&ser.finish());
+        }
+        Ok(path)
+    }
+}
+
+/// A typed query on class `R`, built fluently and sent with
+/// [`send`](Query::send).
+///
+/// The predicate methods (one per column, e.g. `norad_cat_id`) are
+/// generated from the schemas; the methods here are common to every class.
+#[must_use = "a query does nothing until it is sent"]
+pub struct Query<R> {
+    client: Client,
+    spec: Spec,
+    _record: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Query<R> {
+    fn clone(&self) -> Self {
+        Query {
+            client: self.client.clone(),
+            spec: self.spec.clone(),
+            _record: PhantomData,
+        }
+    }
+}
+
+impl<R: Record> std::fmt::Debug for Query<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("class", &R::CLASS.class)
+            .field("segments", &self.spec.segments)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Record> Query<R> {
+    pub(crate) fn new(client: Client) -> Self {
+        Query {
+            client,
+            spec: Spec::new(R::CLASS.controller, R::CLASS.class),
+            _record: PhantomData,
+        }
+    }
+
+    /// Adds a predicate on `key` (used by the generated column methods).
+    pub(crate) fn filter<T: ToWire>(mut self, key: &str, predicate: Predicate<T>) -> Self {
+        match predicate.render() {
+            Ok(v) => self.spec.set(key, v),
+            Err(e) => self.spec.fail(format!("{key}: {e}")),
+        }
+        self
+    }
+
+    /// Sorts by a column; call again to add further keys.
+    ///
+    /// ```
+    /// # use spacetrack::{GpField};
+    /// # fn demo(st: spacetrack::Client) {
+    /// st.gp().order_by(GpField::Epoch.desc()).order_by(GpField::NoradCatId);
+    /// # }
+    /// ```
+    pub fn order_by(mut self, order: impl Into<Order<R::Field>>) -> Self {
+        self.spec.order.push(order.into().render());
+        let joined = self.spec.order.join(",");
+        self.spec.set("orderby", joined);
+        self
+    }
+
+    /// Returns at most `n` records.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.spec.limit = Some(n);
+        self.spec.set_limit();
+        self
+    }
+
+    /// Skips the first `n` records (needs [`limit`](Self::limit)).
+    pub fn offset(mut self, n: u64) -> Self {
+        self.spec.offset = Some(n);
+        self.spec.set_limit();
+        self
+    }
+
+    /// Removes duplicate rows (`distinct/true`).
+    pub fn distinct(mut self) -> Self {
+        self.spec.set("distinct", "true".into());
+        self
+    }
+
+    /// Asks for an empty answer instead of an error when nothing matches
+    /// (`emptyresult/show`).
+    pub fn empty_result_show(mut self) -> Self {
+        self.spec.set("emptyresult", "show".into());
+        self
+    }
+
+    /// Restricts to one of the account's favorites lists (`favorites/NAME`).
+    pub fn favorites(mut self, name: &str) -> Self {
+        match crate::op::check_literal(name) {
+            Ok(()) => self.spec.set("favorites", name.to_owned()),
+            Err(e) => self.spec.fail(format!("favorites: {e}")),
+        }
+        self
+    }
+
+    /// Overrides the client's timeout for this request (the whole request,
+    /// body included).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.spec.timeout = Some(timeout);
+        self
+    }
+
+    /// Returns only the given columns (`predicates/...`). The answer no
+    /// longer fits `R`, so the result is a [`Projection`] of JSON objects.
+    pub fn select(mut self, fields: impl IntoIterator<Item = R::Field>) -> Projection<R> {
+        let list: Vec<String> = fields
+            .into_iter()
+            .map(|f| f.name().to_ascii_lowercase())
+            .collect();
+        if list.is_empty() {
+            self.spec.fail("select needs at least one field".into());
+        }
+        self.spec.set("predicates", list.join(","));
+        Projection { query: self }
+    }
+
+    /// The full URL that [`send`](Self::send) requests.
+    pub fn url(&self) -> Result<String> {
+        Ok(self.client.url_for(&self.spec.path(Some(Format::Json))?))
+    }
+
+    /// Sends the query and decodes every record.
+    pub async fn send(self) -> Result<Vec<R>> {
+        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        let class = R::CLASS.class;
+        // Decoding 100,000 gp records takes long enough to stall a runtime
+        // worker; move big bodies off the async threads.
+        if body.len() > 1 << 20 {
+            tokio::task::spawn_blocking(move || {
+                crate::de::decode_records::<R>(class, &body).map(|r| r.0)
+            })
+            .await
+            .map_err(|e| Error::InvalidArgument(format!("decoder task failed: {e}")))?
+        } else {
+            crate::de::decode_records::<R>(class, &body).map(|r| r.0)
+        }
+    }
+
+    /// Sends with `metadata/true` and returns the records with Space-Track's
+    /// `request_metadata` (total count, limit, ...).
+    pub async fn send_with_metadata(mut self) -> Result<Page<R>> {
+        self.spec.set("metadata", "true".into());
+        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        let (rows, metadata) = crate::de::decode_records::<R>(R::CLASS.class, &body)?;
+        Ok(Page { rows, metadata })
+    }
+
+    /// Sends and returns the JSON answer untouched (error bodies are still
+    /// turned into errors).
+    pub async fn send_json(self) -> Result<serde_json::Value> {
+        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        crate::de::decode_any(R::CLASS.class, &body)
+    }
+
+    /// Sends in a text format (`csv`, `xml`, `html`, `tle`, `3le`, `kvn`)
+    /// and returns the text with line endings normalised to `\n`.
+    pub async fn send_text(self, format: Format) -> Result<String> {
+        let body = self.client.get_body(&self.spec, Some(format)).await?;
+        text_body(R::CLASS.class, &body)
+    }
+
+    /// Sends in any format and returns the raw bytes.
+    pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
+        self.client.get_body(&self.spec, Some(format)).await
+    }
+}
+
+/// Converts a text answer: UTF-8 checked, CRLF → LF, error bodies detected.
+pub(crate) fn text_body(class: &str, body: &[u8]) -> Result<String> {
+    if let Some(message) = crate::de::error_body(body) {
+        return Err(crate::de::api_error(200, message));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|e| crate::de::decode_error(class, format!("the answer is not UTF-8: {e}")))?;
+    Ok(if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text.to_owned()
+    })
+}
+
+/// Records with the metadata that `metadata/true` adds.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<R> {
+    /// The records.
+    pub rows: Vec<R>,
+    /// Space-Track's `request_metadata` object, when it sent one.
+    pub metadata: Option<serde_json::Value>,
+}
+
+impl<R> Page<R> {
+    /// `request_metadata.Total`: how many records matched before `limit`.
+    pub fn total(&self) -> Option<u64> {
+        let v = self.metadata.as_ref()?.get("Total")?;
+        v.as_u64().or_else(|| v.as_str()?.parse().ok())
+    }
+}
+
+/// A query restricted to some columns with [`Query::select`].
+#[must_use = "a query does nothing until it is sent"]
+pub struct Projection<R> {
+    query: Query<R>,
+}
+
+impl<R: Record> Projection<R> {
+    /// Sends and returns each record as a JSON object with the selected
+    /// columns.
+    pub async fn send(self) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+        self.send_as().await
+    }
+
+    /// Sends and decodes into the caller's type.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T> {
+        let q = self.query;
+        let body = q.client.get_body(&q.spec, Some(Format::Json)).await?;
+        crate::de::decode_any(R::CLASS.class, &body)
+    }
+
+    /// The full URL that [`send`](Self::send) requests.
+    pub fn url(&self) -> Result<String> {
+        self.query.url()
+    }
+}
+
+/// A value for [`RawQuery::predicate`]: a verbatim string (operators
+/// allowed, e.g. `">now-30"`) or a typed [`Predicate`].
+pub trait RawValue {
+    /// The unencoded path value.
+    fn raw_value(self) -> std::result::Result<String, String>;
+}
+
+impl RawValue for &str {
+    fn raw_value(self) -> std::result::Result<String, String> {
+        Ok(self.to_owned())
+    }
+}
+
+impl RawValue for String {
+    fn raw_value(self) -> std::result::Result<String, String> {
+        Ok(self)
+    }
+}
+
+impl<T: ToWire> RawValue for Predicate<T> {
+    fn raw_value(self) -> std::result::Result<String, String> {
+        self.render()
+    }
+}
+
+macro_rules! raw_number {
+    ($($t:ty),*) => {$(
+        impl RawValue for $t {
+            fn raw_value(self) -> std::result::Result<String, String> {
+                let mut s = String::new();
+                self.to_wire(&mut s)?;
+                Ok(s)
+            }
+        }
+    )*};
+}
+raw_number!(u8, u16, u32, u64, i8, i16, i32, i64, f64, bool);
+
+/// An untyped query for any class, including ones this build has no schema
+/// for: made by [`Client::request`].
+///
+/// ```
+/// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+/// let rows: serde_json::Value = st
+///     .request("gp")
+///     .predicate("EPOCH", ">now-30")
+///     .predicate("NORAD_CAT_ID", 25544)
+///     .send_json()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[must_use = "a query does nothing until it is sent"]
+pub struct RawQuery {
+    client: Client,
+    spec: Spec,
+    controller_set: bool,
+}
+
+impl RawQuery {
+    pub(crate) fn new(client: Client, class: &str) -> RawQuery {
+        let controller = crate::schema::find_class(class, None).map(|c| c.controller);
+        let mut spec = Spec::new(controller.unwrap_or("basicspacedata"), class);
+        if class.is_empty() {
+            spec.fail("empty class name".into());
+        }
+        RawQuery {
+            client,
+            spec,
+            controller_set: controller.is_some(),
+        }
+    }
+
+    /// Sets the controller (`basicspacedata`, `expandedspacedata`, ...).
+    /// Needed for classes this build has no schema for.
+    pub fn controller(mut self, controller: &str) -> Self {
+        self.spec.controller = controller.to_owned();
+        self.controller_set = true;
+        self
+    }
+
+    /// Adds `/{key}/{value}`. The key is lower-cased like the reference
+    /// client's keyword arguments; the value is percent-encoded.
+    pub fn predicate(mut self, key: &str, value: impl RawValue) -> Self {
+        let key = key.to_ascii_lowercase();
+        if key.is_empty() || key == "format" {
+            self.spec.fail(format!(
+                "`{key}` cannot be a predicate; pick the format with the send method"
+            ));
+        }
+        match value.raw_value() {
+            Ok(v) => self.spec.set(&key, v),
+            Err(e) => self.spec.fail(format!("{key}: {e}")),
+        }
+        self
+    }
+
+    /// Adds a query-string parameter (`?name=...`, used by publicfiles).
+    pub fn param(mut self, key: &str, value: &str) -> Self {
+        self.spec.params.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Overrides the timeout for this request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.spec.timeout = Some(timeout);
+        self
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.controller_set {
+            Ok(())
+        } else {
+            Err(Error::InvalidArgument(format!(
+                "class `{}` is not in this build's schemas: set its controller with .controller(...)",
+                self.spec.class
+            )))
+        }
+    }
+
+    /// The full URL for `format`.
+    pub fn url(&self, format: Format) -> Result<String> {
+        self.check()?;
+        Ok(self.client.url_for(&self.spec.path(Some(format))?))
+    }
+
+    /// Sends and returns the JSON answer.
+    pub async fn send_json(self) -> Result<serde_json::Value> {
+        self.send_as().await
+    }
+
+    /// Sends and decodes the JSON answer into the caller's type.
+    pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T> {
+        self.check()?;
+        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        crate::de::decode_any(&self.spec.class, &body)
+    }
+
+    /// Sends in a text format; CRLF is normalised to LF.
+    pub async fn send_text(self, format: Format) -> Result<String> {
+        self.check()?;
+        let body = self.client.get_body(&self.spec, Some(format)).await?;
+        text_body(&self.spec.class, &body)
+    }
+
+    /// Sends and returns the raw bytes (downloads).
+    pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
+        self.check()?;
+        self.client.get_body(&self.spec, Some(format)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding_matches_python_quote_safe_empty() {
+        assert_eq!(
+            encode_segment("ISS (ZARYA)/a&b?c#d%e+f"),
+            "ISS%20%28ZARYA%29%2Fa%26b%3Fc%23d%25e%2Bf"
+        );
+        assert_eq!(encode_segment(">now-30"), "%3Enow-30");
+        assert_eq!(encode_segment("0.99--1.01"), "0.99--1.01");
+        assert_eq!(encode_segment("~~x"), "~~x");
+        assert_eq!(encode_segment("^3600,1"), "%5E3600%2C1");
+        assert_eq!(
+            encode_segment("1986-01-28 16:39:13.000123"),
+            "1986-01-28%2016%3A39%3A13.000123"
+        );
+        assert_eq!(encode_segment("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn format_round_trips() {
+        for f in ["json", "csv", "xml", "html", "tle", "3le", "kvn", "stream"] {
+            assert_eq!(Format::parse(f).unwrap().as_str(), f);
+        }
+        assert_eq!(Format::parse("3LE"), Some(Format::ThreeLe));
+        assert_eq!(Format::parse("yaml"), None);
+    }
+}
