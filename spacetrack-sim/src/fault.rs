@@ -1,0 +1,49 @@
+//! Faults injected on demand, consumed one per query (or modeldef)
+//! request, in order.
+
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+/// A fault for the next query.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// The session expires before this request: 401 and every session is
+    /// forgotten, so the client must log in again.
+    ExpireSession,
+    /// HTTP 500 with a text body containing "violated your query rate limit".
+    RateLimit500,
+    /// HTTP 200 with `[{"error":"You've violated your query rate limit..."}]`.
+    RateLimit200,
+    /// A bare status (502, 503, 504, ...) with a short HTML body.
+    Status(u16),
+    /// The body stops part-way and the connection is reset.
+    TruncateBody,
+    /// Each 64 KiB chunk of the body is delayed by this much.
+    SlowBody(Duration),
+    /// A syntax error after the first record of a JSON answer.
+    InvalidJson,
+}
+
+impl Fault {
+    /// The response for faults that replace the whole answer.
+    pub(crate) fn respond_early(&self) -> Option<Response> {
+        let (status, body, ct) = match self {
+            Fault::RateLimit500 => (
+                500,
+                "<html><body>Error: you have violated your query rate limit. Please slow down.</body></html>".to_owned(),
+                "text/html",
+            ),
+            Fault::RateLimit200 => (200, crate::server::RATE_LIMIT_BODY.to_owned(), "application/json"),
+            Fault::Status(s) => (*s, format!("<html><body>{s} Service Unavailable</body></html>"), "text/html"),
+            _ => return None,
+        };
+        let mut r = Response::new(body.into());
+        *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+        Some(r)
+    }
+}

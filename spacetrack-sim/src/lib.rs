@@ -1,0 +1,356 @@
+//! # spacetrack-sim
+//!
+//! A local simulator of [Space-Track.org](https://www.space-track.org): a real
+//! HTTP server on loopback that behaves like Space-Track for login and
+//! logout (the `chocolatechip` session cookie), `modeldef`, the query grammar
+//! (every operator, `orderby`, `limit`, `predicates`, `distinct`,
+//! `metadata`, `emptyresult`) and the formats json, csv, xml, html, tle, 3le
+//! and kvn, over a deterministic synthetic catalog of any size. Faults
+//! (expired sessions, both rate-limit answers, 5xx, truncated or slow bodies,
+//! invalid JSON) can be injected on demand.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let sim = spacetrack_sim::Simulator::builder().objects(1000).start().await?;
+//! println!("Space-Track simulator at {}", sim.base_url());
+//! println!("identity {} / password {}", sim.identity(), sim.password());
+//! # Ok(()) }
+//! ```
+
+mod catalog;
+mod fault;
+mod grammar;
+mod render;
+mod server;
+mod table;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::http::{Method, Uri};
+use chrono::NaiveDateTime;
+use spacetrack_codegen::ClassSchema;
+use spacetrack_codegen::schema::ModeldefRow;
+
+pub use catalog::alpha5;
+pub use fault::Fault;
+pub use server::{LOGIN_FAILED, NOT_LOGGED_IN, RATE_LIMIT_BODY};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
+}
+
+/// The classes the simulator serves, parsed from the embedded schemas.
+pub fn schemas() -> Vec<(ClassSchema, Vec<ModeldefRow>)> {
+    embedded::SCHEMAS
+        .iter()
+        .map(|(rel, text)| {
+            let path = std::path::Path::new("schemas").join(rel);
+            let schema = ClassSchema::parse(&path, text)
+                .expect("embedded schemas are valid (checked by codegen tests)");
+            let doc: spacetrack_codegen::schema::ModeldefDocument =
+                serde_json::from_str(text).expect("embedded schema is JSON");
+            (schema, doc.data)
+        })
+        .collect()
+}
+
+/// Simulator settings.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Catalog size (objects in gp and satcat).
+    pub objects: usize,
+    /// Seed of every generated value.
+    pub seed: u64,
+    /// Element sets per object in gp_history.
+    pub history_depth: usize,
+    /// Sessions expire after this long without a request (Space-Track:
+    /// about two hours).
+    pub session_idle: Duration,
+    /// Epochs are generated in the days before this instant (default: now).
+    pub anchor: Option<NaiveDateTime>,
+    /// The one account's identity.
+    pub identity: String,
+    /// The one account's password.
+    pub password: String,
+    /// Answer the login form with a redirect (to test that clients do not
+    /// follow it with the password).
+    pub login_redirect: bool,
+    /// Address to bind (default `127.0.0.1:0`, a free loopback port).
+    pub bind: SocketAddr,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        // Fresh credentials per simulator: nothing to leak, nothing to guess.
+        let nonce = catalog::mix(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0)
+                ^ std::process::id() as u64,
+        );
+        SimConfig {
+            objects: 10_000,
+            seed: 2026,
+            history_depth: 5,
+            session_idle: Duration::from_secs(2 * 3600),
+            anchor: None,
+            identity: "demo@spacetrack-sim.invalid".into(),
+            password: format!("sim-{nonce:016x}"),
+            login_redirect: false,
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// Builds and starts a simulator.
+#[derive(Debug, Default, Clone)]
+pub struct SimBuilder {
+    config: SimConfig,
+}
+
+impl SimBuilder {
+    /// Catalog size (default 10,000).
+    pub fn objects(mut self, n: usize) -> Self {
+        self.config.objects = n;
+        self
+    }
+    /// Seed (default 2026).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+    /// gp_history element sets per object (default 5).
+    pub fn history_depth(mut self, depth: usize) -> Self {
+        self.config.history_depth = depth;
+        self
+    }
+    /// Session idle expiry (default two hours).
+    pub fn session_idle(mut self, d: Duration) -> Self {
+        self.config.session_idle = d;
+        self
+    }
+    /// Fixed anchor for epochs, for byte-identical runs.
+    pub fn anchor(mut self, t: NaiveDateTime) -> Self {
+        self.config.anchor = Some(t);
+        self
+    }
+    /// Credentials of the simulated account.
+    pub fn credentials(mut self, identity: impl Into<String>, password: impl Into<String>) -> Self {
+        self.config.identity = identity.into();
+        self.config.password = password.into();
+        self
+    }
+    /// Redirect the login form instead of answering it.
+    pub fn login_redirect(mut self, on: bool) -> Self {
+        self.config.login_redirect = on;
+        self
+    }
+    /// Address to bind.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.config.bind = addr;
+        self
+    }
+    /// The configuration.
+    pub fn config(self) -> SimConfig {
+        self.config
+    }
+    /// Starts serving on the configured address.
+    pub async fn start(self) -> std::io::Result<Simulator> {
+        Simulator::start(self.config).await
+    }
+}
+
+/// One request the simulator received (for tests).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedRequest {
+    /// `GET` or `POST`.
+    pub method: String,
+    /// Path and query exactly as received (still percent-encoded).
+    pub path: String,
+    /// Whether a `chocolatechip` cookie came with it.
+    pub cookie: bool,
+}
+
+/// Shared state of a running simulator.
+pub struct SimState {
+    config: SimConfig,
+    catalog: catalog::Catalog,
+    tables: HashMap<(String, String), table::Table>,
+    modeldef: HashMap<(String, String), Vec<ModeldefRow>>,
+    sessions: Mutex<HashMap<String, Instant>>,
+    faults: Mutex<VecDeque<Fault>>,
+    log: Mutex<Vec<LoggedRequest>>,
+    counter: std::sync::atomic::AtomicU64,
+}
+
+impl SimState {
+    /// Builds the catalog and tables (no I/O).
+    pub fn new(config: SimConfig) -> SimState {
+        let anchor = config.anchor.unwrap_or_else(|| {
+            let now = chrono::Utc::now().naive_utc();
+            now - chrono::Duration::nanoseconds(chrono::Timelike::nanosecond(&now) as i64)
+        });
+        let catalog = catalog::Catalog::new(config.objects, config.seed, anchor);
+        let mut tables = HashMap::new();
+        let mut modeldef = HashMap::new();
+        for (schema, rows) in schemas() {
+            let key = (schema.controller.clone(), schema.class.clone());
+            tables.insert(
+                key.clone(),
+                table::Table::new(schema, catalog.objects.len(), config.history_depth),
+            );
+            modeldef.insert(key, rows);
+        }
+        SimState {
+            config,
+            catalog,
+            tables,
+            modeldef,
+            sessions: Mutex::new(HashMap::new()),
+            faults: Mutex::new(VecDeque::new()),
+            log: Mutex::new(Vec::new()),
+            counter: Default::default(),
+        }
+    }
+
+    fn log(&self, method: Method, uri: &Uri, cookie: bool) {
+        let path = uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+            .to_owned();
+        self.log.lock().expect("log").push(LoggedRequest {
+            method: method.to_string(),
+            path,
+            cookie,
+        });
+    }
+
+    fn new_session(&self) -> String {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let token = format!(
+            "{:016x}{:016x}",
+            catalog::mix(n ^ self.config.seed ^ 0x5e55),
+            catalog::mix(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos() as u64)
+                    .unwrap_or(n)
+            )
+        );
+        self.sessions
+            .lock()
+            .expect("sessions")
+            .insert(token.clone(), Instant::now());
+        token
+    }
+
+    fn check_session(&self, token: Option<&str>) -> bool {
+        let Some(token) = token else { return false };
+        let mut sessions = self.sessions.lock().expect("sessions");
+        match sessions.get_mut(token) {
+            Some(last) if last.elapsed() <= self.config.session_idle => {
+                *last = Instant::now();
+                true
+            }
+            Some(_) => {
+                sessions.remove(token);
+                false
+            }
+            None => false,
+        }
+    }
+
+    fn next_fault(&self) -> Option<Fault> {
+        self.faults.lock().expect("faults").pop_front()
+    }
+}
+
+/// A running simulator. Stops when dropped.
+pub struct Simulator {
+    addr: SocketAddr,
+    state: Arc<SimState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Simulator {
+    /// A [`SimBuilder`] with default settings.
+    pub fn builder() -> SimBuilder {
+        SimBuilder::default()
+    }
+
+    /// Starts a simulator with `config`.
+    pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
+        let bind = config.bind;
+        let state = Arc::new(tokio::task::spawn_blocking(move || SimState::new(config)).await?);
+        let listener = tokio::net::TcpListener::bind(bind).await?;
+        let addr = listener.local_addr()?;
+        let app = server::router(state.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!("simulator stopped: {e}");
+            }
+        });
+        Ok(Simulator { addr, state, task })
+    }
+
+    /// `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The simulated account's identity.
+    pub fn identity(&self) -> &str {
+        &self.state.config.identity
+    }
+
+    /// The simulated account's password.
+    pub fn password(&self) -> &str {
+        &self.state.config.password
+    }
+
+    /// Queues faults for the next query requests, one per request.
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.state.faults.lock().expect("faults").extend(faults);
+    }
+
+    /// Forgets every session, as if they had been idle too long.
+    pub fn expire_sessions(&self) {
+        self.state.sessions.lock().expect("sessions").clear();
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.state.log.lock().expect("log").clone()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_requests(&self) {
+        self.state.log.lock().expect("log").clear();
+    }
+
+    /// NORAD numbers in catalog order.
+    pub fn norad_ids(&self) -> Vec<u32> {
+        self.state.catalog.objects.iter().map(|o| o.norad).collect()
+    }
+
+    /// Stops serving.
+    pub fn shutdown(self) {}
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
