@@ -627,6 +627,19 @@ fn decode_array<R: DeserializeOwned>(class: &str, body: &[u8]) -> Result<Vec<R>,
     result.map_err(|e| decode_error(class, e.to_string()))
 }
 
+/// Decodes a Space-Track JSON answer (a plain array, or the object that
+/// `metadata/true` produces) into records of `R`, exactly as
+/// [`Query::send`](crate::Query::send) does. Handy for answers saved to disk.
+///
+/// ```
+/// let body = br#"[{"NORAD_CAT_ID":"25544","OBJECT_NAME":"ISS (ZARYA)","OBJECT_ID":"1998-067A"}]"#;
+/// let rows: Vec<spacetrack::Satellite> = spacetrack::de::from_json_slice(body).unwrap();
+/// assert_eq!(rows[0].norad_cat_id, Some(25544));
+/// ```
+pub fn from_json_slice<R: crate::schema::Record>(body: &[u8]) -> Result<Vec<R>, Error> {
+    decode_records::<R>(R::CLASS.class, body).map(|r| r.0)
+}
+
 /// Builds a [`DecodeError`] from the thread's decode context.
 pub(crate) fn decode_error(class: &str, message: String) -> Error {
     let ctx = CONTEXT.with(|c| std::mem::take(&mut *c.borrow_mut()));

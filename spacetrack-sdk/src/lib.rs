@@ -40,6 +40,34 @@
 //! # }
 //! ```
 //!
+//! A date column wants a date, and `now` only works on dates:
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().epoch(5);
+//! # }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().mean_motion(spacetrack::op::gt(spacetrack::op::now()));
+//! # }
+//! ```
+//!
+//! Sorting takes the class's own field enum:
+//!
+//! ```compile_fail,E0599
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().order_by(spacetrack::GpField::Epok.desc());
+//! # }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().order_by(spacetrack::SatcatField::Launch);
+//! # }
+//! ```
+//!
 //! See [`op`] for operators, [`Format`] for text formats and
 //! [`Client::request`] for classes without a schema.
 

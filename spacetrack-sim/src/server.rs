@@ -181,7 +181,17 @@ async fn query(st: &Arc<SimState>, segments: &[String], fault: Option<Fault>) ->
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
     let state = st.clone();
     let key = (controller.clone(), class.clone());
-    tokio::task::spawn_blocking(move || produce(&state, &key, &req, fault, tx));
+    tokio::task::spawn_blocking(move || {
+        // A bug in the simulator must never look like a complete, shorter
+        // answer: a panic ends the body with an error, which the client
+        // sees as a broken connection.
+        let guard = tx.clone();
+        let run = std::panic::AssertUnwindSafe(|| produce(&state, &key, &req, fault, tx));
+        if std::panic::catch_unwind(run).is_err() {
+            let _ =
+                guard.blocking_send(Err(std::io::Error::other("simulator bug: answer aborted")));
+        }
+    });
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
     });

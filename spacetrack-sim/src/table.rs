@@ -489,13 +489,13 @@ fn coerce(v: Val, col: &Column) -> Val {
                 Val::Real(f) => f.round() as i64,
                 _ => 0,
             };
-            let bits = (*bytes as u32 * 8).min(63);
-            let (lo, hi) = if *unsigned {
-                (0, (1i64 << bits) - 1)
+            let bits = *bytes as u32 * 8;
+            let (lo, hi): (i128, i128) = if *unsigned {
+                (0, (1i128 << bits) - 1)
             } else {
-                (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1)
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
             };
-            Val::Int(n.clamp(lo, hi))
+            Val::Int((n as i128).clamp(lo, hi.min(i64::MAX as i128)) as i64)
         }
         (SqlType::Real { scale, .. }, v) => {
             let f = match v {
