@@ -93,3 +93,8 @@ pub use error::{DecodeError, Error, Result};
 pub use generated::*;
 pub use query::{Format, Order, Page, Projection, Query, RawQuery};
 pub use schema::{ClassInfo, ColumnInfo, Field, Record};
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

@@ -591,7 +591,7 @@ fn decode_errors_name_the_column_and_value() {
     assert_eq!(d.record, Some(1));
 
     // Numbers as numbers, datetimes with a space, are accepted.
-    let tip = r#"[{"NORAD_CAT_ID":25544,"MSG_EPOCH":"2024-01-02 3:04:05","INSERT_EPOCH":"2024-01-02T03:04:05.5","DECAY_EPOCH":"2024-01-02 03:04:05","WINDOW":"10","REV":"1","DIRECTION":"sideways","LAT":"1.5","LON":"2.5","INCL":"51.6","NEXT_REPORT":"2","ID":"7","HIGH_INTEREST":"Y","OBJECT_NUMBER":"25544"}]"#;
+    let tip = r#"[{"SOME_NEW_COLUMN":{"nested":[1,2]},"NORAD_CAT_ID":25544,"MSG_EPOCH":"2024-01-02 3:04:05","INSERT_EPOCH":"2024-01-02T03:04:05.5","DECAY_EPOCH":"2024-01-02 03:04:05","WINDOW":"10","REV":"1","DIRECTION":"sideways","LAT":"1.5","LON":"2.5","INCL":"51.6","NEXT_REPORT":"2","ID":"7","HIGH_INTEREST":"Y","OBJECT_NUMBER":"25544"}]"#;
     let t: Vec<spacetrack::Tip> = spacetrack::de::from_json_slice(tip.as_bytes()).unwrap();
     assert_eq!(
         t[0].direction,
