@@ -12,6 +12,7 @@ use url::Url;
 use crate::auth::{Secret, Session, Ticket};
 use crate::error::{Error, Result};
 use crate::query::{Format, RawQuery, Spec};
+use crate::ratelimit::{Limiter, LimiterStore, MemoryStore, Rate, WaitObserver, WaitReason};
 
 /// Space-Track's address.
 pub const DEFAULT_BASE_URL: &str = "https://www.space-track.org/";
@@ -39,6 +40,97 @@ struct Inner {
     password: Secret,
     session: Session,
     timeout: Option<Duration>,
+    limiter: Limiter,
+    observer: Option<WaitObserver>,
+    retry: RetryPolicy,
+}
+
+/// How the client retries, and how long it waits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after Space-Track reports a rate-limit violation (HTTP 500
+    /// or an HTTP 200 error body). Default 2.
+    pub rate_limit_retries: u32,
+    /// Wait before such a retry. Space-Track's limits are per minute, so
+    /// the default is 60 s.
+    pub rate_limit_wait: Duration,
+    /// Retries of idempotent requests after a connection error, a timeout,
+    /// a body cut short or HTTP 502/503/504. Default 3.
+    pub transient_retries: u32,
+    /// First backoff delay (doubled each time, with jitter). Default 1 s.
+    pub transient_min_delay: Duration,
+    /// Longest backoff delay. Default 30 s.
+    pub transient_max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            rate_limit_retries: 2,
+            rate_limit_wait: Duration::from_secs(60),
+            transient_retries: 3,
+            transient_min_delay: Duration::from_secs(1),
+            transient_max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            rate_limit_retries: 0,
+            transient_retries: 0,
+            ..RetryPolicy::default()
+        }
+    }
+}
+
+/// Counts retries of one request and chooses the wait before the next.
+struct Attempts<'a> {
+    policy: &'a RetryPolicy,
+    rate_limited: u32,
+    backoff: backon::ExponentialBackoff,
+}
+
+impl<'a> Attempts<'a> {
+    fn new(policy: &'a RetryPolicy) -> Self {
+        use backon::BackoffBuilder;
+        let backoff = backon::ExponentialBuilder::new()
+            .with_jitter()
+            .with_min_delay(policy.transient_min_delay)
+            .with_max_delay(policy.transient_max_delay)
+            .with_max_times(policy.transient_retries as usize)
+            .build();
+        Attempts {
+            policy,
+            rate_limited: 0,
+            backoff,
+        }
+    }
+
+    /// The wait before retrying after `e`, or `None` to give up.
+    fn next_wait(&mut self, e: &Error) -> Option<(Duration, WaitReason)> {
+        match e {
+            Error::RateLimited { .. } if self.rate_limited < self.policy.rate_limit_retries => {
+                self.rate_limited += 1;
+                Some((self.policy.rate_limit_wait, WaitReason::ServerRateLimit))
+            }
+            e if is_transient(e) => self.backoff.next().map(|d| (d, WaitReason::Transient)),
+            _ => None,
+        }
+    }
+}
+
+fn is_transient(e: &Error) -> bool {
+    match e {
+        Error::Transport(t) => {
+            t.is_connect() || t.is_timeout() || t.is_body() || t.is_decode() || t.is_request()
+        }
+        Error::Timeout(_) => true,
+        Error::Api { status, .. } => matches!(status, 502..=504),
+        _ => false,
+    }
 }
 
 impl std::fmt::Debug for Client {
@@ -69,6 +161,11 @@ pub struct ClientBuilder {
     allow_http: bool,
     http: Option<reqwest::Client>,
     timeout: Option<Duration>,
+    rates: Option<Vec<Rate>>,
+    extra_rates: Vec<Rate>,
+    store: Option<Arc<dyn LimiterStore>>,
+    observer: Option<WaitObserver>,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -126,6 +223,45 @@ impl ClientBuilder {
         self
     }
 
+    /// Replaces the default limits (fewer than 30 per minute and 300 per
+    /// hour). An empty list disables client-side limiting: only for a
+    /// simulator or test server.
+    pub fn rate_limits(mut self, rates: impl IntoIterator<Item = Rate>) -> Self {
+        self.rates = Some(rates.into_iter().collect());
+        self
+    }
+
+    /// Adds a limit on top of the others (for example to leave part of the
+    /// account's budget to another tool).
+    pub fn extra_rate_limit(mut self, rate: Rate) -> Self {
+        self.extra_rates.push(rate);
+        self
+    }
+
+    /// Where limiter state lives (default: this process). Clients that
+    /// share a store and an identity share their limits, across processes
+    /// with `RedisStore` (feature `redis`).
+    pub fn limiter_store(mut self, store: Arc<dyn LimiterStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Called before every wait (limiter, server rate limit, backoff).
+    /// Waits are also logged as `tracing` events.
+    pub fn on_wait(
+        mut self,
+        observer: impl Fn(&crate::ratelimit::Wait) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// Retry behaviour (see [`RetryPolicy`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
     /// Builds the client. Nothing is sent until the first query.
     pub fn build(self) -> Result<Client> {
         let identity = self
@@ -161,6 +297,12 @@ impl ClientBuilder {
             Some(h) => h,
             None => default_http(!self.allow_http)?,
         };
+        let mut rates = self
+            .rates
+            .unwrap_or_else(|| vec![Rate::per_minute_default(), Rate::per_hour_default()]);
+        rates.extend(self.extra_rates);
+        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let limiter = Limiter::new(store, &rates, &identity)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -169,6 +311,9 @@ impl ClientBuilder {
                 password,
                 session: Session::default(),
                 timeout: self.timeout,
+                limiter,
+                observer: self.observer,
+                retry: self.retry,
             }),
         })
     }
@@ -319,43 +464,129 @@ impl Client {
         cookie.ok_or_else(|| Error::Auth("login succeeded but no session cookie was set".into()))
     }
 
-    /// Sends a GET for `spec` and returns the whole body.
+    /// Sends a GET for `spec` and returns the whole body, retrying
+    /// rate-limit violations and transient failures (GETs are idempotent).
     pub(crate) async fn get_body(&self, spec: &Spec, format: Option<Format>) -> Result<Bytes> {
         let path = spec.path(format)?;
         let url = self.url_for(&path);
         let timeout = spec.timeout.or(self.inner.timeout);
+        let mut attempts = Attempts::new(&self.inner.retry);
+        loop {
+            let outcome = async {
+                let resp = self.send_once(&url, timeout).await?;
+                let status = resp.status();
+                let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+                classify(status, body)
+            }
+            .await;
+            match outcome {
+                Ok(body) => return Ok(body),
+                Err(e) => match attempts.next_wait(&e) {
+                    Some((wait, reason)) => {
+                        tracing::warn!(error = %e, "retrying");
+                        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// Sends a GET for `spec` and returns the response once its status is a
+    /// success, for streaming. Retries happen only before the body starts.
+    pub(crate) async fn get_response(
+        &self,
+        spec: &Spec,
+        format: Option<Format>,
+    ) -> Result<reqwest::Response> {
+        let path = spec.path(format)?;
+        let url = self.url_for(&path);
+        let timeout = spec.timeout.or(self.inner.timeout);
+        let mut attempts = Attempts::new(&self.inner.retry);
+        loop {
+            let outcome = async {
+                let resp = self.send_once(&url, timeout).await?;
+                if resp.status().is_success() {
+                    return Ok(resp);
+                }
+                let status = resp.status();
+                let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+                Err(match classify(status, body) {
+                    Err(e) => e,
+                    Ok(_) => Error::Api {
+                        status: status.as_u16(),
+                        message: "unexpected status".into(),
+                    },
+                })
+            }
+            .await;
+            match outcome {
+                Ok(resp) => return Ok(resp),
+                Err(e) => match attempts.next_wait(&e) {
+                    Some((wait, reason)) => {
+                        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
+                        tokio::time::sleep(wait).await;
+                    }
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// Waits for the limiter, logs in if needed, sends one GET, and on a 401
+    /// (expired session) logs in again once and resends.
+    async fn send_once(&self, url: &str, timeout: Option<Duration>) -> Result<reqwest::Response> {
         let mut relogged = false;
         loop {
+            self.inner
+                .limiter
+                .until_ready(self.inner.observer.as_ref())
+                .await?;
             let ticket = self.ticket().await?;
-            tracing::debug!(path = %path, "query");
+            tracing::debug!(url = %url, "query");
             let mut req = self
                 .inner
                 .http
-                .get(&url)
+                .get(url)
                 .header(COOKIE, ticket.cookie.clone());
             if let Some(t) = timeout {
                 req = req.timeout(t);
             }
             let resp = req.send().await.map_err(|e| transport(e, timeout))?;
-            let status = resp.status();
-            let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
-            if status == StatusCode::UNAUTHORIZED && !relogged {
-                // The session expired (about two hours idle): log in again
-                // once and resend.
-                tracing::info!("session expired; logging in again");
-                self.inner.session.invalidate(&ticket);
-                relogged = true;
-                continue;
+            if resp.status() != StatusCode::UNAUTHORIZED {
+                return Ok(resp);
             }
-            if status == StatusCode::UNAUTHORIZED {
+            let body = resp.bytes().await.unwrap_or_default();
+            if relogged {
                 return Err(Error::Auth(error_message(&body)));
             }
-            if !status.is_success() {
-                return Err(crate::de::api_error(status.as_u16(), error_message(&body)));
-            }
-            return Ok(body);
+            // The session expired (about two hours idle): log in again once
+            // and resend.
+            tracing::info!("session expired; logging in again");
+            self.inner.session.invalidate(&ticket);
+            relogged = true;
         }
     }
+}
+
+/// Turns a status and body into the body or an error. Space-Track sends
+/// some errors with HTTP 200 (`[{"error": ...}]`), and rate-limit violations
+/// as HTTP 500 with a text body.
+fn classify(status: StatusCode, body: Bytes) -> Result<Bytes> {
+    if status.is_success() {
+        if let Some(message) = crate::de::error_body(&body) {
+            return Err(crate::de::api_error(status.as_u16(), message));
+        }
+        return Ok(body);
+    }
+    let text = String::from_utf8_lossy(&body);
+    if text.contains("violated your query rate limit") {
+        return Err(Error::RateLimited {
+            message: error_message(&body),
+        });
+    }
+    Err(crate::de::api_error(status.as_u16(), error_message(&body)))
 }
 
 fn transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {

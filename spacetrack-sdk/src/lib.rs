@@ -79,7 +79,9 @@ pub mod de;
 mod error;
 pub mod op;
 pub mod query;
+pub mod ratelimit;
 pub mod schema;
+mod stream;
 
 /// The generated typed layer: one record struct, field enum and set of
 /// predicate methods per class in `schemas/`.
@@ -88,10 +90,11 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
 
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy};
 pub use error::{DecodeError, Error, Result};
 pub use generated::*;
 pub use query::{Format, Order, Page, Projection, Query, RawQuery};
+pub use ratelimit::Rate;
 pub use schema::{ClassInfo, ColumnInfo, Field, Record};
 
 /// The README's examples, compiled as doctests so that they stay true.

@@ -357,6 +357,48 @@ impl<R: Record> Query<R> {
         }
     }
 
+    /// Sends the query and yields records one at a time as they arrive,
+    /// holding one record in memory rather than the whole answer (gp_history
+    /// answers can be gigabytes). A body cut short ends the stream with an
+    /// error, never early.
+    ///
+    /// ```
+    /// use futures_util::TryStreamExt;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let mut history = st.gp_history().norad_cat_id(25544).stream().await?;
+    /// while let Some(gp) = history.try_next().await? {
+    ///     println!("{:?}", gp.epoch);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn stream(
+        self,
+    ) -> Result<impl futures_util::Stream<Item = Result<R>> + Send + 'static> {
+        let resp = self
+            .client
+            .get_response(&self.spec, Some(Format::Json))
+            .await?;
+        Ok(crate::stream::records::<R>(R::CLASS.class, resp))
+    }
+
+    /// Streams a text format line by line (line endings removed).
+    pub async fn lines(
+        self,
+        format: Format,
+    ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
+        let resp = self.client.get_response(&self.spec, Some(format)).await?;
+        Ok(crate::stream::lines(resp))
+    }
+
+    /// Streams the raw answer in any format, chunk by chunk.
+    pub async fn bytes(
+        self,
+        format: Format,
+    ) -> Result<impl futures_util::Stream<Item = Result<Bytes>> + Send + 'static> {
+        let resp = self.client.get_response(&self.spec, Some(format)).await?;
+        Ok(crate::stream::bytes(resp))
+    }
+
     /// Sends with `metadata/true` and returns the records with Space-Track's
     /// `request_metadata` (total count, limit, ...).
     pub async fn send_with_metadata(mut self) -> Result<Page<R>> {

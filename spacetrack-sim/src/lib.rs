@@ -173,6 +173,8 @@ pub struct LoggedRequest {
     pub path: String,
     /// Whether a `chocolatechip` cookie came with it.
     pub cookie: bool,
+    /// When it arrived (wall clock, comparable across processes).
+    pub at: std::time::SystemTime,
 }
 
 /// Shared state of a running simulator.
@@ -227,6 +229,7 @@ impl SimState {
             method: method.to_string(),
             path,
             cookie,
+            at: std::time::SystemTime::now(),
         });
     }
 

@@ -283,7 +283,15 @@ fn produce(
         _ => None,
     };
     let invalid = matches!(fault, Some(Fault::InvalidJson));
-    let send = |out: &mut String, sent: &mut usize| -> bool {
+    let send = |out: &mut String, sent: &mut usize, last: bool| -> bool {
+        // A short answer is cut in its middle.
+        let truncate_after = truncate_after.map(|l| {
+            if last {
+                l.min(*sent + out.len() / 2)
+            } else {
+                l
+            }
+        });
         if let Some(limit) = truncate_after {
             if *sent + out.len() > limit {
                 let cut = limit.saturating_sub(*sent);
@@ -325,7 +333,7 @@ fn produce(
         if invalid && writer.rows == 1 {
             out.push_str("{not json");
         }
-        if out.len() >= CHUNK && !send(&mut out, &mut sent) {
+        if out.len() >= CHUNK && !send(&mut out, &mut sent, false) {
             return;
         }
     }
@@ -334,7 +342,7 @@ fn produce(
             writer.begin(&mut out);
         } else {
             out.push_str("NO RESULTS RETURNED");
-            send(&mut out, &mut sent);
+            send(&mut out, &mut sent, true);
             return;
         }
     }
@@ -342,5 +350,5 @@ fn produce(
     if req.metadata {
         out.push('}');
     }
-    send(&mut out, &mut sent);
+    send(&mut out, &mut sent, true);
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests.
 
-use spacetrack::Client;
+use std::time::Duration;
+
+use spacetrack::{Client, Rate, RetryPolicy};
 use spacetrack_sim::Simulator;
 
 /// Starts a simulator with `objects` objects and a client for it.
@@ -14,15 +16,46 @@ pub async fn sim_and_client(objects: usize) -> (Simulator, Client) {
     (sim, client)
 }
 
-/// A client logged into `sim`'s account.
+/// A client logged into `sim`'s account, with a generous limiter and short
+/// retry waits so tests run fast (the limiter itself is tested on its own).
 pub fn client_for(sim: &Simulator) -> Client {
+    builder_for(sim).build().expect("client builds")
+}
+
+/// The builder behind [`client_for`].
+pub fn builder_for(sim: &Simulator) -> spacetrack::ClientBuilder {
     Client::builder()
         .base_url(sim.base_url())
         .allow_http(true)
         .identity(sim.identity())
         .password(sim.password())
-        .build()
-        .expect("client builds")
+        .rate_limits([Rate::new(10_000, Duration::from_secs(1)).burst(1_000)])
+        .retry(fast_retries())
+}
+
+/// Retries as by default, with millisecond waits.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        rate_limit_wait: Duration::from_millis(20),
+        transient_min_delay: Duration::from_millis(5),
+        transient_max_delay: Duration::from_millis(50),
+        ..RetryPolicy::default()
+    }
+}
+
+/// The largest number of requests among `times` in any window of `period`.
+pub fn max_in_window(times: &[std::time::SystemTime], period: Duration) -> usize {
+    let mut t: Vec<_> = times.to_vec();
+    t.sort();
+    let mut max = 0;
+    let mut j = 0;
+    for i in 0..t.len() {
+        while t[i].duration_since(t[j]).unwrap_or_default() >= period {
+            j += 1;
+        }
+        max = max.max(i - j + 1);
+    }
+    max
 }
 
 /// How many login requests `sim` received.

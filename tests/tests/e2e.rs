@@ -503,11 +503,12 @@ async fn login_redirects_are_not_followed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_become_typed_errors() {
     let (sim, st) = sim_and_client(1_000).await;
-    sim.inject([Fault::RateLimit200]);
+    // Retries are exhausted: three rate-limit answers in a row.
+    sim.inject([Fault::RateLimit200; 3]);
     let err = st.gp().norad_cat_id(25544).send().await.unwrap_err();
     assert!(matches!(err, Error::RateLimited { .. }), "{err}");
 
-    sim.inject([Fault::TruncateBody]);
+    sim.inject([Fault::TruncateBody; 4]);
     let err = st.gp().send().await.unwrap_err();
     assert!(
         matches!(err, Error::Transport(_)),
