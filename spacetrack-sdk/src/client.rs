@@ -539,11 +539,13 @@ impl Client {
     async fn send_once(&self, url: &str, timeout: Option<Duration>) -> Result<reqwest::Response> {
         let mut relogged = false;
         loop {
+            // Log in first, then take the limiter's slot and send at once, so
+            // that the server sees requests spaced as the limiter admitted them.
+            let ticket = self.ticket().await?;
             self.inner
                 .limiter
                 .until_ready(self.inner.observer.as_ref())
                 .await?;
-            let ticket = self.ticket().await?;
             tracing::debug!(url = %url, "query");
             let mut req = self
                 .inner

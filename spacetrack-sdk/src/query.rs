@@ -378,7 +378,7 @@ impl<R: Record> Query<R> {
             .client
             .get_response(&self.spec, Some(Format::Json))
             .await?;
-        Ok(crate::stream::records::<R>(R::CLASS.class, resp))
+        Ok(Box::pin(crate::stream::records::<R>(R::CLASS.class, resp)))
     }
 
     /// Streams a text format line by line (line endings removed).
@@ -387,7 +387,7 @@ impl<R: Record> Query<R> {
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
         let resp = self.client.get_response(&self.spec, Some(format)).await?;
-        Ok(crate::stream::lines(resp))
+        Ok(Box::pin(crate::stream::lines(resp)))
     }
 
     /// Streams the raw answer in any format, chunk by chunk.
@@ -396,7 +396,7 @@ impl<R: Record> Query<R> {
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<Bytes>> + Send + 'static> {
         let resp = self.client.get_response(&self.spec, Some(format)).await?;
-        Ok(crate::stream::bytes(resp))
+        Ok(Box::pin(crate::stream::bytes(resp)))
     }
 
     /// Sends with `metadata/true` and returns the records with Space-Track's

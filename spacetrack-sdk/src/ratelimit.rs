@@ -68,9 +68,13 @@ impl Rate {
                 self.count, self.period, self.burst
             )));
         }
-        let period = self.period.as_millis() as u64;
         // Strictly fewer than `count` in any window of `period`:
         // burst + floor((period - e) / T) <= count - 1 with T = period / (count - burst).
+        // The period is stretched by a safety margin (1/60 of it, at least
+        // 250 ms) so that jitter between admission here and arrival at the
+        // server cannot push a window over the limit.
+        let raw = self.period.as_millis() as u64;
+        let period = raw + (raw / 60).max(250);
         let interval = period.div_ceil(u64::from(self.count - self.burst));
         let tolerance = interval * u64::from(self.burst - 1);
         Ok((interval, tolerance))

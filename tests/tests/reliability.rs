@@ -159,7 +159,7 @@ async fn streaming_matches_send_and_detects_truncation() {
 
     // Cut short mid-way: some records, then an error; never a clean end.
     sim.inject([Fault::TruncateBody]);
-    let mut s = Box::pin(st.gp_history().stream().await.unwrap());
+    let mut s = st.gp_history().stream().await.unwrap();
     let mut n = 0;
     let end = loop {
         match s.try_next().await {
