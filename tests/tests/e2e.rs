@@ -454,7 +454,7 @@ async fn bad_credentials_are_an_auth_error() {
         .base_url(sim.base_url())
         .allow_http(true)
         .identity(sim.identity())
-        .password("wrong")
+        .password(format!("{}-not-it", sim.password()))
         .build()
         .unwrap();
     let err = st.gp().send().await.unwrap_err();
@@ -632,16 +632,17 @@ async fn secrets_stay_out_of_debug_output() {
     assert!(!debug.contains(sim.password()), "{debug}");
     assert!(debug.contains("<redacted>"));
     assert!(!debug.contains("chocolatechip"));
+    let secret = format!("s3cr3t-{}", std::process::id());
     let builder = format!(
         "{:?}",
-        spacetrack::Client::builder().password("hunter2-secret")
+        spacetrack::Client::builder().password(secret.clone())
     );
-    assert!(!builder.contains("hunter2-secret"));
+    assert!(!builder.contains(&secret));
     // Plain http needs an explicit opt-in.
     let err = spacetrack::Client::builder()
         .base_url(sim.base_url())
         .identity("a")
-        .password("b")
+        .password(secret.clone())
         .build()
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)));
