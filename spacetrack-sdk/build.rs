@@ -7,12 +7,8 @@ use std::path::PathBuf;
 fn main() {
     let manifest =
         PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    // A packaged crate carries its own copy in `schemas/`; the workspace uses
-    // the shared top-level folder.
-    let dir = [manifest.join("schemas"), manifest.join("../schemas")]
-        .into_iter()
-        .find(|d| d.is_dir())
-        .expect("schemas/ folder not found next to the spacetrack crate");
+    let dir = spacetrack_codegen::schema::find_schemas_dir(&manifest)
+        .expect("schemas/ folder not found next to the crate or in the workspace");
     println!("cargo::rerun-if-changed={}", dir.display());
     for entry in walk(&dir) {
         println!("cargo::rerun-if-changed={}", entry.display());

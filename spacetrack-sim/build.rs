@@ -6,10 +6,8 @@ use std::path::PathBuf;
 fn main() {
     let manifest =
         PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
-    let dir = [manifest.join("schemas"), manifest.join("../schemas")]
-        .into_iter()
-        .find(|d| d.is_dir())
-        .expect("schemas/ folder not found");
+    let dir = spacetrack_codegen::schema::find_schemas_dir(&manifest)
+        .expect("schemas/ folder not found next to the crate or in the workspace");
     println!("cargo::rerun-if-changed={}", dir.display());
     let mut entries = Vec::new();
     for controller in std::fs::read_dir(&dir).expect("read schemas").flatten() {

@@ -213,6 +213,17 @@ impl ClassSchema {
     }
 }
 
+/// The schemas folder for a crate: its own `schemas/` copy when packaged,
+/// else the workspace's top-level `schemas/`.
+pub fn find_schemas_dir(manifest_dir: &Path) -> Option<PathBuf> {
+    [
+        manifest_dir.join("schemas"),
+        manifest_dir.join("../schemas"),
+    ]
+    .into_iter()
+    .find(|d| d.is_dir())
+}
+
 /// Loads `dir/{controller}/{class}.json` for every file present, in
 /// controller order, then class order.
 pub fn load_dir(dir: &Path) -> Result<Vec<ClassSchema>, SchemaError> {

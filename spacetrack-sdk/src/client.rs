@@ -467,30 +467,13 @@ impl Client {
     /// Sends a GET for `spec` and returns the whole body, retrying
     /// rate-limit violations and transient failures (GETs are idempotent).
     pub(crate) async fn get_body(&self, spec: &Spec, format: Option<Format>) -> Result<Bytes> {
-        let path = spec.path(format)?;
-        let url = self.url_for(&path);
         let timeout = spec.timeout.or(self.inner.timeout);
-        let mut attempts = Attempts::new(&self.inner.retry);
-        loop {
-            let outcome = async {
-                let resp = self.send_once(&url, timeout).await?;
-                let status = resp.status();
-                let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
-                classify(status, body)
-            }
-            .await;
-            match outcome {
-                Ok(body) => return Ok(body),
-                Err(e) => match attempts.next_wait(&e) {
-                    Some((wait, reason)) => {
-                        tracing::warn!(error = %e, "retrying");
-                        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
-                        tokio::time::sleep(wait).await;
-                    }
-                    None => return Err(e),
-                },
-            }
-        }
+        self.get_retrying(spec, format, |resp| async move {
+            let status = resp.status();
+            let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+            classify(status, body)
+        })
+        .await
     }
 
     /// Sends a GET for `spec` and returns the response once its status is a
@@ -500,31 +483,46 @@ impl Client {
         spec: &Spec,
         format: Option<Format>,
     ) -> Result<reqwest::Response> {
-        let path = spec.path(format)?;
-        let url = self.url_for(&path);
+        let timeout = spec.timeout.or(self.inner.timeout);
+        self.get_retrying(spec, format, |resp| async move {
+            let status = resp.status();
+            if status.is_success() {
+                return Ok(resp);
+            }
+            let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+            Err(classify(status, body).err().unwrap_or_else(|| Error::Api {
+                status: status.as_u16(),
+                message: "unexpected status".into(),
+            }))
+        })
+        .await
+    }
+
+    /// The retry loop shared by every GET: sends, lets `finish` turn the
+    /// response into a result, and retries what [`RetryPolicy`] allows.
+    async fn get_retrying<T, F, Fut>(
+        &self,
+        spec: &Spec,
+        format: Option<Format>,
+        finish: F,
+    ) -> Result<T>
+    where
+        F: Fn(reqwest::Response) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let url = self.url_for(&spec.path(format)?);
         let timeout = spec.timeout.or(self.inner.timeout);
         let mut attempts = Attempts::new(&self.inner.retry);
         loop {
-            let outcome = async {
-                let resp = self.send_once(&url, timeout).await?;
-                if resp.status().is_success() {
-                    return Ok(resp);
-                }
-                let status = resp.status();
-                let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
-                Err(match classify(status, body) {
-                    Err(e) => e,
-                    Ok(_) => Error::Api {
-                        status: status.as_u16(),
-                        message: "unexpected status".into(),
-                    },
-                })
-            }
-            .await;
+            let outcome = match self.send_once(&url, timeout).await {
+                Ok(resp) => finish(resp).await,
+                Err(e) => Err(e),
+            };
             match outcome {
-                Ok(resp) => return Ok(resp),
+                Ok(v) => return Ok(v),
                 Err(e) => match attempts.next_wait(&e) {
                     Some((wait, reason)) => {
+                        tracing::warn!(error = %e, "retrying");
                         crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
                         tokio::time::sleep(wait).await;
                     }

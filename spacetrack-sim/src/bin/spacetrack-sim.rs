@@ -53,12 +53,40 @@ async fn main() -> std::process::ExitCode {
         }
     };
     println!("Space-Track simulator listening on {}", sim.base_url());
-    println!("export SPACETRACK_BASE_URL={}", sim.base_url());
-    println!("export SPACETRACK_ALLOW_HTTP=1");
-    println!("export SPACETRACK_IDENTITY={}", sim.identity());
-    // The simulator's throwaway password, printed so a user can point a
-    // client at it; it protects nothing.
-    println!("export SPACETRACK_PASSWORD={}", sim.password());
+    // The throwaway credentials go to an owner-only file, never to the
+    // terminal or a log.
+    let env_file = std::env::temp_dir().join(format!("spacetrack-sim-{}.env", sim.addr().port()));
+    let contents = format!(
+        "export SPACETRACK_BASE_URL={}\nexport SPACETRACK_ALLOW_HTTP=1\nexport SPACETRACK_IDENTITY={}\nexport SPACETRACK_PASSWORD={}\n",
+        sim.base_url(),
+        sim.identity(),
+        sim.password()
+    );
+    if let Err(e) = write_private(&env_file, &contents) {
+        eprintln!("cannot write {}: {e}", env_file.display());
+        return std::process::ExitCode::FAILURE;
+    }
+    println!("Point a client at it with:  source {}", env_file.display());
     let _ = tokio::signal::ctrl_c().await;
+    let _ = std::fs::remove_file(&env_file);
     std::process::ExitCode::SUCCESS
+}
+
+/// Writes `contents` to a new file only its owner can read.
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    f.write_all(contents.as_bytes())
 }
