@@ -1,6 +1,7 @@
 //! The client: configuration, sending requests with the session, error
 //! statuses.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use url::Url;
 
 use crate::auth::{Secret, Session, Ticket};
 use crate::error::{Error, Result};
+use crate::modeldef::{ModeldefColumn, SchemaDrift};
 use crate::query::{Format, RawQuery, Spec};
 use crate::ratelimit::{Limiter, LimiterStore, MemoryStore, Rate, WaitObserver, WaitReason};
 
@@ -43,6 +45,7 @@ struct Inner {
     limiter: Limiter,
     observer: Option<WaitObserver>,
     retry: RetryPolicy,
+    modeldef: crate::modeldef::Cache,
 }
 
 /// How the client retries, and how long it waits.
@@ -87,14 +90,14 @@ impl RetryPolicy {
 }
 
 /// Counts retries of one request and chooses the wait before the next.
-struct Attempts<'a> {
+pub(crate) struct Attempts<'a> {
     policy: &'a RetryPolicy,
     rate_limited: u32,
     backoff: backon::ExponentialBackoff,
 }
 
 impl<'a> Attempts<'a> {
-    fn new(policy: &'a RetryPolicy) -> Self {
+    pub(crate) fn new(policy: &'a RetryPolicy) -> Self {
         use backon::BackoffBuilder;
         let backoff = backon::ExponentialBuilder::new()
             .with_jitter()
@@ -110,7 +113,7 @@ impl<'a> Attempts<'a> {
     }
 
     /// The wait before retrying after `e`, or `None` to give up.
-    fn next_wait(&mut self, e: &Error) -> Option<(Duration, WaitReason)> {
+    pub(crate) fn next_wait(&mut self, e: &Error) -> Option<(Duration, WaitReason)> {
         match e {
             Error::RateLimited { .. } if self.rate_limited < self.policy.rate_limit_retries => {
                 self.rate_limited += 1;
@@ -166,6 +169,7 @@ pub struct ClientBuilder {
     store: Option<Arc<dyn LimiterStore>>,
     observer: Option<WaitObserver>,
     retry: RetryPolicy,
+    modeldef_dir: Option<Option<PathBuf>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -262,6 +266,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Where [`Client::get_predicates`] caches modeldef answers for a day
+    /// (default: the user's cache folder, `spacetrack-rs/modeldef`). `None`
+    /// keeps them in memory only.
+    pub fn modeldef_cache_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.modeldef_dir = Some(dir);
+        self
+    }
+
     /// Builds the client. Nothing is sent until the first query.
     pub fn build(self) -> Result<Client> {
         let identity = self
@@ -314,6 +326,10 @@ impl ClientBuilder {
                 limiter,
                 observer: self.observer,
                 retry: self.retry,
+                modeldef: crate::modeldef::Cache::new(
+                    self.modeldef_dir
+                        .unwrap_or_else(crate::modeldef::Cache::default_dir),
+                ),
             }),
         })
     }
@@ -380,6 +396,18 @@ impl Client {
         b.build()
     }
 
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    pub(crate) fn default_timeout(&self) -> Option<Duration> {
+        self.inner.timeout
+    }
+
+    pub(crate) fn notify_wait(&self, wait: Duration, reason: WaitReason) {
+        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
+    }
+
     /// The base URL.
     pub fn base_url(&self) -> &str {
         self.inner.base.as_str()
@@ -394,12 +422,58 @@ impl Client {
         format!("{}{}", self.inner.base, path)
     }
 
+    /// The live `modeldef` of a class in this build (searched in the
+    /// reference client's controller order), fetched at most once a day:
+    /// answers are cached in memory and on disk (see
+    /// [`ClientBuilder::modeldef_cache_dir`]) and the disk cache is shared
+    /// safely by concurrent processes.
+    pub async fn get_predicates(&self, class: &str) -> Result<Arc<[ModeldefColumn]>> {
+        let info = crate::schema::find_class(class, None).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "class `{class}` is not in this build's schemas; use get_predicates_in(controller, class)"
+            ))
+        })?;
+        self.get_predicates_in(info.controller, info.class).await
+    }
+
+    /// [`get_predicates`](Self::get_predicates) for any controller and class.
+    pub async fn get_predicates_in(
+        &self,
+        controller: &str,
+        class: &str,
+    ) -> Result<Arc<[ModeldefColumn]>> {
+        let base = self.inner.base.as_str();
+        self.inner
+            .modeldef
+            .get(base, controller, class, || async {
+                let mut spec = Spec::new(controller, class);
+                spec.action = "modeldef";
+                let body = self.get_body(&spec, None).await?;
+                let answer: crate::modeldef::ModeldefAnswer = crate::de::decode_any(class, &body)?;
+                Ok(answer.data)
+            })
+            .await
+    }
+
+    /// Compares a class's live modeldef (through the same daily cache) with
+    /// the schema compiled into this build: added, removed and retyped
+    /// columns. A non-empty drift means `spacetrack schemas pull` and a
+    /// rebuild would change the generated API.
+    pub async fn schema_drift(&self, class: &str) -> Result<SchemaDrift> {
+        let info = crate::schema::find_class(class, None).ok_or_else(|| {
+            Error::InvalidArgument(format!("class `{class}` is not in this build's schemas"))
+        })?;
+        let live = self.get_predicates_in(info.controller, info.class).await?;
+        Ok(SchemaDrift::compare(info, &live))
+    }
+
     /// Logs in now (queries log in by themselves when needed).
     pub async fn login(&self) -> Result<()> {
         self.ticket().await.map(|_| ())
     }
 
-    /// Ends the session. The next query logs in again.
+    /// Ends the session. The next query logs in again. The session is
+    /// forgotten locally even when the logout request fails.
     pub async fn logout(&self) -> Result<()> {
         let Some(cookie) = self.inner.session.clear() else {
             return Ok(());
@@ -409,6 +483,7 @@ impl Client {
             .http
             .get(self.url_for("ajaxauth/logout"))
             .header(COOKIE, cookie)
+            .timeout(LOGOUT_TIMEOUT)
             .send()
             .await?;
         tracing::debug!(status = resp.status().as_u16(), "logout");
@@ -419,6 +494,17 @@ impl Client {
             });
         }
         Ok(())
+    }
+
+    /// Logs out and drops this handle. The session is forgotten and, once
+    /// this was the last clone, the connections are released, even when
+    /// the logout request fails (its error is still returned). Other clones
+    /// keep working and log in again when they next query.
+    ///
+    /// Dropping the last clone without `close` also logs out, in the
+    /// background on the current Tokio runtime (if there is one).
+    pub async fn close(self) -> Result<()> {
+        self.logout().await
     }
 
     async fn ticket(&self) -> Result<Ticket> {
@@ -468,10 +554,12 @@ impl Client {
     /// rate-limit violations and transient failures (GETs are idempotent).
     pub(crate) async fn get_body(&self, spec: &Spec, format: Option<Format>) -> Result<Bytes> {
         let timeout = spec.timeout.or(self.inner.timeout);
+        // A download is the file itself: never read it as an error body.
+        let sniff = format != Some(Format::Stream);
         self.get_retrying(spec, format, |resp| async move {
             let status = resp.status();
             let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
-            classify(status, body)
+            classify(status, body, sniff)
         })
         .await
     }
@@ -490,10 +578,12 @@ impl Client {
                 return Ok(resp);
             }
             let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
-            Err(classify(status, body).err().unwrap_or_else(|| Error::Api {
-                status: status.as_u16(),
-                message: "unexpected status".into(),
-            }))
+            Err(classify(status, body, true)
+                .err()
+                .unwrap_or_else(|| Error::Api {
+                    status: status.as_u16(),
+                    message: "unexpected status".into(),
+                }))
         })
         .await
     }
@@ -513,8 +603,9 @@ impl Client {
         let url = self.url_for(&spec.path(format)?);
         let timeout = spec.timeout.or(self.inner.timeout);
         let mut attempts = Attempts::new(&self.inner.retry);
+        tracing::debug!(url = %url, "query");
         loop {
-            let outcome = match self.send_once(&url, timeout).await {
+            let outcome = match self.send_once(|http| Ok(http.get(&url)), timeout).await {
                 Ok(resp) => finish(resp).await,
                 Err(e) => Err(e),
             };
@@ -532,9 +623,15 @@ impl Client {
         }
     }
 
-    /// Waits for the limiter, logs in if needed, sends one GET, and on a 401
-    /// (expired session) logs in again once and resends.
-    async fn send_once(&self, url: &str, timeout: Option<Duration>) -> Result<reqwest::Response> {
+    /// Waits for the limiter, logs in if needed, sends the request `make`
+    /// builds, and on a 401 (expired session) logs in again once and
+    /// resends: `make` is called again and may refuse (a body that cannot
+    /// be replayed).
+    pub(crate) async fn send_once(
+        &self,
+        mut make: impl FnMut(&reqwest::Client) -> Result<reqwest::RequestBuilder>,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response> {
         let mut relogged = false;
         loop {
             // Log in first, then take the limiter's slot and send at once, so
@@ -544,12 +641,7 @@ impl Client {
                 .limiter
                 .until_ready(self.inner.observer.as_ref())
                 .await?;
-            tracing::debug!(url = %url, "query");
-            let mut req = self
-                .inner
-                .http
-                .get(url)
-                .header(COOKIE, ticket.cookie.clone());
+            let mut req = make(&self.inner.http)?.header(COOKIE, ticket.cookie.clone());
             if let Some(t) = timeout {
                 req = req.timeout(t);
             }
@@ -570,12 +662,40 @@ impl Client {
     }
 }
 
+/// How long a logout may take (it is a courtesy to the server).
+const LOGOUT_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last clone is gone: end the session on the server, without
+        // blocking the thread that drops us.
+        let Some(cookie) = self.session.clear() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::debug!("dropped outside a Tokio runtime; session left to expire");
+            return;
+        };
+        let http = self.http.clone();
+        let url = format!("{}ajaxauth/logout", self.base);
+        runtime.spawn(async move {
+            let r = http
+                .get(url)
+                .header(COOKIE, cookie)
+                .timeout(LOGOUT_TIMEOUT)
+                .send()
+                .await;
+            tracing::debug!(ok = r.is_ok(), "logout on drop");
+        });
+    }
+}
+
 /// Turns a status and body into the body or an error. Space-Track sends
 /// some errors with HTTP 200 (`[{"error": ...}]`), and rate-limit violations
 /// as HTTP 500 with a text body.
-fn classify(status: StatusCode, body: Bytes) -> Result<Bytes> {
+pub(crate) fn classify(status: StatusCode, body: Bytes, sniff: bool) -> Result<Bytes> {
     if status.is_success() {
-        if let Some(message) = crate::de::error_body(&body) {
+        if let Some(message) = sniff.then(|| crate::de::error_body(&body)).flatten() {
             return Err(crate::de::api_error(status.as_u16(), message));
         }
         return Ok(body);
@@ -589,7 +709,7 @@ fn classify(status: StatusCode, body: Bytes) -> Result<Bytes> {
     Err(crate::de::api_error(status.as_u16(), error_message(&body)))
 }
 
-fn transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {
+pub(crate) fn transport(e: reqwest::Error, timeout: Option<Duration>) -> Error {
     if e.is_timeout() {
         Error::Timeout(timeout.unwrap_or(DEFAULT_TIMEOUT))
     } else {

@@ -42,6 +42,25 @@ pub enum Error {
     /// The client is misconfigured (missing credentials, bad base URL).
     #[error("configuration error: {0}")]
     Config(String),
+    /// A local file could not be read or written (an upload's source, a
+    /// download's destination, the modeldef cache).
+    #[error("I/O error on {}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<std::path::PathBuf>, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
 }
 
 impl From<reqwest::Error> for Error {

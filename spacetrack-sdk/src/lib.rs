@@ -77,6 +77,8 @@ mod auth;
 mod client;
 pub mod de;
 mod error;
+pub mod files;
+pub mod modeldef;
 pub mod op;
 pub mod query;
 pub mod ratelimit;
@@ -92,7 +94,9 @@ mod generated {
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy};
 pub use error::{DecodeError, Error, Result};
+pub use files::{Download, PublicFile, Upload};
 pub use generated::*;
+pub use modeldef::{ModeldefColumn, SchemaDrift};
 pub use query::{Format, Order, Page, Projection, Query, RawQuery};
 pub use ratelimit::Rate;
 pub use schema::{ClassInfo, ColumnInfo, Field, Record};

@@ -129,6 +129,8 @@ impl<F: Field> From<F> for Order<F> {
 /// The parts of a request that do not depend on the record type.
 #[derive(Debug, Clone)]
 pub(crate) struct Spec {
+    /// `query` or `modeldef`.
+    pub(crate) action: &'static str,
     pub(crate) controller: String,
     pub(crate) class: String,
     /// `(key, unencoded value)` in insertion order.
@@ -145,6 +147,7 @@ pub(crate) struct Spec {
 impl Spec {
     pub(crate) fn new(controller: &str, class: &str) -> Spec {
         Spec {
+            action: "query",
             controller: controller.to_owned(),
             class: class.to_owned(),
             segments: Vec::new(),
@@ -162,6 +165,22 @@ impl Spec {
         match self.segments.iter_mut().find(|(k, _)| k == key) {
             Some(slot) => slot.1 = value,
             None => self.segments.push((key.to_owned(), value)),
+        }
+    }
+
+    /// Sets a predicate given by name: the key lower-cased like the
+    /// reference client's keyword arguments, the value verbatim.
+    pub(crate) fn set_raw(&mut self, key: &str, value: impl RawValue) {
+        let key = key.to_ascii_lowercase();
+        if key.is_empty() || key == "format" {
+            self.fail(format!(
+                "`{key}` cannot be a predicate; pick the format with the send method"
+            ));
+            return;
+        }
+        match value.raw_value() {
+            Ok(v) => self.set(&key, v),
+            Err(e) => self.fail(format!("{key}: {e}")),
         }
     }
 
@@ -188,8 +207,9 @@ impl Spec {
             return Err(Error::InvalidArgument("offset needs a limit".into()));
         }
         let mut path = format!(
-            "{}/query/class/{}",
+            "{}/{}/class/{}",
             encode_segment(&self.controller),
+            self.action,
             encode_segment(&self.class)
         );
         for (key, value) in &self.segments {
@@ -260,6 +280,20 @@ impl<R: Record> Query<R> {
             Ok(v) => self.spec.set(key, v),
             Err(e) => self.spec.fail(format!("{key}: {e}")),
         }
+        self
+    }
+
+    /// Adds a predicate on a column this build does not know (one that
+    /// [`Client::schema_drift`] reports as added, say), with the value
+    /// written as Space-Track reads it. Prefer the typed column methods.
+    ///
+    /// ```
+    /// # fn demo(st: spacetrack::Client) {
+    /// st.gp().raw_predicate("REENTRY_RISK", ">0.5");
+    /// # }
+    /// ```
+    pub fn raw_predicate(mut self, key: &str, value: impl RawValue) -> Self {
+        self.spec.set_raw(key, value);
         self
     }
 
@@ -569,16 +603,7 @@ impl RawQuery {
     /// Adds `/{key}/{value}`. The key is lower-cased like the reference
     /// client's keyword arguments; the value is percent-encoded.
     pub fn predicate(mut self, key: &str, value: impl RawValue) -> Self {
-        let key = key.to_ascii_lowercase();
-        if key.is_empty() || key == "format" {
-            self.spec.fail(format!(
-                "`{key}` cannot be a predicate; pick the format with the send method"
-            ));
-        }
-        match value.raw_value() {
-            Ok(v) => self.spec.set(&key, v),
-            Err(e) => self.spec.fail(format!("{key}: {e}")),
-        }
+        self.spec.set_raw(key, value);
         self
     }
 

@@ -19,6 +19,7 @@
 
 mod catalog;
 mod fault;
+mod files;
 mod grammar;
 mod render;
 mod server;
@@ -32,11 +33,11 @@ use std::time::{Duration, Instant};
 use axum::http::{Method, Uri};
 use chrono::NaiveDateTime;
 use spacetrack_codegen::ClassSchema;
-use spacetrack_codegen::schema::ModeldefRow;
 
 pub use catalog::alpha5;
 pub use fault::Fault;
 pub use server::{LOGIN_FAILED, NOT_LOGGED_IN, RATE_LIMIT_BODY};
+pub use spacetrack_codegen::schema::ModeldefRow;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/schemas.rs"));
@@ -182,7 +183,8 @@ pub struct SimState {
     config: SimConfig,
     catalog: catalog::Catalog,
     tables: HashMap<(String, String), table::Table>,
-    modeldef: HashMap<(String, String), Vec<ModeldefRow>>,
+    modeldef: Mutex<HashMap<(String, String), Vec<ModeldefRow>>>,
+    files: Mutex<files::Files>,
     sessions: Mutex<HashMap<String, Instant>>,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<LoggedRequest>>,
@@ -207,11 +209,13 @@ impl SimState {
             );
             modeldef.insert(key, rows);
         }
+        let files = Mutex::new(files::Files::new(&catalog));
         SimState {
             config,
             catalog,
             tables,
-            modeldef,
+            modeldef: Mutex::new(modeldef),
+            files,
             sessions: Mutex::new(HashMap::new()),
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
@@ -268,6 +272,10 @@ impl SimState {
             }
             None => false,
         }
+    }
+
+    fn peek_fault(&self) -> Option<Fault> {
+        self.faults.lock().expect("faults").front().copied()
     }
 
     fn next_fault(&self) -> Option<Fault> {
@@ -341,6 +349,25 @@ impl Simulator {
     /// Forgets the request log.
     pub fn clear_requests(&self) {
         self.state.log.lock().expect("log").clear();
+    }
+
+    /// The modeldef rows served for a class.
+    pub fn modeldef(&self, controller: &str, class: &str) -> Option<Vec<ModeldefRow>> {
+        let m = self.state.modeldef.lock().expect("modeldef");
+        m.get(&(controller.to_owned(), class.to_owned())).cloned()
+    }
+
+    /// Replaces the modeldef served for a class, to simulate a schema change
+    /// on Space-Track's side (the data keeps its compiled-in columns).
+    pub fn set_modeldef(&self, controller: &str, class: &str, rows: Vec<ModeldefRow>) {
+        let mut m = self.state.modeldef.lock().expect("modeldef");
+        m.insert((controller.to_owned(), class.to_owned()), rows);
+    }
+
+    /// The content of a fileshare file (to check uploads).
+    pub fn fileshare_content(&self, file_id: u64) -> Option<Vec<u8>> {
+        let files = self.state.files.lock().expect("files");
+        files.file(file_id).map(|f| f.content.to_vec())
     }
 
     /// NORAD numbers in catalog order.

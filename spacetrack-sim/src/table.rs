@@ -468,7 +468,7 @@ fn generic(ctx: &RowCtx<'_>, col: &Column, i: usize) -> Val {
 
 /// Makes a value fit its column: nulls only where allowed, integers in
 /// range, text within its length, reals at their scale.
-fn coerce(v: Val, col: &Column) -> Val {
+pub(crate) fn coerce(v: Val, col: &Column) -> Val {
     match (&col.sql, v) {
         (_, Val::Null) if !col.nullable => match &col.sql {
             SqlType::Int { .. } => Val::Int(0),

@@ -31,6 +31,8 @@ pub fn builder_for(sim: &Simulator) -> spacetrack::ClientBuilder {
         .password(sim.password())
         .rate_limits([Rate::new(10_000, Duration::from_secs(1)).burst(1_000)])
         .retry(fast_retries())
+        // Tests that exercise the disk cache pass their own folder.
+        .modeldef_cache_dir(None)
 }
 
 /// Retries as by default, with millisecond waits.
@@ -72,5 +74,36 @@ pub fn query_paths(sim: &Simulator) -> Vec<String> {
         .into_iter()
         .filter(|r| r.path.contains("/query/"))
         .map(|r| r.path)
+        .collect()
+}
+
+/// A fresh private folder under the system temp folder, removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// Creates `spacetrack-test-<tag>-<pid>-<n>`.
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("spacetrack-test-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Paths of the requests `sim` received whose path contains `part`.
+pub fn paths_with(sim: &Simulator, part: &str) -> Vec<String> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.path.contains(part))
+        .map(|r| format!("{} {}", r.method, r.path))
         .collect()
 }
