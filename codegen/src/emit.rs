@@ -431,7 +431,7 @@ fn emit_class(
         }
 
         #[allow(deprecated)]
-        impl crate::query::Query<#rec> {
+        impl<M: crate::query::Mode> crate::query::Query<#rec, M> {
             #(#methods)*
         }
 

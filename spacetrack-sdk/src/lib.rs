@@ -88,16 +88,20 @@ mod stream;
 /// The generated typed layer: one record struct, field enum and set of
 /// predicate methods per class in `schemas/`.
 #[allow(missing_docs, clippy::all)]
+#[macro_use]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));
 }
+
+// After `generated`: it uses the generated `for_each_class!`.
+pub mod blocking;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy};
 pub use error::{DecodeError, Error, Result};
 pub use files::{Download, PublicFile, Upload};
 pub use generated::*;
 pub use modeldef::{ModeldefColumn, SchemaDrift};
-pub use query::{Format, Order, Page, Projection, Query, RawQuery};
+pub use query::{Async, Format, Mode, Order, Page, Projection, Query, RawQuery};
 pub use ratelimit::Rate;
 pub use schema::{ClassInfo, ColumnInfo, Field, Record};
 

@@ -234,29 +234,47 @@ impl Spec {
     }
 }
 
+/// How a [`Query`] is sent: [`Async`] (the default) or blocking (see
+/// [`blocking`](crate::blocking)). The builder methods are the same.
+pub trait Mode: Clone + Send + Sync + 'static + sealed::Sealed {}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Queries sent with `.await`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Async;
+impl sealed::Sealed for Async {}
+impl Mode for Async {}
+impl sealed::Sealed for crate::blocking::Blocking {}
+impl Mode for crate::blocking::Blocking {}
+
 /// A typed query on class `R`, built fluently and sent with
 /// [`send`](Query::send).
 ///
 /// The predicate methods (one per column, e.g. `norad_cat_id`) are
 /// generated from the schemas; the methods here are common to every class.
 #[must_use = "a query does nothing until it is sent"]
-pub struct Query<R> {
+pub struct Query<R, M = Async> {
     client: Client,
     spec: Spec,
+    mode: M,
     _record: PhantomData<fn() -> R>,
 }
 
-impl<R> Clone for Query<R> {
+impl<R, M: Mode> Clone for Query<R, M> {
     fn clone(&self) -> Self {
         Query {
             client: self.client.clone(),
             spec: self.spec.clone(),
+            mode: self.mode.clone(),
             _record: PhantomData,
         }
     }
 }
 
-impl<R: Record> std::fmt::Debug for Query<R> {
+impl<R: Record, M> std::fmt::Debug for Query<R, M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Query")
             .field("class", &R::CLASS.class)
@@ -265,13 +283,33 @@ impl<R: Record> std::fmt::Debug for Query<R> {
     }
 }
 
-impl<R: Record> Query<R> {
+impl<R: Record> Query<R, Async> {
     pub(crate) fn new(client: Client) -> Self {
+        Query::with_mode(client, Async)
+    }
+}
+
+impl<R: Record, M: Mode> Query<R, M> {
+    pub(crate) fn with_mode(client: Client, mode: M) -> Self {
         Query {
             client,
             spec: Spec::new(R::CLASS.controller, R::CLASS.class),
+            mode,
             _record: PhantomData,
         }
+    }
+
+    /// The same query, sent asynchronously, and its mode.
+    pub(crate) fn into_async(self) -> (Query<R, Async>, M) {
+        (
+            Query {
+                client: self.client,
+                spec: self.spec,
+                mode: Async,
+                _record: PhantomData,
+            },
+            self.mode,
+        )
     }
 
     /// Adds a predicate on `key` (used by the generated column methods).
@@ -357,7 +395,7 @@ impl<R: Record> Query<R> {
 
     /// Returns only the given columns (`predicates/...`). The answer no
     /// longer fits `R`, so the result is a [`Projection`] of JSON objects.
-    pub fn select(mut self, fields: impl IntoIterator<Item = R::Field>) -> Projection<R> {
+    pub fn select(mut self, fields: impl IntoIterator<Item = R::Field>) -> Projection<R, M> {
         let list: Vec<String> = fields
             .into_iter()
             .map(|f| f.name().to_ascii_lowercase())
@@ -373,7 +411,9 @@ impl<R: Record> Query<R> {
     pub fn url(&self) -> Result<String> {
         Ok(self.client.url_for(&self.spec.path(Some(Format::Json))?))
     }
+}
 
+impl<R: Record> Query<R, Async> {
     /// Sends the query and decodes every record.
     pub async fn send(self) -> Result<Vec<R>> {
         let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
@@ -496,8 +536,15 @@ impl<R> Page<R> {
 
 /// A query restricted to some columns with [`Query::select`].
 #[must_use = "a query does nothing until it is sent"]
-pub struct Projection<R> {
-    query: Query<R>,
+pub struct Projection<R, M = Async> {
+    pub(crate) query: Query<R, M>,
+}
+
+impl<R: Record, M: Mode> Projection<R, M> {
+    /// The full URL that `send` requests.
+    pub fn url(&self) -> Result<String> {
+        self.query.url()
+    }
 }
 
 impl<R: Record> Projection<R> {
@@ -512,11 +559,6 @@ impl<R: Record> Projection<R> {
         let q = self.query;
         let body = q.client.get_body(&q.spec, Some(Format::Json)).await?;
         crate::de::decode_any(R::CLASS.class, &body)
-    }
-
-    /// The full URL that [`send`](Self::send) requests.
-    pub fn url(&self) -> Result<String> {
-        self.query.url()
     }
 }
 

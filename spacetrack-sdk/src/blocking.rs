@@ -1,0 +1,280 @@
+//! A blocking client, for scripts and programs without an async runtime
+//! (like `reqwest::blocking`).
+//!
+//! It has the same typed queries, sent without `.await`:
+//!
+//! ```no_run
+//! # fn demo() -> spacetrack::Result<()> {
+//! use spacetrack::GpHistoryField;
+//!
+//! let st = spacetrack::blocking::Client::from_env()?;
+//! let iss = st.gp().norad_cat_id(25544).send()?;
+//! for gp in st.gp_history().norad_cat_id(25544).order_by(GpHistoryField::Epoch.desc()).stream()? {
+//!     println!("{:?}", gp?.epoch);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Everything else the async [`crate::Client`] offers is reachable through
+//! [`Client::run`]. The client runs its own small Tokio runtime; it must
+//! not be used from inside an async runtime (that is an error, not a
+//! deadlock or a panic). Dropping the last handle logs out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+
+use crate::error::{Error, Result};
+use crate::query::{Format, Page, Projection, Query};
+use crate::schema::Record;
+
+/// The runtime and the async client it drives.
+struct Shared {
+    client: crate::Client,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        let Some(rt) = self.runtime.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_err() {
+            let client = self.client.clone();
+            let _ = rt.block_on(async move {
+                tokio::time::timeout(Duration::from_secs(10), client.logout()).await
+            });
+        }
+        rt.shutdown_background();
+    }
+}
+
+/// The blocking [`Mode`](crate::query::Mode) of a [`Query`]: sent with
+/// `send()` instead of `send().await`.
+#[derive(Clone)]
+pub struct Blocking {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Blocking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Blocking")
+    }
+}
+
+impl Blocking {
+    fn block_on<F: std::future::Future>(&self, f: F) -> Result<F::Output> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::Config(
+                "the blocking client cannot run inside an async runtime; use spacetrack::Client there"
+                    .into(),
+            ));
+        }
+        let rt = self
+            .shared
+            .runtime
+            .as_ref()
+            .ok_or_else(|| Error::Config("the blocking runtime is shut down".into()))?;
+        Ok(rt.block_on(f))
+    }
+}
+
+/// A blocking Space-Track client. Cheap to clone; clones share the session
+/// and the runtime.
+#[derive(Clone)]
+pub struct Client {
+    mode: Blocking,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("blocking::Client")
+            .field(&self.mode.shared.client)
+            .finish()
+    }
+}
+
+impl Client {
+    /// Wraps a configured async client (see [`crate::Client::builder`]).
+    pub fn from_async(client: crate::Client) -> Result<Client> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("spacetrack-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Config(format!("cannot start the blocking runtime: {e}")))?;
+        Ok(Client {
+            mode: Blocking {
+                shared: Arc::new(Shared {
+                    client,
+                    runtime: Some(runtime),
+                }),
+            },
+        })
+    }
+
+    /// A client from `SPACETRACK_IDENTITY` and `SPACETRACK_PASSWORD` (see
+    /// [`crate::Client::from_env`]).
+    pub fn from_env() -> Result<Client> {
+        Client::from_async(crate::Client::from_env()?)
+    }
+
+    /// A client for Space-Track with these credentials.
+    pub fn new(identity: impl Into<String>, password: impl Into<String>) -> Result<Client> {
+        Client::from_async(crate::Client::new(identity, password)?)
+    }
+
+    fn inner(&self) -> &crate::Client {
+        &self.mode.shared.client
+    }
+
+    /// Runs any async operation of the client to completion:
+    ///
+    /// ```no_run
+    /// # fn demo(st: spacetrack::blocking::Client) -> spacetrack::Result<()> {
+    /// let bytes = st.run(|c| async move { c.fileshare_download().file_id(7).send().await })?;
+    /// # Ok(()) }
+    /// ```
+    pub fn run<T, F, Fut>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(crate::Client) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        self.mode.block_on(f(self.inner().clone()))?
+    }
+
+    pub(crate) fn query<R: Record>(&self) -> Query<R, Blocking> {
+        Query::with_mode(self.inner().clone(), self.mode.clone())
+    }
+
+    /// Logs in now.
+    pub fn login(&self) -> Result<()> {
+        self.run(|c| async move { c.login().await })
+    }
+
+    /// Logs out (see [`crate::Client::close`]).
+    pub fn close(self) -> Result<()> {
+        self.run(|c| async move { c.logout().await })
+    }
+
+    /// See [`crate::Client::get_predicates`].
+    pub fn get_predicates(&self, class: &str) -> Result<Arc<[crate::ModeldefColumn]>> {
+        let class = class.to_owned();
+        self.run(|c| async move { c.get_predicates(&class).await })
+    }
+
+    /// See [`crate::Client::schema_drift`].
+    pub fn schema_drift(&self, class: &str) -> Result<crate::SchemaDrift> {
+        let class = class.to_owned();
+        self.run(|c| async move { c.schema_drift(&class).await })
+    }
+
+    /// See [`crate::Client::upload`].
+    pub fn upload(&self, folder_id: u64, file: crate::Upload) -> Result<String> {
+        self.run(|c| async move { c.upload(folder_id, file).await })
+    }
+
+    /// See [`crate::Client::public_dirs`].
+    pub fn public_dirs(&self) -> Result<Vec<String>> {
+        self.run(|c| async move { c.public_dirs().await })
+    }
+
+    /// See [`crate::Client::public_files`].
+    pub fn public_files(&self) -> Result<Vec<crate::PublicFile>> {
+        self.run(|c| async move { c.public_files().await })
+    }
+}
+
+macro_rules! blocking_class_methods {
+    ($rec:ident, $field:ident, $method:ident, $controller:literal, $class:literal) => {
+        impl Client {
+            #[doc = concat!("Starts a blocking query on `", $controller, "/", $class, "`, returning [`", stringify!($rec), "`](crate::", stringify!($rec), ") records.")]
+            pub fn $method(&self) -> Query<crate::$rec, Blocking> {
+                self.query()
+            }
+        }
+    };
+}
+for_each_class!(blocking_class_methods);
+
+impl<R: Record> Query<R, Blocking> {
+    /// Sends the query and decodes every record.
+    pub fn send(self) -> Result<Vec<R>> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send())?
+    }
+
+    /// Sends with `metadata/true` (see [`Query::send_with_metadata`]).
+    pub fn send_with_metadata(self) -> Result<Page<R>> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send_with_metadata())?
+    }
+
+    /// Sends and returns the JSON answer untouched.
+    pub fn send_json(self) -> Result<serde_json::Value> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send_json())?
+    }
+
+    /// Sends in a text format; CRLF is normalised to LF.
+    pub fn send_text(self, format: Format) -> Result<String> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send_text(format))?
+    }
+
+    /// Sends in any format and returns the raw bytes.
+    pub fn send_bytes(self, format: Format) -> Result<Bytes> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send_bytes(format))?
+    }
+
+    /// Yields records one at a time, holding one record in memory (see
+    /// [`Query::stream`]).
+    pub fn stream(self) -> Result<Iter<R>> {
+        let (q, mode) = self.into_async();
+        let stream = mode.block_on(q.stream())??;
+        Ok(Iter {
+            stream: stream.boxed(),
+            mode,
+        })
+    }
+
+    /// Yields the lines of a text format.
+    pub fn lines(self, format: Format) -> Result<Iter<String>> {
+        let (q, mode) = self.into_async();
+        let stream = mode.block_on(q.lines(format))??;
+        Ok(Iter {
+            stream: stream.boxed(),
+            mode,
+        })
+    }
+}
+
+impl<R: Record> Projection<R, Blocking> {
+    /// Sends and returns each record as a JSON object.
+    pub fn send(self) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
+        let (q, mode) = self.query.into_async();
+        mode.block_on(Projection { query: q }.send())?
+    }
+}
+
+/// A blocking iterator over a streamed answer. A body cut short ends it
+/// with an error, never early.
+pub struct Iter<T> {
+    stream: BoxStream<'static, Result<T>>,
+    mode: Blocking,
+}
+
+impl<T> Iterator for Iter<T> {
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        match self.mode.block_on(self.stream.next()) {
+            Ok(item) => item,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
