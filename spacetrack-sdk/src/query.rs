@@ -206,6 +206,13 @@ impl Spec {
         if self.offset.is_some() && self.limit.is_none() {
             return Err(Error::InvalidArgument("offset needs a limit".into()));
         }
+        for part in [&self.controller, &self.class] {
+            if matches!(part.as_str(), "" | "." | "..") {
+                return Err(Error::InvalidArgument(format!(
+                    "{part:?} is not a controller or class name"
+                )));
+            }
+        }
         let mut path = format!(
             "{}/{}/class/{}",
             encode_segment(&self.controller),
@@ -213,6 +220,16 @@ impl Spec {
             encode_segment(&self.class)
         );
         for (key, value) in &self.segments {
+            // URL parsers (WHATWG, so reqwest's `url`) remove `.` and `..`
+            // segments, even percent-encoded: such a value would silently
+            // drop itself and its key. An empty value would leave `//`.
+            for part in [key, value] {
+                if matches!(part.as_str(), "" | "." | "..") {
+                    return Err(Error::InvalidArgument(format!(
+                        "`{key}`: {part:?} cannot be a URL path segment (URL normalisation would drop it)"
+                    )));
+                }
+            }
             path.push('/');
             path.push_str(&encode_segment(key));
             path.push('/');
