@@ -336,6 +336,18 @@ impl Simulator {
         self.state.faults.lock().expect("faults").extend(faults);
     }
 
+    /// The session tokens currently valid (the `chocolatechip` values), so
+    /// tests can search output for them.
+    pub fn session_tokens(&self) -> Vec<String> {
+        self.state
+            .sessions
+            .lock()
+            .expect("sessions")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     /// Forgets every session, as if they had been idle too long.
     pub fn expire_sessions(&self) {
         self.state.sessions.lock().expect("sessions").clear();
