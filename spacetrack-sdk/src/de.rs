@@ -20,6 +20,8 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 
 use crate::error::{DecodeError, Error};
 
+pub use crate::stream::{MAX_RECORD_BYTES, RecordReader, read_records};
+
 /// A type that can be read from a Space-Track JSON value.
 pub trait FromWire: Sized {
     /// What a valid value looks like, for error messages.

@@ -10,6 +10,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
+/// The largest record a stream accepts. Space-Track's widest records (cdm)
+/// are a few KiB; a bigger one means a hostile or broken answer, and
+/// buffering it would make memory unbounded.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
 /// Splits a JSON array arriving in chunks into its top-level elements.
 #[derive(Debug, Default)]
 pub(crate) struct ArraySplitter {
@@ -115,7 +120,17 @@ impl ArraySplitter {
             }
         }
         if self.state == State::InElement {
-            self.current.extend_from_slice(&chunk[start.unwrap_or(0)..]);
+            let rest = &chunk[start.unwrap_or(0)..];
+            if self.current.len() + rest.len() > MAX_RECORD_BYTES {
+                return Err(Error::Decode(Box::new(crate::error::DecodeError {
+                    class: String::new(),
+                    record: None,
+                    field: None,
+                    value: None,
+                    message: format!("a record is larger than {MAX_RECORD_BYTES} bytes"),
+                })));
+            }
+            self.current.extend_from_slice(rest);
         }
         Ok(())
     }
@@ -208,6 +223,108 @@ pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
             }
         }
     })
+}
+
+/// Typed records read one at a time from a saved JSON answer (see
+/// [`crate::de::read_records`]).
+pub struct RecordReader<R, Rd> {
+    reader: Rd,
+    splitter: ArraySplitter,
+    ready: std::collections::VecDeque<Result<R>>,
+    index: usize,
+    ended: bool,
+    buf: Vec<u8>,
+}
+
+/// Reads the records of a JSON array (a saved Space-Track answer) from
+/// `reader` one at a time, holding one record in memory. A file cut short
+/// ends with an error, never early.
+///
+/// ```
+/// let file = &br#"[{"NORAD_CAT_ID":"25544","OBJECT_NAME":"ISS (ZARYA)"}]"#[..];
+/// for sat in spacetrack::de::read_records::<spacetrack::Satellite, _>(file) {
+///     assert_eq!(sat?.norad_cat_id, Some(25544));
+/// }
+/// # Ok::<(), spacetrack::Error>(())
+/// ```
+pub fn read_records<R: crate::schema::Record, Rd: std::io::Read>(
+    reader: Rd,
+) -> RecordReader<R, Rd> {
+    RecordReader {
+        reader,
+        splitter: ArraySplitter::default(),
+        ready: Default::default(),
+        index: 0,
+        ended: false,
+        buf: vec![0; 64 * 1024],
+    }
+}
+
+impl<R: crate::schema::Record, Rd: std::io::Read> Iterator for RecordReader<R, Rd> {
+    type Item = Result<R>;
+
+    fn next(&mut self) -> Option<Result<R>> {
+        let class = R::CLASS.class;
+        loop {
+            if let Some(item) = self.ready.pop_front() {
+                if item.is_err() {
+                    self.ended = true;
+                    self.ready.clear();
+                }
+                return Some(item);
+            }
+            if self.ended {
+                return None;
+            }
+            let n = match self.reader.read(&mut self.buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.ended = true;
+                    return Some(Err(Error::io("(reader)", e)));
+                }
+            };
+            if n == 0 {
+                self.ended = true;
+                if !self.splitter.finished()
+                    && !(self.index == 0 && self.splitter.state == State::Start)
+                {
+                    return Some(Err(crate::de::decode_error(
+                        class,
+                        format!(
+                            "the data ended after {} records, before the end of the JSON array",
+                            self.index
+                        ),
+                    )));
+                }
+                return None;
+            }
+            let RecordReader {
+                splitter,
+                ready,
+                index,
+                buf,
+                ..
+            } = self;
+            let fed = splitter.feed(&buf[..n], |element| {
+                if *index == 0 {
+                    if let Some(message) = crate::de::error_body(element) {
+                        return Err(crate::de::api_error(200, message));
+                    }
+                }
+                ready.push_back(crate::de::decode_one::<R>(class, *index, element));
+                *index += 1;
+                Ok(())
+            });
+            if let Err(mut e) = fed {
+                if let Error::Decode(d) = &mut e {
+                    d.class = class.to_owned();
+                    d.record = Some(self.index);
+                }
+                self.ready.push_back(Err(e));
+            }
+        }
+    }
 }
 
 /// Lines of a text answer, without line endings (CRLF or LF), split

@@ -25,6 +25,55 @@ pub enum Fault {
     SlowBody(Duration),
     /// A syntax error after the first record of a JSON answer.
     InvalidJson,
+    /// A JSON answer of two gp-shaped records whose second is hostile.
+    Hostile(Hostile),
+}
+
+/// Hostile record contents for [`Fault::Hostile`]. Each targets one named
+/// column, so a client can be checked to name it in its error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hostile {
+    /// `NORAD_CAT_ID` is an array nested 100,000 levels deep.
+    DeepNesting,
+    /// `EPOCH` is a 20 MiB string.
+    HugeString,
+    /// `NORAD_CAT_ID` is `"4294967296"`, past `int(10) unsigned`.
+    NumberOutOfRange,
+    /// `EPOCH` is `"10000-01-01T00:00:00"`, past any datetime.
+    DateOutOfRange,
+}
+
+impl Hostile {
+    /// The column it attacks.
+    pub fn column(self) -> &'static str {
+        match self {
+            Hostile::DeepNesting | Hostile::NumberOutOfRange => "NORAD_CAT_ID",
+            Hostile::HugeString | Hostile::DateOutOfRange => "EPOCH",
+        }
+    }
+
+    /// Replaces the column's value in `row` (one JSON object) and returns
+    /// the new object's text.
+    pub(crate) fn apply(self, row: &mut serde_json::Map<String, serde_json::Value>) -> String {
+        const MARK: &str = "__HOSTILE__";
+        let value = match self {
+            Hostile::DeepNesting => MARK.into(),
+            Hostile::HugeString => "2".repeat(20 << 20),
+            Hostile::NumberOutOfRange => "4294967296".into(),
+            Hostile::DateOutOfRange => "10000-01-01T00:00:00".into(),
+        };
+        row.insert(self.column().into(), serde_json::Value::String(value));
+        let text = serde_json::Value::Object(row.clone()).to_string();
+        match self {
+            Hostile::DeepNesting => {
+                let depth = 100_000;
+                let nested = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+                text.replace(&format!("\"{MARK}\""), &nested)
+            }
+            _ => text,
+        }
+    }
 }
 
 impl Fault {

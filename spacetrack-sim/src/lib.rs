@@ -35,7 +35,7 @@ use chrono::NaiveDateTime;
 use spacetrack_codegen::ClassSchema;
 
 pub use catalog::alpha5;
-pub use fault::Fault;
+pub use fault::{Fault, Hostile};
 pub use server::{LOGIN_FAILED, NOT_LOGGED_IN, RATE_LIMIT_BODY};
 pub use spacetrack_codegen::schema::ModeldefRow;
 

@@ -322,6 +322,34 @@ fn file_action(
     })
 }
 
+/// Two gp records, the second with a hostile value.
+fn hostile(st: &SimState, h: crate::fault::Hostile) -> Response {
+    let key = ("basicspacedata".to_owned(), "gp".to_owned());
+    let table = &st.tables[&key];
+    let mut writer = Writer {
+        table,
+        columns: (0..table.schema.columns.len()).collect(),
+        format: Format::Json,
+        rows: 0,
+    };
+    let mut out = String::new();
+    writer.begin(&mut out);
+    writer.row(&mut out, &table.row(&st.catalog, 0));
+    writer.end(&mut out);
+    let mut rows: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_str(&out).unwrap_or_default();
+    let Some(first) = rows.pop() else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "no gp row");
+    };
+    let mut second = first.clone();
+    let body = format!(
+        "[{},{}]",
+        serde_json::Value::Object(first),
+        h.apply(&mut second)
+    );
+    json_response(StatusCode::OK, body)
+}
+
 /// A file download, in 64 KiB chunks, with body faults applied.
 fn content_response(name: &str, content: Bytes, fault: Option<Fault>) -> Response {
     let cut = matches!(fault, Some(Fault::TruncateBody)).then_some(content.len() / 2);
@@ -419,6 +447,9 @@ async fn query(
         Ok(r) => r,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e),
     };
+    if let Some(Fault::Hostile(h)) = fault {
+        return hostile(st, h);
+    }
     let gp_like = table.schema.columns.iter().any(|c| c.name == "TLE_LINE1");
     if matches!(req.format, Format::Tle | Format::ThreeLe | Format::Kvn) && !gp_like {
         return error(

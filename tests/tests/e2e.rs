@@ -712,3 +712,32 @@ async fn raw_http(url: &str, cookie: Option<&str>, form: Option<&str>) -> (u16, 
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     (status, head.to_ascii_lowercase(), body.to_owned())
 }
+
+#[test]
+fn plain_http_needs_an_explicit_opt_in() {
+    let password = format!("pw-{}", std::process::id());
+    let build = |url: &str, allow: bool| {
+        spacetrack::Client::builder()
+            .identity("me@example.invalid")
+            .password(password.clone())
+            .base_url(url)
+            .allow_http(allow)
+            .build()
+    };
+    match build("http://127.0.0.1:9/", false) {
+        Err(Error::Config(m)) => assert!(m.contains("unencrypted"), "{m}"),
+        other => panic!("plain http must be refused, got {other:?}"),
+    }
+    assert!(build("http://127.0.0.1:9/", true).is_ok());
+    assert!(build("https://www.space-track.org/", false).is_ok());
+    assert!(matches!(
+        build("ftp://example.invalid/", true),
+        Err(Error::Config(_))
+    ));
+    assert_eq!(
+        spacetrack::Client::new("me@example.invalid", password.clone())
+            .unwrap()
+            .base_url(),
+        "https://www.space-track.org/"
+    );
+}
