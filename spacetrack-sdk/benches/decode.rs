@@ -1,0 +1,125 @@
+//! Decode throughput of realistic answers and query-building cost.
+//!
+//! Bodies come from the simulator, formatted as Space-Track formats them
+//! (every value a string). Run: `cargo bench -p spacetrack --bench decode`.
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use spacetrack::{Format, GpField, op};
+
+/// Fetches `class` answers from a simulator with `objects` objects.
+fn bodies(objects: usize, wanted: &[(&'static str, Option<u64>)]) -> Vec<(String, Vec<u8>)> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sim = spacetrack_sim::Simulator::builder()
+            .objects(objects)
+            .start()
+            .await
+            .unwrap();
+        let st = spacetrack::Client::builder()
+            .base_url(sim.base_url())
+            .allow_http(true)
+            .identity(sim.identity())
+            .password(sim.password())
+            .rate_limits([])
+            .modeldef_cache_dir(None)
+            .build()
+            .unwrap();
+        let mut out = Vec::new();
+        for &(class, limit) in wanted {
+            let mut q = st.request(class);
+            if let Some(l) = limit {
+                q = q.predicate("limit", l);
+            }
+            let body = q.send_bytes(Format::Json).await.unwrap();
+            out.push((class.to_owned(), body.to_vec()));
+        }
+        out
+    })
+}
+
+fn decode(c: &mut Criterion) {
+    let mut g = c.benchmark_group("decode");
+    g.sample_size(10);
+    let sets = [
+        (
+            30_000,
+            vec![("gp", None), ("satcat", None), ("cdm_public", None)],
+        ),
+        (100_000, vec![("gp", None)]),
+    ];
+    for (objects, wanted) in sets {
+        for (class, body) in bodies(objects, &wanted) {
+            let n = serde_json::from_slice::<Vec<serde_json::Value>>(&body)
+                .unwrap()
+                .len();
+            let label = format!("{class}/{n}");
+            g.throughput(Throughput::Bytes(body.len() as u64));
+            g.bench_with_input(
+                BenchmarkId::new("serde_json::Value", &label),
+                &body,
+                |b, body| {
+                    b.iter(|| black_box(serde_json::from_slice::<serde_json::Value>(body).unwrap()))
+                },
+            );
+            macro_rules! typed {
+                ($rec:ty) => {{
+                    g.bench_with_input(BenchmarkId::new("typed send", &label), &body, |b, body| {
+                        b.iter(|| black_box(spacetrack::de::from_json_slice::<$rec>(body).unwrap()))
+                    });
+                    g.bench_with_input(
+                        BenchmarkId::new("typed stream", &label),
+                        &body,
+                        |b, body| {
+                            b.iter(|| {
+                                let mut count = 0usize;
+                                for r in spacetrack::de::read_records::<$rec, _>(&body[..]) {
+                                    black_box(r.unwrap());
+                                    count += 1;
+                                }
+                                count
+                            })
+                        },
+                    );
+                }};
+            }
+            match class.as_str() {
+                "gp" => typed!(spacetrack::Gp),
+                "satcat" => typed!(spacetrack::Satcat),
+                "cdm_public" => typed!(spacetrack::CdmPublic),
+                _ => unreachable!(),
+            }
+        }
+    }
+    g.finish();
+}
+
+fn build_query(c: &mut Criterion) {
+    let st = spacetrack::Client::builder()
+        .identity("bench@example.invalid")
+        .password(format!("p{}", std::process::id()))
+        .build()
+        .unwrap();
+    let mut g = c.benchmark_group("query");
+    g.bench_function("5 predicates + orderby + limit -> URL", |b| {
+        b.iter(|| {
+            black_box(
+                st.gp()
+                    .norad_cat_id(black_box([25544u32, 48274, 20580]))
+                    .epoch(op::gt(op::now_minus_days(7)))
+                    .mean_motion(black_box(15.0)..=black_box(16.0))
+                    .object_name(op::like("ISS"))
+                    .decay_date(op::null())
+                    .order_by(GpField::Epoch.desc())
+                    .limit(100)
+                    .url()
+                    .unwrap(),
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, decode, build_query);
+criterion_main!(benches);

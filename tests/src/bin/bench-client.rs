@@ -1,0 +1,68 @@
+//! The Rust side of the end-to-end benchmark (bench/run.sh): one mode per
+//! process, so that peak memory belongs to that mode alone.
+//!
+//! bench-client MODE RUNS, with SPACETRACK_* pointing at a simulator.
+//! Prints one JSON object per run, then one with the peak RSS.
+
+use std::time::Instant;
+
+use futures_util::TryStreamExt;
+use spacetrack::Format;
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().ok_or("usage: bench-client MODE RUNS")?;
+    let runs: usize = args.next().map_or(Ok(1), |r| r.parse())?;
+    // The simulator has no limits to respect; the real defaults would
+    // only add waits to the figures.
+    let st = spacetrack::Client::builder()
+        .identity(std::env::var("SPACETRACK_IDENTITY")?)
+        .password(std::env::var("SPACETRACK_PASSWORD")?)
+        .base_url(std::env::var("SPACETRACK_BASE_URL")?)
+        .allow_http(true)
+        .rate_limits([])
+        .modeldef_cache_dir(None)
+        .build()?;
+    st.login().await?;
+    for run in 0..runs {
+        let t = Instant::now();
+        let records = match mode.as_str() {
+            "gp-send" => st.gp().send().await?.len(),
+            "gp-stream" => count(st.gp().stream().await?).await?,
+            "history-send" => st.gp_history().send().await?.len(),
+            "history-stream" => count(st.gp_history().stream().await?).await?,
+            "history-lines" => count(st.gp_history().lines(Format::ThreeLe).await?).await?,
+            other => return Err(format!("unknown mode {other}").into()),
+        };
+        println!(
+            "{{\"client\":\"rust\",\"mode\":\"{mode}\",\"run\":{run},\"seconds\":{:.4},\"records\":{records}}}",
+            t.elapsed().as_secs_f64()
+        );
+    }
+    println!(
+        "{{\"client\":\"rust\",\"mode\":\"{mode}\",\"peak_rss_kib\":{}}}",
+        peak_rss_kib().unwrap_or(0)
+    );
+    st.close().await?;
+    Ok(())
+}
+
+async fn count<T>(
+    mut s: impl futures_util::Stream<Item = spacetrack::Result<T>> + Unpin,
+) -> spacetrack::Result<usize> {
+    let mut n = 0;
+    while let Some(item) = s.try_next().await? {
+        std::hint::black_box(&item);
+        n += 1;
+    }
+    Ok(n)
+}
