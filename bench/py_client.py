@@ -16,6 +16,11 @@ import time
 import spacetrack
 
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def main():
     mode, runs = sys.argv[1], int(sys.argv[2])
     cache = tempfile.mkdtemp(prefix="spacetrack-bench-")
@@ -31,6 +36,7 @@ def main():
     st.get_predicates("gp_history")
     for run in range(runs):
         t = time.perf_counter()
+        cpu = cpu_seconds()
         if mode == "gp-parse":
             records = len(st.gp(parse_types=True))
         elif mode == "gp-iterlines":
@@ -42,7 +48,8 @@ def main():
         else:
             raise SystemExit(f"unknown mode {mode}")
         print(json.dumps({"client": "python", "mode": mode, "run": run,
-                          "seconds": round(time.perf_counter() - t, 4), "records": records}),
+                          "seconds": round(time.perf_counter() - t, 4),
+                          "cpu_seconds": round(cpu_seconds() - cpu, 2), "records": records}),
               flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     print(json.dumps({"client": "python", "mode": mode, "peak_rss_kib": peak}), flush=True)

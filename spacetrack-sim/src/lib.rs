@@ -81,6 +81,11 @@ pub struct SimConfig {
     pub login_redirect: bool,
     /// Address to bind (default `127.0.0.1:0`, a free loopback port).
     pub bind: SocketAddr,
+    /// Keep complete query answers in memory (up to this many bytes in
+    /// all) and serve repeated identical requests from there, so that a
+    /// benchmark measures the client rather than the simulator's row
+    /// generation. 0 (the default) turns it off.
+    pub answer_cache_bytes: usize,
 }
 
 impl Default for SimConfig {
@@ -103,6 +108,7 @@ impl Default for SimConfig {
             password: format!("sim-{nonce:016x}"),
             login_redirect: false,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            answer_cache_bytes: 0,
         }
     }
 }
@@ -150,6 +156,12 @@ impl SimBuilder {
         self.config.login_redirect = on;
         self
     }
+    /// Serve repeated identical queries from memory (see
+    /// [`SimConfig::answer_cache_bytes`]).
+    pub fn answer_cache_bytes(mut self, bytes: usize) -> Self {
+        self.config.answer_cache_bytes = bytes;
+        self
+    }
     /// Address to bind.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.config.bind = addr;
@@ -185,6 +197,8 @@ pub struct SimState {
     tables: HashMap<(String, String), table::Table>,
     modeldef: Mutex<HashMap<(String, String), Vec<ModeldefRow>>>,
     files: Mutex<files::Files>,
+    answers: Mutex<HashMap<String, (&'static str, Vec<bytes::Bytes>)>>,
+    answers_size: std::sync::atomic::AtomicUsize,
     sessions: Mutex<HashMap<String, Instant>>,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<LoggedRequest>>,
@@ -216,6 +230,8 @@ impl SimState {
             tables,
             modeldef: Mutex::new(modeldef),
             files,
+            answers: Mutex::new(HashMap::new()),
+            answers_size: Default::default(),
             sessions: Mutex::new(HashMap::new()),
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
@@ -346,6 +362,11 @@ impl Simulator {
             .keys()
             .cloned()
             .collect()
+    }
+
+    /// How many answers the answer cache holds.
+    pub fn cached_answers(&self) -> usize {
+        self.state.answers.lock().expect("answers").len()
     }
 
     /// Forgets every session, as if they had been idle too long.

@@ -450,6 +450,19 @@ async fn query(
     if let Some(Fault::Hostile(h)) = fault {
         return hostile(st, h);
     }
+    // Repeated identical answers from memory, when enabled and unfaulted.
+    let cache_key = (st.config.answer_cache_bytes > 0 && fault.is_none())
+        .then(|| format!("{}?{}", segments.join("/"), query_string.unwrap_or("")));
+    if let Some(key) = &cache_key {
+        if let Some((ct, chunks)) = st.answers.lock().expect("answers").get(key).cloned() {
+            let stream =
+                futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+            return r;
+        }
+    }
     let gp_like = table.schema.columns.iter().any(|c| c.name == "TLE_LINE1");
     if matches!(req.format, Format::Tle | Format::ThreeLe | Format::Kvn) && !gp_like {
         return error(
@@ -478,8 +491,34 @@ async fn query(
                 guard.blocking_send(Err(std::io::Error::other("simulator bug: answer aborted")));
         }
     });
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
+    let cache = cache_key.map(|k| (k, Vec::<Bytes>::new(), 0usize, st.clone()));
+    let stream = futures_util::stream::unfold((rx, cache), move |(mut rx, mut cache)| async move {
+        let item = rx.recv().await;
+        match (&item, &mut cache) {
+            (Some(Ok(chunk)), Some((_, kept, size, _))) => {
+                kept.push(chunk.clone());
+                *size += chunk.len();
+            }
+            (Some(Err(_)), c) => *c = None,
+            (None, Some(_)) => {
+                if let Some((key, kept, size, st)) = cache.take() {
+                    let used = st
+                        .answers_size
+                        .fetch_add(size, std::sync::atomic::Ordering::Relaxed);
+                    if used + size <= st.config.answer_cache_bytes {
+                        st.answers
+                            .lock()
+                            .expect("answers")
+                            .insert(key, (content_type, kept));
+                    } else {
+                        st.answers_size
+                            .fetch_sub(size, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+            _ => {}
+        }
+        item.map(|item| (item, (rx, cache)))
     });
     let mut r = Response::new(Body::from_stream(stream));
     r.headers_mut()

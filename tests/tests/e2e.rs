@@ -741,3 +741,34 @@ fn plain_http_needs_an_explicit_opt_in() {
         "https://www.space-track.org/"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answer_cache_serves_identical_bytes() {
+    let sim = Simulator::builder()
+        .objects(500)
+        .answer_cache_bytes(64 << 20)
+        .start()
+        .await
+        .unwrap();
+    let st = client_for(&sim);
+    let first = st.gp().send_bytes(Format::Json).await.unwrap();
+    assert_eq!(sim.cached_answers(), 1);
+    let second = st.gp().send_bytes(Format::Json).await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(sim.cached_answers(), 1);
+    // Faulted answers are neither cached nor served from the cache.
+    sim.inject([Fault::TruncateBody]);
+    let mut s = st.gp().stream().await.unwrap();
+    let mut n = 0;
+    let end = loop {
+        match futures_util::TryStreamExt::try_next(&mut s).await {
+            Ok(Some(_)) => n += 1,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+    };
+    assert!(end.is_err() && n < 500);
+    // A different query is a different answer.
+    st.gp().limit(3).send().await.unwrap();
+    assert_eq!(sim.cached_answers(), 2);
+}

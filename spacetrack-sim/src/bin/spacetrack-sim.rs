@@ -1,7 +1,7 @@
 //! Runs the Space-Track simulator until interrupted.
 //!
 //! ```text
-//! spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N]
+//! spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N]
 //! ```
 
 use std::net::SocketAddr;
@@ -36,9 +36,13 @@ async fn main() -> std::process::ExitCode {
                 Some(n) => builder = builder.history_depth(n as usize),
                 None => return std::process::ExitCode::from(2),
             },
+            "--answer-cache-mb" => match num("--answer-cache-mb") {
+                Some(n) => builder = builder.answer_cache_bytes(n as usize * (1 << 20)),
+                None => return std::process::ExitCode::from(2),
+            },
             _ => {
                 eprintln!(
-                    "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N]"
+                    "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N]"
                 );
                 return std::process::ExitCode::from(2);
             }

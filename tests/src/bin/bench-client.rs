@@ -17,6 +17,17 @@ fn peak_rss_kib() -> Option<u64> {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
+/// CPU seconds (user + system, all threads) used by this process so far.
+fn cpu_seconds() -> f64 {
+    // /proc/self/stat: fields 14 and 15 are utime and stime in clock ticks
+    // (100 per second on Linux), after the parenthesised command name.
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -35,6 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     st.login().await?;
     for run in 0..runs {
         let t = Instant::now();
+        let cpu = cpu_seconds();
         let records = match mode.as_str() {
             "gp-send" => st.gp().send().await?.len(),
             "gp-stream" => count(st.gp().stream().await?).await?,
@@ -44,8 +56,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             other => return Err(format!("unknown mode {other}").into()),
         };
         println!(
-            "{{\"client\":\"rust\",\"mode\":\"{mode}\",\"run\":{run},\"seconds\":{:.4},\"records\":{records}}}",
-            t.elapsed().as_secs_f64()
+            "{{\"client\":\"rust\",\"mode\":\"{mode}\",\"run\":{run},\"seconds\":{:.4},\"cpu_seconds\":{:.2},\"records\":{records}}}",
+            t.elapsed().as_secs_f64(),
+            cpu_seconds() - cpu
         );
     }
     println!(
