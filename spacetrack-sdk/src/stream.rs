@@ -334,13 +334,13 @@ pub(crate) fn lines(
 ) -> impl Stream<Item = Result<String>> + Send + 'static {
     struct St {
         body: futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>,
-        pending: Vec<u8>,
+        splitter: LineSplitter,
         ready: std::collections::VecDeque<Result<String>>,
         ended: bool,
     }
     let st = St {
         body: resp.bytes_stream().boxed(),
-        pending: Vec::new(),
+        splitter: LineSplitter::default(),
         ready: Default::default(),
         ended: false,
     };
@@ -354,15 +354,10 @@ pub(crate) fn lines(
             }
             match st.body.next().await {
                 Some(Ok(chunk)) => {
-                    st.pending.extend_from_slice(&chunk);
-                    while let Some(pos) = st.pending.iter().position(|&b| b == b'\n') {
-                        let mut line: Vec<u8> = st.pending.drain(..=pos).collect();
-                        line.pop();
-                        if line.last() == Some(&b'\r') {
-                            line.pop();
-                        }
-                        st.ready.push_back(to_string(line));
-                    }
+                    let St {
+                        splitter, ready, ..
+                    } = &mut st;
+                    splitter.feed(&chunk, |line| ready.push_back(to_string(line)));
                 }
                 Some(Err(e)) => {
                     st.ended = true;
@@ -370,14 +365,51 @@ pub(crate) fn lines(
                 }
                 None => {
                     st.ended = true;
-                    if !st.pending.is_empty() {
-                        let line = std::mem::take(&mut st.pending);
+                    if let Some(line) = st.splitter.finish() {
                         st.ready.push_back(to_string(line));
                     }
                 }
             }
         }
     })
+}
+
+/// Splits text arriving in chunks into lines without their `\n` or
+/// `\r\n`. Lines are cut straight out of each chunk; only a line that spans
+/// chunks is copied through `pending`.
+#[derive(Debug, Default)]
+pub(crate) struct LineSplitter {
+    pending: Vec<u8>,
+}
+
+impl LineSplitter {
+    pub(crate) fn feed(&mut self, chunk: &[u8], mut emit: impl FnMut(Vec<u8>)) {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            let mut line = if self.pending.is_empty() {
+                chunk[start..end].to_vec()
+            } else {
+                let mut l = std::mem::take(&mut self.pending);
+                l.extend_from_slice(&chunk[start..end]);
+                l
+            };
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            emit(line);
+            start = end + 1;
+        }
+        self.pending.extend_from_slice(&chunk[start..]);
+    }
+
+    /// The last line, if the text did not end with a line break.
+    pub(crate) fn finish(&mut self) -> Option<Vec<u8>> {
+        let mut line = std::mem::take(&mut self.pending);
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        (!line.is_empty()).then_some(line)
+    }
 }
 
 fn to_string(line: Vec<u8>) -> Result<String> {
@@ -393,6 +425,28 @@ pub(crate) fn bytes(resp: reqwest::Response) -> impl Stream<Item = Result<Bytes>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_split_across_any_chunking() {
+        let text = b"1 25544U\r\n2 25544 51.6\r\n\r\nlast";
+        let want = ["1 25544U", "2 25544 51.6", "", "last"];
+        for size in 1..text.len() {
+            let mut s = LineSplitter::default();
+            let mut got = Vec::new();
+            for chunk in text.chunks(size) {
+                s.feed(chunk, |l| got.push(String::from_utf8(l).unwrap()));
+            }
+            got.extend(s.finish().map(|l| String::from_utf8(l).unwrap()));
+            assert_eq!(got, want, "chunk size {size}");
+        }
+        // A CR at a chunk end followed by LF in the next chunk.
+        let mut s = LineSplitter::default();
+        let mut got = Vec::new();
+        s.feed(b"a\r", |l| got.push(l));
+        s.feed(b"\nb\n", |l| got.push(l));
+        assert_eq!(got, [b"a".to_vec(), b"b".to_vec()]);
+        assert_eq!(s.finish(), None);
+    }
 
     fn split(chunks: &[&str]) -> Result<(Vec<String>, bool)> {
         let mut s = ArraySplitter::default();
