@@ -101,6 +101,18 @@ fn build_query(c: &mut Criterion) {
         .password(format!("p{}", std::process::id()))
         .build()
         .unwrap();
+    let url = st
+        .gp()
+        .norad_cat_id([25544u32, 48274, 20580])
+        .epoch(op::gt(op::now_minus_days(7)))
+        .mean_motion(15.0..=16.0)
+        .object_name(op::like("ISS"))
+        .decay_date(op::null())
+        .order_by(GpField::Epoch.desc())
+        .limit(100)
+        .url()
+        .unwrap();
+    eprintln!("the benchmarked URL ({} bytes): {url}", url.len());
     let mut g = c.benchmark_group("query");
     g.bench_function("5 predicates + orderby + limit -> URL", |b| {
         b.iter(|| {
