@@ -141,85 +141,111 @@ impl ArraySplitter {
     }
 }
 
+/// Turns JSON array chunks into typed records: the splitter, Space-Track's
+/// error body in first position, per-record decoding with context, and the
+/// check that the array was closed. Shared by the async stream and the
+/// reader; after an error it yields nothing more.
+struct RecordDecoder<R> {
+    class: &'static str,
+    splitter: ArraySplitter,
+    ready: std::collections::VecDeque<Result<R>>,
+    index: usize,
+    ended: bool,
+}
+
+impl<R: DeserializeOwned> RecordDecoder<R> {
+    fn new(class: &'static str) -> Self {
+        RecordDecoder {
+            class,
+            splitter: ArraySplitter::default(),
+            ready: Default::default(),
+            index: 0,
+            ended: false,
+        }
+    }
+
+    fn feed(&mut self, chunk: &[u8]) {
+        let RecordDecoder {
+            class,
+            splitter,
+            ready,
+            index,
+            ..
+        } = self;
+        let fed = splitter.feed(chunk, |element| {
+            if *index == 0 {
+                if let Some(message) = crate::de::error_body(element) {
+                    return Err(crate::de::api_error(200, message));
+                }
+            }
+            ready.push_back(crate::de::decode_one::<R>(class, *index, element));
+            *index += 1;
+            Ok(())
+        });
+        if let Err(mut e) = fed {
+            if let Error::Decode(d) = &mut e {
+                d.class = self.class.to_owned();
+                d.record = Some(self.index);
+            }
+            self.ready.push_back(Err(e));
+        }
+    }
+
+    /// The input ended cleanly: an error unless the array was closed (or
+    /// the body was empty).
+    fn end(&mut self) {
+        self.ended = true;
+        if !self.splitter.finished() && !(self.index == 0 && self.splitter.state == State::Start) {
+            self.ready.push_back(Err(crate::de::decode_error(
+                self.class,
+                format!(
+                    "the data ended after {} records, before the end of the JSON array",
+                    self.index
+                ),
+            )));
+        }
+    }
+
+    /// The input failed: `e` is the last item.
+    fn fail(&mut self, e: Error) {
+        self.ended = true;
+        self.ready.push_back(Err(e));
+    }
+
+    /// The next ready item; `None` when more input is needed or it is over
+    /// (see [`done`](Self::done)).
+    fn pop(&mut self) -> Option<Result<R>> {
+        let item = self.ready.pop_front()?;
+        if item.is_err() {
+            self.ended = true;
+            self.ready.clear();
+        }
+        Some(item)
+    }
+
+    fn done(&self) -> bool {
+        self.ended && self.ready.is_empty()
+    }
+}
+
 /// Typed records from a streamed JSON array.
 pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
     resp: reqwest::Response,
 ) -> impl Stream<Item = Result<R>> + Send + 'static {
-    struct St<R> {
-        body: futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>,
-        splitter: ArraySplitter,
-        ready: std::collections::VecDeque<Result<R>>,
-        index: usize,
-        ended: bool,
-    }
-    let st = St {
-        body: resp.bytes_stream().boxed(),
-        splitter: ArraySplitter::default(),
-        ready: Default::default(),
-        index: 0,
-        ended: false,
-    };
-    futures_util::stream::unfold(st, move |mut st| async move {
+    let st = (resp.bytes_stream().boxed(), RecordDecoder::<R>::new(class));
+    futures_util::stream::unfold(st, |(mut body, mut dec)| async move {
         loop {
-            if let Some(item) = st.ready.pop_front() {
-                if item.is_err() {
-                    st.ended = true;
-                    st.ready.clear();
-                }
-                return Some((item, st));
+            if let Some(item) = dec.pop() {
+                return Some((item, (body, dec)));
             }
-            if st.ended {
+            if dec.done() {
                 return None;
             }
-            match st.body.next().await {
-                Some(Ok(chunk)) => {
-                    let St {
-                        splitter,
-                        ready,
-                        index,
-                        ..
-                    } = &mut st;
-                    let fed = splitter.feed(&chunk, |element| {
-                        if *index == 0 {
-                            if let Some(message) = crate::de::error_body(element) {
-                                return Err(crate::de::api_error(200, message));
-                            }
-                        }
-                        ready.push_back(crate::de::decode_one::<R>(class, *index, element));
-                        *index += 1;
-                        Ok(())
-                    });
-                    if let Err(mut e) = fed {
-                        if let Error::Decode(d) = &mut e {
-                            d.class = class.to_owned();
-                            d.record = Some(st.index);
-                        }
-                        st.ready.push_back(Err(e));
-                    }
-                }
-                Some(Err(e)) => {
-                    st.ended = true;
-                    return Some((Err(Error::from(e)), st));
-                }
-                None => {
-                    st.ended = true;
-                    if !st.splitter.finished()
-                        && !(st.index == 0 && st.splitter.state == State::Start)
-                    {
-                        return Some((
-                            Err(crate::de::decode_error(
-                                class,
-                                format!(
-                                    "the answer ended after {} records, before the end of the JSON array",
-                                    st.index
-                                ),
-                            )),
-                            st,
-                        ));
-                    }
-                    return None;
-                }
+            match body.next().await {
+                Some(Ok(chunk)) => dec.feed(&chunk),
+                Some(Err(e)) => dec.fail(Error::from(e)),
+                None => dec.end(),
             }
         }
     })
@@ -229,10 +255,7 @@ pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
 /// [`crate::de::read_records`]).
 pub struct RecordReader<R, Rd> {
     reader: Rd,
-    splitter: ArraySplitter,
-    ready: std::collections::VecDeque<Result<R>>,
-    index: usize,
-    ended: bool,
+    decoder: RecordDecoder<R>,
     buf: Vec<u8>,
 }
 
@@ -252,10 +275,7 @@ pub fn read_records<R: crate::schema::Record, Rd: std::io::Read>(
 ) -> RecordReader<R, Rd> {
     RecordReader {
         reader,
-        splitter: ArraySplitter::default(),
-        ready: Default::default(),
-        index: 0,
-        ended: false,
+        decoder: RecordDecoder::new(R::CLASS.class),
         buf: vec![0; 64 * 1024],
     }
 }
@@ -264,64 +284,18 @@ impl<R: crate::schema::Record, Rd: std::io::Read> Iterator for RecordReader<R, R
     type Item = Result<R>;
 
     fn next(&mut self) -> Option<Result<R>> {
-        let class = R::CLASS.class;
         loop {
-            if let Some(item) = self.ready.pop_front() {
-                if item.is_err() {
-                    self.ended = true;
-                    self.ready.clear();
-                }
+            if let Some(item) = self.decoder.pop() {
                 return Some(item);
             }
-            if self.ended {
+            if self.decoder.done() {
                 return None;
             }
-            let n = match self.reader.read(&mut self.buf) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.ended = true;
-                    return Some(Err(Error::io("(reader)", e)));
-                }
-            };
-            if n == 0 {
-                self.ended = true;
-                if !self.splitter.finished()
-                    && !(self.index == 0 && self.splitter.state == State::Start)
-                {
-                    return Some(Err(crate::de::decode_error(
-                        class,
-                        format!(
-                            "the data ended after {} records, before the end of the JSON array",
-                            self.index
-                        ),
-                    )));
-                }
-                return None;
-            }
-            let RecordReader {
-                splitter,
-                ready,
-                index,
-                buf,
-                ..
-            } = self;
-            let fed = splitter.feed(&buf[..n], |element| {
-                if *index == 0 {
-                    if let Some(message) = crate::de::error_body(element) {
-                        return Err(crate::de::api_error(200, message));
-                    }
-                }
-                ready.push_back(crate::de::decode_one::<R>(class, *index, element));
-                *index += 1;
-                Ok(())
-            });
-            if let Err(mut e) = fed {
-                if let Error::Decode(d) = &mut e {
-                    d.class = class.to_owned();
-                    d.record = Some(self.index);
-                }
-                self.ready.push_back(Err(e));
+            match self.reader.read(&mut self.buf) {
+                Ok(0) => self.decoder.end(),
+                Ok(n) => self.decoder.feed(&self.buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => self.decoder.fail(Error::io("(reader)", e)),
             }
         }
     }

@@ -127,33 +127,46 @@ async fn dispatch(
     if method != Method::GET {
         return error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
     }
-    // Split the raw path before decoding, so `%2F` stays inside its value.
-    let segments: Vec<String> = uri
-        .path()
-        .trim_matches('/')
-        .split('/')
-        .map(decode)
-        .collect();
+    let segments = path_segments(&uri);
     if segments.len() < 4
         || segments[2] != "class"
         || !matches!(segments[1].as_str(), "query" | "modeldef")
     {
         return error(StatusCode::NOT_FOUND, "Not found");
     }
-    if !st.check_session(token.as_deref()) {
-        return json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN);
+    match admit(&st, token.as_deref()) {
+        Ok(fault) => query(&st, &segments, uri.query(), fault).await,
+        Err(r) => r,
     }
-    if let Some(fault) = st.next_fault() {
-        if let Some(r) = fault.respond_early() {
-            return r;
-        }
-        if let Fault::ExpireSession = fault {
-            st.sessions.lock().expect("sessions").clear();
-            return json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN);
-        }
-        return query(&st, &segments, uri.query(), Some(fault)).await;
+}
+
+/// The path's segments, split before decoding so that `%2F` stays inside
+/// its value.
+fn path_segments(uri: &Uri) -> Vec<String> {
+    uri.path()
+        .trim_matches('/')
+        .split('/')
+        .map(decode)
+        .collect()
+}
+
+/// Checks the session and takes the next fault: an early answer (401, a
+/// rate-limit or status fault) or the fault that shapes the body, if any.
+fn admit(st: &SimState, token: Option<&str>) -> Result<Option<Fault>, Response> {
+    if !st.check_session(token) {
+        return Err(json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN));
     }
-    query(&st, &segments, uri.query(), None).await
+    let Some(fault) = st.next_fault() else {
+        return Ok(None);
+    };
+    if let Some(r) = fault.respond_early() {
+        return Err(r);
+    }
+    if let Fault::ExpireSession = fault {
+        st.sessions.lock().expect("sessions").clear();
+        return Err(json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN));
+    }
+    Ok(Some(fault))
 }
 
 /// Largest upload the simulator accepts.
@@ -168,24 +181,11 @@ async fn upload(
 ) -> Response {
     let token = session_token(&headers);
     st.log(Method::POST, &uri, token.is_some());
-    if !st.check_session(token.as_deref()) {
-        return json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN);
+    // Body faults (truncation, slowness) do not apply to an upload's answer.
+    if let Err(r) = admit(&st, token.as_deref()) {
+        return r;
     }
-    if let Some(fault) = st.next_fault() {
-        if let Some(r) = fault.respond_early() {
-            return r;
-        }
-        if let Fault::ExpireSession = fault {
-            st.sessions.lock().expect("sessions").clear();
-            return json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN);
-        }
-    }
-    let segments: Vec<String> = uri
-        .path()
-        .trim_matches('/')
-        .split('/')
-        .map(decode)
-        .collect();
+    let segments = path_segments(&uri);
     let params = pairs(&segments[4..]);
     let Some(folder) = params.get("folder_id").and_then(|v| v.parse::<u64>().ok()) else {
         return error(StatusCode::BAD_REQUEST, "folder_id is required");

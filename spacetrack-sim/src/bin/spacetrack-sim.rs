@@ -60,12 +60,16 @@ async fn main() -> std::process::ExitCode {
     // The throwaway credentials go to an owner-only file, never to the
     // terminal or a log.
     let env_file = std::env::temp_dir().join(format!("spacetrack-sim-{}.env", sim.addr().port()));
-    let contents = format!(
-        "export SPACETRACK_BASE_URL={}\nexport SPACETRACK_ALLOW_HTTP=1\nexport SPACETRACK_IDENTITY={}\nexport SPACETRACK_PASSWORD={}\n",
-        sim.base_url(),
-        sim.identity(),
-        sim.password()
-    );
+    let vars = [
+        ("BASE_URL", sim.base_url()),
+        ("ALLOW_HTTP", "1".to_owned()),
+        ("IDENTITY", sim.identity().to_owned()),
+        ("PASSWORD", sim.password().to_owned()),
+    ];
+    let contents: String = vars
+        .iter()
+        .map(|(name, value)| format!("export SPACETRACK_{name}={value}\n"))
+        .collect();
     if let Err(e) = write_private(&env_file, &contents) {
         eprintln!("cannot write {}: {e}", env_file.display());
         return std::process::ExitCode::FAILURE;
