@@ -577,6 +577,29 @@ impl<R: Record> Projection<R> {
         let body = q.client.get_body(&q.spec, Some(Format::Json)).await?;
         crate::de::decode_any(R::CLASS.class, &body)
     }
+
+    /// [`Query::stream`] for the selected columns: yields each record as a
+    /// JSON object as it arrives.
+    pub async fn stream(
+        self,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<serde_json::Map<String, serde_json::Value>>>
+        + Send
+        + 'static,
+    > {
+        let q = self.query;
+        let resp = q.client.get_response(&q.spec, Some(Format::Json)).await?;
+        Ok(Box::pin(crate::stream::records(R::CLASS.class, resp)))
+    }
+
+    /// [`Query::lines`] for the selected columns (`csv` has a column per
+    /// selected field).
+    pub async fn lines(
+        self,
+        format: Format,
+    ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
+        self.query.lines(format).await
+    }
 }
 
 /// A value for [`RawQuery::predicate`]: a verbatim string (operators

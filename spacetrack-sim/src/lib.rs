@@ -22,6 +22,7 @@ mod fault;
 mod files;
 mod grammar;
 mod render;
+mod serve;
 mod server;
 mod table;
 
@@ -36,6 +37,7 @@ use spacetrack_codegen::ClassSchema;
 
 pub use catalog::alpha5;
 pub use fault::{Fault, Hostile};
+pub use serve::{serve_until_stopped, write_env_file};
 pub use server::{LOGIN_FAILED, NOT_LOGGED_IN, RATE_LIMIT_BODY};
 pub use spacetrack_codegen::schema::ModeldefRow;
 

@@ -1,0 +1,353 @@
+//! The command line, built at run time from the compiled-in schemas: one
+//! `query` subcommand per class, one flag per column, each flag checking
+//! its values against the column's type.
+
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, Command, value_parser};
+use spacetrack::{CLASSES, ClassInfo};
+
+use crate::output::OutFormat;
+use crate::predicate;
+
+/// The subcommand name of a class: the class name, or
+/// `{controller}-{class}` when two controllers share it (`file`).
+pub fn subcommand_name(info: &ClassInfo) -> String {
+    let shared = CLASSES.iter().filter(|c| c.class == info.class).count() > 1;
+    if shared {
+        format!("{}-{}", info.controller, info.class)
+    } else {
+        info.class.to_owned()
+    }
+}
+
+/// The flag of a column: `NORAD_CAT_ID` → `--norad-cat-id`.
+pub fn flag(column: &str) -> String {
+    column.to_ascii_lowercase().replace('_', "-")
+}
+
+pub fn command() -> Command {
+    Command::new("spacetrack")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Query Space-Track.org from the command line: every class, typed and validated")
+        .after_help(format!(
+            "Credentials come from SPACETRACK_IDENTITY and SPACETRACK_PASSWORD, or from an \
+             owner-only config file (see `spacetrack config --help`); they are never taken as \
+             arguments and never printed.\n\n{}",
+            crate::exit::TABLE
+        ))
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .arg(
+            Arg::new("config")
+                .long("config")
+                .global(true)
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Config file (default: $SPACETRACK_CONFIG, else ~/.config/spacetrack/config.toml)"),
+        )
+        .arg(
+            Arg::new("quiet")
+                .short('q')
+                .long("quiet")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("No progress bar"),
+        )
+        .arg(
+            Arg::new("retries")
+                .long("retries")
+                .global(true)
+                .value_name("N")
+                .value_parser(value_parser!(u32))
+                .help("Retries after a rate-limit answer or a network failure (default 2 and 3; 0 fails at once)"),
+        )
+        .arg(
+            Arg::new("max-per-minute")
+                .long("max-per-minute")
+                .global(true)
+                .value_name("N")
+                .default_value("30")
+                .value_parser(value_parser!(u32).range(1..))
+                .help("Client-side request limit (Space-Track allows fewer than 30 a minute and 300 an hour; raise it only for the simulator)"),
+        )
+        .subcommand(query())
+        .subcommand(sim())
+        .subcommand(schemas())
+        .subcommand(config())
+}
+
+fn query() -> Command {
+    Command::new("query")
+        .about("Query a class: `spacetrack query gp --norad-cat-id 25544 --format tle`")
+        .long_about(
+            "Query a class. Each class is a subcommand with one flag per column; \
+             `spacetrack query <class> --help` lists them with their types.\n\n\
+             Values use Space-Track's grammar: `a,b` (any of), `a--b` (range), `>a`, `<a`, \
+             `<>a`, `~~a` (contains), `^a` (starts with), `null-val`, and `now`, `now-N`, \
+             `now+N` (days) for dates. Repeating a flag adds values to its list.",
+        )
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommands(CLASSES.iter().map(|c| class_command(c)))
+}
+
+fn class_command(info: &'static ClassInfo) -> Command {
+    let mut cmd = Command::new(subcommand_name(info))
+        .about(format!(
+            "{}/{}: {} columns",
+            info.controller,
+            info.class,
+            info.columns.len()
+        ))
+        .after_help(format!(
+            "Schema confidence: {}. Values are checked against each column's type before \
+             anything is sent.",
+            info.confidence
+        ))
+        .next_help_heading("Output")
+        .arg(
+            Arg::new("format")
+                .short('f')
+                .long("format")
+                .value_parser(OutFormat::NAMES)
+                .default_value("json")
+                .help("json and ndjson are checked against the schema; csv, tle, 3le, kvn, xml and html come from Space-Track as they are"),
+        )
+        .arg(
+            Arg::new("output")
+                .short('o')
+                .long("output")
+                .value_name("FILE")
+                .value_parser(value_parser!(PathBuf))
+                .help("Write to FILE (it appears only once complete) instead of stdout"),
+        )
+        .arg(
+            Arg::new("select")
+                .long("select")
+                .value_name("FIELDS")
+                .value_delimiter(',')
+                .action(ArgAction::Append)
+                .value_parser(field_parser(info))
+                .help("Only these columns (comma-separated)"),
+        )
+        .next_help_heading("Query")
+        .arg(
+            Arg::new("order-by")
+                .long("order-by")
+                .value_name("FIELD[:desc]")
+                .value_delimiter(',')
+                .action(ArgAction::Append)
+                .value_parser(order_parser(info))
+                .help("Sort keys, e.g. epoch:desc"),
+        )
+        .arg(
+            Arg::new("limit")
+                .long("limit")
+                .value_name("N")
+                .value_parser(value_parser!(u64)),
+        )
+        .arg(
+            Arg::new("offset")
+                .long("offset")
+                .value_name("N")
+                .requires("limit")
+                .value_parser(value_parser!(u64)),
+        )
+        .arg(
+            Arg::new("distinct")
+                .long("distinct")
+                .action(ArgAction::SetTrue)
+                .help("Drop duplicate rows"),
+        )
+        .next_help_heading("Predicates (one per column)");
+    for col in info.columns {
+        let help = format!(
+            "{}: {}, {}{}",
+            col.name,
+            col.sql_type,
+            if col.nullable { "nullable" } else { "not null" },
+            if col.inferred { " (type inferred)" } else { "" }
+        );
+        cmd = cmd.arg(
+            Arg::new(col.name)
+                .long(flag(col.name))
+                .value_name(predicate::value_name(col.sql_type))
+                .action(ArgAction::Append)
+                .value_parser(move |v: &str| predicate::check(col, v).map(|()| v.to_owned()))
+                .help(help),
+        );
+    }
+    cmd
+}
+
+/// Resolves a column name as typed (`norad_cat_id`, `NORAD-CAT-ID`).
+fn column(info: &'static ClassInfo, name: &str) -> Result<&'static str, String> {
+    info.column(&name.trim().replace('-', "_"))
+        .map(|c| c.name)
+        .ok_or_else(|| format!("`{name}` is not a column of {}", info.class))
+}
+
+fn field_parser(info: &'static ClassInfo) -> impl Fn(&str) -> Result<String, String> + Clone {
+    move |v| column(info, v).map(str::to_owned)
+}
+
+/// A parsed `--order-by` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    pub column: &'static str,
+    pub descending: bool,
+}
+
+fn order_parser(info: &'static ClassInfo) -> impl Fn(&str) -> Result<SortKey, String> + Clone {
+    move |v| {
+        let (name, dir) = v.split_once(':').unwrap_or((v, "asc"));
+        let descending = match dir.to_ascii_lowercase().as_str() {
+            "asc" => false,
+            "desc" => true,
+            other => return Err(format!("`{other}` is not a direction (asc or desc)")),
+        };
+        Ok(SortKey {
+            column: column(info, name)?,
+            descending,
+        })
+    }
+}
+
+fn sim() -> Command {
+    let num = |name: &'static str, help: &'static str| {
+        Arg::new(name)
+            .long(name)
+            .value_name("N")
+            .value_parser(value_parser!(u64))
+            .help(help)
+    };
+    Command::new("sim")
+        .about("Run the Space-Track simulator on loopback for demos and tests")
+        .long_about(
+            "Run the Space-Track simulator on loopback until Ctrl-C. It prints its URL and \
+             the path of an owner-only file to `source` for SPACETRACK_BASE_URL, \
+             SPACETRACK_ALLOW_HTTP and its throwaway credentials.",
+        )
+        .arg(
+            Arg::new("port")
+                .long("port")
+                .value_name("PORT")
+                .default_value("0")
+                .value_parser(value_parser!(u16))
+                .help("0 picks a free port"),
+        )
+        .arg(num("objects", "Catalog size (default 2000)"))
+        .arg(num("seed", "Seed of every generated value"))
+        .arg(num(
+            "history-depth",
+            "Element sets per object in gp_history",
+        ))
+}
+
+fn schemas() -> Command {
+    let class = Arg::new("class")
+        .long("class")
+        .value_name("CLASS")
+        .action(ArgAction::Append)
+        .help("Only this class (repeatable; `controller/class` when ambiguous)");
+    Command::new("schemas")
+        .about("Fetch modeldef schemas, and compare them with this build's")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Command::new("pull")
+                .about("Fetch every class's modeldef into DIR/{controller}/{class}.json")
+                .long_about(
+                    "Fetch every class's modeldef into DIR/{controller}/{class}.json, in the \
+                     exact shape Space-Track sends (Field, Type, Null, Key, Default, Extra). \
+                     Pull into the workspace's schemas/ folder and rebuild: the typed API is \
+                     generated from it. Notes kept in an existing file's `x-spacetrack` block \
+                     are preserved.",
+                )
+                .arg(
+                    Arg::new("dir")
+                        .long("dir")
+                        .value_name("DIR")
+                        .default_value("schemas")
+                        .value_parser(value_parser!(PathBuf)),
+                )
+                .arg(class.clone())
+                .arg(fresh()),
+        )
+        .subcommand(
+            Command::new("diff")
+                .about("Show columns added, removed or retyped since this build's snapshot")
+                .long_about(
+                    "Compare the live modeldef (or the files in --dir) with the schemas \
+                     compiled into this build. Exits 1 when anything differs.",
+                )
+                .arg(
+                    Arg::new("dir")
+                        .long("dir")
+                        .value_name("DIR")
+                        .value_parser(value_parser!(PathBuf))
+                        .help("Compare these files instead of the live server"),
+                )
+                .arg(class)
+                .arg(fresh()),
+        )
+}
+
+fn fresh() -> Arg {
+    Arg::new("fresh")
+        .long("fresh")
+        .action(ArgAction::SetTrue)
+        .help("Ignore the on-disk modeldef cache (Space-Track asks for at most one fetch a day)")
+}
+
+fn config() -> Command {
+    Command::new("config")
+        .about("Store or show the credentials used when SPACETRACK_* are not set")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommand(
+            Command::new("set-credentials")
+                .about("Write identity and password to the config file (owner-only)")
+                .arg(
+                    Arg::new("identity")
+                        .long("identity")
+                        .required(true)
+                        .value_name("EMAIL"),
+                )
+                .arg(
+                    Arg::new("password-stdin")
+                        .long("password-stdin")
+                        .action(ArgAction::SetTrue)
+                        .help("Read the password from stdin instead of a hidden prompt"),
+                ),
+        )
+        .subcommand(
+            Command::new("show").about(
+                "Show which identity, base URL and config file are used (never the password)",
+            ),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_is_well_formed() {
+        // Catches clashing flags (a column named like an option) and
+        // duplicate subcommands for every class in the build.
+        command().debug_assert();
+    }
+
+    #[test]
+    fn class_names_are_unique() {
+        let mut names: Vec<String> = CLASSES.iter().map(|c| subcommand_name(c)).collect();
+        let n = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), n);
+        assert!(names.contains(&"gp".to_owned()));
+        assert!(names.contains(&"spephemeris-file".to_owned()));
+    }
+}

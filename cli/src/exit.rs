@@ -1,0 +1,94 @@
+//! Exit codes scripts can rely on, and the one failure type behind them.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The table `--help` prints and the README repeats.
+pub const TABLE: &str = "\
+Exit codes:
+  0  success
+  1  `schemas diff` found differences
+  2  usage error: unknown class or field, a value of the wrong type
+  3  credentials missing or refused, or a bad config file
+  4  rate limited by Space-Track (after retrying)
+  5  Space-Track answered with an error
+  6  network failure or timeout
+  7  the answer could not be decoded (truncated, invalid, unexpected type)
+  8  a local file could not be read or written";
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad arguments found after parsing.
+    Usage(String),
+    /// Missing or unusable credentials or config file.
+    Config(String),
+    /// The SDK's error.
+    Sdk(spacetrack::Error),
+    /// A local file.
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// `schemas diff` found differences (already printed).
+    Differences,
+}
+
+impl Failure {
+    pub fn io(path: &Path, source: std::io::Error) -> Failure {
+        Failure::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub fn code(&self) -> u8 {
+        use spacetrack::Error as E;
+        match self {
+            Failure::Differences => 1,
+            Failure::Usage(_) => 2,
+            Failure::Config(_) => 3,
+            Failure::Io { .. } => 8,
+            Failure::Sdk(e) => match e {
+                E::InvalidArgument(_) => 2,
+                E::Auth(_) | E::Config(_) => 3,
+                E::RateLimited { .. } => 4,
+                E::Api { .. } => 5,
+                E::Transport(_) | E::Timeout(_) => 6,
+                E::Decode(_) => 7,
+                E::Io { .. } => 8,
+                _ => 5,
+            },
+        }
+    }
+
+    pub fn report(&self) -> ExitCode {
+        match self {
+            Failure::Differences => {}
+            Failure::Usage(m) => eprintln!("error: {m}"),
+            Failure::Config(m) => eprintln!("error: {m}"),
+            Failure::Io { path, source } => eprintln!("error: {}: {source}", path.display()),
+            Failure::Sdk(e) => {
+                eprintln!("error: {e}");
+                if let Some(d) = e.as_decode() {
+                    if let Some(field) = &d.field {
+                        eprintln!("  column: {field}");
+                    }
+                    if let Some(value) = &d.value {
+                        eprintln!("  value:  {value}");
+                    }
+                    eprintln!(
+                        "  if Space-Track changed this class, `spacetrack schemas diff` shows how"
+                    );
+                }
+            }
+        }
+        ExitCode::from(self.code())
+    }
+}
+
+impl From<spacetrack::Error> for Failure {
+    fn from(e: spacetrack::Error) -> Self {
+        Failure::Sdk(e)
+    }
+}

@@ -1,0 +1,159 @@
+//! `spacetrack`: query every Space-Track.org class from the command line,
+//! refresh the schemas the SDK is generated from, and run the simulator.
+//!
+//! ```text
+//! spacetrack query gp --norad-cat-id 25544 --epoch '>now-1' --order-by epoch:desc --limit 5 --format table
+//! spacetrack schemas diff
+//! spacetrack sim
+//! ```
+//!
+//! See `spacetrack --help` for the exit codes.
+
+mod cli;
+mod config;
+mod exit;
+mod output;
+mod predicate;
+mod query;
+mod schemas;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use exit::Failure;
+
+fn main() -> ExitCode {
+    let matches = cli::command().get_matches();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `spacetrack query ... | head`: the reader left; not an error.
+        Err(Failure::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(f) => f.report(),
+    }
+}
+
+async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
+    let config_flag = m.get_one::<PathBuf>("config").map(PathBuf::as_path);
+    let quiet = m.get_flag("quiet");
+    let retries = m.get_one::<u32>("retries").copied();
+    let per_minute = m.get_one::<u32>("max-per-minute").copied().unwrap_or(30);
+    let client = |fresh: bool| config::settings(config_flag)?.client(!fresh, retries, per_minute);
+    match m.subcommand() {
+        Some(("query", qm)) => {
+            let Some((name, cm)) = qm.subcommand() else {
+                return Err(Failure::Usage("name a class".into()));
+            };
+            let info = spacetrack::CLASSES
+                .iter()
+                .find(|c| cli::subcommand_name(c) == name)
+                .ok_or_else(|| Failure::Usage(format!("unknown class {name}")))?;
+            let client = client(false)?;
+            let result = query::run(&client, info, cm, quiet).await;
+            let _ = client.close().await;
+            result
+        }
+        Some(("schemas", sm)) => match sm.subcommand() {
+            Some(("pull", pm)) => {
+                let client = client(pm.get_flag("fresh"))?;
+                let result = schemas::pull(&client, pm, quiet).await;
+                let _ = client.close().await;
+                result
+            }
+            Some(("diff", dm)) if dm.get_one::<PathBuf>("dir").is_some() => {
+                schemas::diff(None, dm, quiet).await
+            }
+            Some(("diff", dm)) => {
+                let client = client(dm.get_flag("fresh"))?;
+                let result = schemas::diff(Some(&client), dm, quiet).await;
+                let _ = client.close().await;
+                result
+            }
+            _ => Err(Failure::Usage("unknown schemas command".into())),
+        },
+        Some(("sim", sm)) => sim(sm).await,
+        Some(("config", cm)) => config_command(config_flag, cm),
+        _ => Err(Failure::Usage("unknown command".into())),
+    }
+}
+
+async fn sim(m: &clap::ArgMatches) -> Result<(), Failure> {
+    let mut b = spacetrack_sim::Simulator::builder();
+    let port = m.get_one::<u16>("port").copied().unwrap_or(0);
+    b = b.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    if let Some(&n) = m.get_one::<u64>("objects") {
+        b = b.objects(n as usize);
+    }
+    if let Some(&n) = m.get_one::<u64>("seed") {
+        b = b.seed(n);
+    }
+    if let Some(&n) = m.get_one::<u64>("history-depth") {
+        b = b.history_depth(n as usize);
+    }
+    spacetrack_sim::serve_until_stopped(b)
+        .await
+        .map_err(|e| Failure::io(std::path::Path::new("simulator"), e))
+}
+
+fn config_command(flag: Option<&std::path::Path>, m: &clap::ArgMatches) -> Result<(), Failure> {
+    match m.subcommand() {
+        Some(("set-credentials", sm)) => {
+            let path = config::path(flag).ok_or_else(|| {
+                Failure::Config("no config folder on this system: pass --config FILE".into())
+            })?;
+            let identity = sm.get_one::<String>("identity").cloned();
+            let password = if sm.get_flag("password-stdin") {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .map_err(|e| Failure::io(std::path::Path::new("<stdin>"), e))?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                rpassword::prompt_password("Space-Track password: ").map_err(|e| {
+                    Failure::Config(format!(
+                        "cannot read the password from the terminal ({e}); use --password-stdin"
+                    ))
+                })?
+            };
+            if password.is_empty() {
+                return Err(Failure::Usage("the password is empty".into()));
+            }
+            let mut file = config::load(&path, false)?.unwrap_or_default();
+            file.identity = identity;
+            file.password = Some(password);
+            config::save(&path, &file)?;
+            println!(
+                "credentials saved to {} (readable by you only)",
+                path.display()
+            );
+            Ok(())
+        }
+        Some(("show", _)) => {
+            let s = config::settings(flag)?;
+            let file = s.file.as_ref().map(|p| p.display().to_string());
+            println!("config file: {}", file.as_deref().unwrap_or("none"));
+            match &s.identity {
+                Some((id, src)) => println!("identity:    {id} (from {src})"),
+                None => println!("identity:    not set"),
+            }
+            match &s.password {
+                Some((_, src)) => println!("password:    set (from {src}; never shown)"),
+                None => println!("password:    not set"),
+            }
+            match &s.base_url {
+                Some((url, src)) => println!("base URL:    {url} (from {src})"),
+                None => println!("base URL:    {}", spacetrack::DEFAULT_BASE_URL),
+            }
+            Ok(())
+        }
+        _ => Err(Failure::Usage("unknown config command".into())),
+    }
+}

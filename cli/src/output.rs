@@ -1,0 +1,269 @@
+//! Where results go (stdout or a file that only appears once complete),
+//! how they are written in each format, and the progress bar.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+
+use crate::exit::Failure;
+
+/// Output formats of `spacetrack query`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutFormat {
+    /// A JSON array, one record per line.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// An aligned text table.
+    Table,
+    /// A text format produced by Space-Track itself.
+    Server(spacetrack::Format),
+}
+
+impl OutFormat {
+    pub const NAMES: [&'static str; 9] = [
+        "json", "ndjson", "table", "csv", "tle", "3le", "kvn", "xml", "html",
+    ];
+
+    pub fn parse(s: &str) -> Option<OutFormat> {
+        Some(match s {
+            "json" => OutFormat::Json,
+            "ndjson" => OutFormat::Ndjson,
+            "table" => OutFormat::Table,
+            other => OutFormat::Server(spacetrack::Format::parse(other)?),
+        })
+    }
+}
+
+/// stdout, or a file written under a temporary name and renamed into place
+/// by [`finish`](Sink::finish): a failed or interrupted query never leaves
+/// a partial file that looks complete.
+pub struct Sink {
+    out: BufWriter<Box<dyn Write>>,
+    file: Option<(PathBuf, PathBuf)>,
+    finished: bool,
+}
+
+impl Sink {
+    pub fn open(path: Option<&Path>) -> Result<Sink, Failure> {
+        let (out, file): (Box<dyn Write>, _) = match path {
+            None => (Box::new(std::io::stdout().lock()), None),
+            Some(p) => {
+                let mut tmp = p.as_os_str().to_owned();
+                tmp.push(".partial");
+                let tmp = PathBuf::from(tmp);
+                let f = std::fs::File::create(&tmp).map_err(|e| Failure::io(&tmp, e))?;
+                (Box::new(f), Some((tmp, p.to_path_buf())))
+            }
+        };
+        Ok(Sink {
+            out: BufWriter::with_capacity(1 << 16, out),
+            file,
+            finished: false,
+        })
+    }
+
+    fn path(&self) -> &Path {
+        self.file
+            .as_ref()
+            .map_or(Path::new("<stdout>"), |(_, p)| p.as_path())
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Failure::io(self.path(), e))
+    }
+
+    pub fn finish(mut self) -> Result<(), Failure> {
+        self.out.flush().map_err(|e| Failure::io(self.path(), e))?;
+        if let Some((tmp, path)) = &self.file {
+            std::fs::rename(tmp, path).map_err(|e| Failure::io(path, e))?;
+        }
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if let (false, Some((tmp, _))) = (self.finished, &self.file) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// A spinner on stderr counting `unit`s, drawn only when stderr is a
+/// terminal (indicatif hides it otherwise) and not at all with `--quiet`.
+pub fn progress(quiet: bool, unit: &'static str) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {human_pos} {msg} in {elapsed} ({per_sec})")
+    {
+        pb.set_style(style);
+    }
+    pb.set_message(unit);
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+/// A bar over the classes of `schemas pull` and `schemas diff` (a pull of
+/// every class takes about a minute under Space-Track's rate limit).
+pub fn class_progress(quiet: bool, classes: usize) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::with_draw_target(Some(classes as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed}]") {
+        pb.set_style(style);
+    }
+    pb
+}
+
+/// Writes records as they arrive, in `format` (JSON, NDJSON or a table
+/// with `columns` in order).
+pub async fn write_records<T: Serialize>(
+    records: impl Stream<Item = spacetrack::Result<T>>,
+    format: OutFormat,
+    columns: &[&str],
+    sink: &mut Sink,
+    pb: &ProgressBar,
+) -> Result<(), Failure> {
+    let mut records = std::pin::pin!(records);
+    let mut table = Vec::new();
+    let mut line = Vec::with_capacity(1024);
+    let mut count = 0u64;
+    while let Some(rec) = records.next().await {
+        let rec = rec?;
+        pb.inc(1);
+        line.clear();
+        match format {
+            OutFormat::Table => {
+                table.push(serde_json::to_value(&rec).map_err(encode_failure)?);
+                continue;
+            }
+            OutFormat::Json => line.extend_from_slice(if count == 0 { b"[\n" } else { b",\n" }),
+            _ => {}
+        }
+        serde_json::to_writer(&mut line, &rec).map_err(encode_failure)?;
+        if format == OutFormat::Ndjson {
+            line.push(b'\n');
+        }
+        sink.write(&line)?;
+        count += 1;
+    }
+    match format {
+        OutFormat::Json if count == 0 => sink.write(b"[]\n"),
+        OutFormat::Json => sink.write(b"\n]\n"),
+        OutFormat::Table => sink.write(render_table(columns, &table).as_bytes()),
+        _ => Ok(()),
+    }
+}
+
+fn encode_failure(e: serde_json::Error) -> Failure {
+    Failure::Usage(format!("cannot write a record as JSON: {e}"))
+}
+
+/// Writes a text answer line by line (CRLF becomes LF).
+pub async fn write_lines(
+    lines: impl Stream<Item = spacetrack::Result<String>>,
+    sink: &mut Sink,
+    pb: &ProgressBar,
+) -> Result<(), Failure> {
+    let mut lines = std::pin::pin!(lines);
+    while let Some(line) = lines.next().await {
+        let mut line = line?;
+        line.push('\n');
+        sink.write(line.as_bytes())?;
+        pb.inc(1);
+    }
+    Ok(())
+}
+
+/// An aligned table: one column per name, cells as Space-Track sends them,
+/// null as empty.
+pub fn render_table(columns: &[&str], rows: &[serde_json::Value]) -> String {
+    let cell = |row: &serde_json::Value, col: &str| match row.get(col) {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(s)) => s.replace(['\n', '\r', '\t'], " "),
+        Some(v) => v.to_string(),
+    };
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| columns.iter().map(|c| cell(r, c)).collect())
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([c.len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let mut push_row = |row: &mut dyn Iterator<Item = &str>| {
+        let mut line = String::new();
+        for (i, v) in row.enumerate() {
+            if i > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(v);
+            let pad = widths[i].saturating_sub(v.chars().count());
+            line.extend(std::iter::repeat_n(' ', pad));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    };
+    push_row(&mut columns.iter().copied());
+    for r in &cells {
+        push_row(&mut r.iter().map(String::as_str));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_and_blanks_nulls() {
+        let rows = vec![
+            serde_json::json!({"A": "1", "B": "ISS (ZARYA)"}),
+            serde_json::json!({"A": "25544", "B": null}),
+        ];
+        assert_eq!(
+            render_table(&["A", "B"], &rows),
+            "A      B\n1      ISS (ZARYA)\n25544\n"
+        );
+    }
+
+    #[test]
+    fn a_failed_file_output_leaves_nothing() {
+        let dir = std::env::temp_dir().join(format!("spacetrack-cli-sink-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("out.json");
+        {
+            let mut sink = Sink::open(Some(&path)).unwrap();
+            sink.write(b"[partial").unwrap();
+            // Dropped without finish: the query failed.
+        }
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+        let mut sink = Sink::open(Some(&path)).unwrap();
+        sink.write(b"[]\n").unwrap();
+        sink.finish().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"[]\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

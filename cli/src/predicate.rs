@@ -1,0 +1,211 @@
+//! Checks a predicate value against its column's type before anything is
+//! sent, so that `--norad-cat-id ISS` is a usage error rather than an empty
+//! answer (Space-Track, like MySQL, silently matches nothing).
+//!
+//! Values use Space-Track's own grammar: `a,b` (any of), `a--b` (range),
+//! `>a`, `<a`, `<>a`, `~~a` / `a~~` (contains), `^a` (starts with),
+//! `null-val`, `<>null-val`, and `now`, `now-N`, `now+N` (days) for dates.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use spacetrack::ColumnInfo;
+use spacetrack_codegen::mysql::SqlType;
+
+/// Checks `value` for `column`, returning why it cannot match.
+pub fn check(column: &ColumnInfo, value: &str) -> Result<(), String> {
+    // A type we cannot read (a schema newer than this checker) accepts
+    // anything: the server stays the judge.
+    let Ok(ty) = SqlType::parse(column.sql_type) else {
+        return Ok(());
+    };
+    if value.is_empty() {
+        return Err("a value is required".into());
+    }
+    value.split(',').try_for_each(|term| check_term(&ty, term))
+}
+
+fn check_term(ty: &SqlType, term: &str) -> Result<(), String> {
+    if term.eq_ignore_ascii_case("null-val") || term.eq_ignore_ascii_case("<>null-val") {
+        return Ok(());
+    }
+    // Pattern matches compare the text of any column.
+    if let Some(pattern) = term
+        .strip_prefix("~~")
+        .or_else(|| term.strip_suffix("~~"))
+        .or_else(|| term.strip_prefix('^'))
+    {
+        return nonempty(pattern, term).map(drop);
+    }
+    if let Some(v) = term
+        .strip_prefix("<>")
+        .or_else(|| term.strip_prefix('>'))
+        .or_else(|| term.strip_prefix('<'))
+    {
+        return operand(ty, v);
+    }
+    if let Some((a, b)) = split_range(term) {
+        operand(ty, a)?;
+        return operand(ty, b);
+    }
+    operand(ty, term)
+}
+
+/// `a--b`, where `a` may itself be negative (`-5--3`).
+fn split_range(t: &str) -> Option<(&str, &str)> {
+    let start = usize::from(t.starts_with('-'));
+    t[start..]
+        .find("--")
+        .map(|i| (&t[..start + i], &t[start + i + 2..]))
+}
+
+fn nonempty<'a>(v: &'a str, term: &str) -> Result<&'a str, String> {
+    if v.trim().is_empty() {
+        Err(format!("`{term}` has an operator but no value"))
+    } else {
+        Ok(v)
+    }
+}
+
+fn operand(ty: &SqlType, v: &str) -> Result<(), String> {
+    let v = nonempty(v, v)?.trim();
+    let ok = match ty {
+        SqlType::Int { .. } => v.parse::<i128>().is_ok(),
+        SqlType::Real { .. } => v.parse::<f64>().is_ok_and(f64::is_finite),
+        SqlType::Date | SqlType::DateTime { .. } => is_now(v) || is_date(v),
+        SqlType::Enum(members) => {
+            if members.iter().any(|m| m.eq_ignore_ascii_case(v)) {
+                return Ok(());
+            }
+            return Err(format!("`{v}` is not one of {}", members.join(", ")));
+        }
+        SqlType::Text { .. } | SqlType::Blob => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{v}` is not {}", describe(ty)))
+    }
+}
+
+/// `now`, `now-N`, `now+N` with N in days (fractions allowed).
+fn is_now(v: &str) -> bool {
+    let Some(rest) = v
+        .get(..3)
+        .filter(|p| p.eq_ignore_ascii_case("now"))
+        .map(|_| &v[3..])
+    else {
+        return false;
+    };
+    rest.is_empty()
+        || ((rest.starts_with('-') || rest.starts_with('+'))
+            && rest[1..].parse::<f64>().is_ok_and(f64::is_finite))
+}
+
+fn is_date(v: &str) -> bool {
+    const FORMATS: [&str; 4] = [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ];
+    FORMATS
+        .iter()
+        .any(|f| NaiveDateTime::parse_from_str(v, f).is_ok())
+        || NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok()
+}
+
+/// What a value of `ty` looks like, for `--help` and error messages.
+pub fn describe(ty: &SqlType) -> &'static str {
+    match ty {
+        SqlType::Int { .. } => "an integer",
+        SqlType::Real { .. } => "a number",
+        SqlType::Date => "a date (YYYY-MM-DD or now±days)",
+        SqlType::DateTime { .. } => "a date-time (YYYY-MM-DD[ HH:MM:SS] or now±days)",
+        SqlType::Enum(_) => "one of the listed values",
+        SqlType::Text { .. } | SqlType::Blob => "text",
+    }
+}
+
+/// The placeholder `--help` shows for a column's values.
+pub fn value_name(sql_type: &str) -> &'static str {
+    match SqlType::parse(sql_type) {
+        Ok(SqlType::Int { .. }) => "INT",
+        Ok(SqlType::Real { .. }) => "NUM",
+        Ok(SqlType::Date) => "DATE",
+        Ok(SqlType::DateTime { .. }) => "DATETIME",
+        Ok(SqlType::Enum(_)) => "ENUM",
+        _ => "TEXT",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(sql_type: &'static str) -> ColumnInfo {
+        ColumnInfo {
+            name: "X",
+            sql_type,
+            nullable: true,
+            inferred: false,
+        }
+    }
+
+    #[test]
+    fn integers() {
+        let c = col("int(10) unsigned");
+        for ok in [
+            "25544",
+            "1,2,3",
+            ">5",
+            "<5",
+            "<>5",
+            "1--5",
+            "-5--3",
+            "null-val",
+            "<>null-val",
+            "~~55",
+            "^255",
+        ] {
+            assert_eq!(check(&c, ok), Ok(()), "{ok}");
+        }
+        for bad in ["ISS", "", "1,", ">", "1--", "1.5", "now"] {
+            assert!(check(&c, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reals_dates_enums_text() {
+        let r = col("decimal(13,8)");
+        assert_eq!(check(&r, "0.99--1.01"), Ok(()));
+        assert!(check(&r, "NaN").is_err());
+        assert!(check(&r, "abc").is_err());
+
+        let d = col("datetime");
+        for ok in [
+            "now",
+            ">now-1",
+            "now-7--now",
+            "<now+0.5",
+            "2024-01-01",
+            "2024-01-01 12:00:00",
+            "2024-01-01T12:00:00.123456",
+            "2024-01-01--2024-02-01",
+        ] {
+            assert_eq!(check(&d, ok), Ok(()), "{ok}");
+        }
+        for bad in ["yesterday", ">now-x", "2024-13-01", "25544", "nowish"] {
+            assert!(check(&d, bad).is_err(), "{bad}");
+        }
+
+        let e = col("enum('Y','N')");
+        assert_eq!(check(&e, "y"), Ok(()));
+        assert_eq!(check(&e, "Y,N"), Ok(()));
+        let err = check(&e, "maybe").unwrap_err();
+        assert!(err.contains("Y, N"), "{err}");
+
+        let t = col("varchar(25)");
+        assert_eq!(check(&t, "ISS (ZARYA)"), Ok(()));
+        assert_eq!(check(&t, "~~STARLINK"), Ok(()));
+        assert!(check(&t, "~~").is_err());
+    }
+}

@@ -1,0 +1,113 @@
+//! `spacetrack query <class>`: the typed builder driven by parsed flags.
+
+use std::path::PathBuf;
+
+use clap::ArgMatches;
+use spacetrack::{ClassInfo, Client, Field, Order, Query, Record};
+
+use crate::cli::SortKey;
+use crate::exit::Failure;
+use crate::output::{self, OutFormat, Sink};
+
+/// Runs the query of `info` described by `m` (its subcommand's matches).
+pub async fn run(
+    client: &Client,
+    info: &ClassInfo,
+    m: &ArgMatches,
+    quiet: bool,
+) -> Result<(), Failure> {
+    macro_rules! dispatch {
+        ($rec:ident, $field:ident, $method:ident, $controller:literal, $class:literal) => {
+            if info.controller == $controller && info.class == $class {
+                return typed(client.$method(), m, quiet).await;
+            }
+        };
+    }
+    spacetrack::for_each_class!(dispatch);
+    Err(Failure::Usage(format!("unknown class {}", info.class)))
+}
+
+async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Result<(), Failure> {
+    let class = R::CLASS;
+    for col in class.columns {
+        if let Some(values) = m.get_many::<String>(col.name) {
+            let list: Vec<&str> = values.map(String::as_str).collect();
+            q = q.raw_predicate(col.name, list.join(","));
+        }
+    }
+    for key in m.get_many::<SortKey>("order-by").into_iter().flatten() {
+        let field = field::<R>(key.column)?;
+        q = q.order_by(if key.descending {
+            Order::desc(field)
+        } else {
+            Order::asc(field)
+        });
+    }
+    if let Some(&n) = m.get_one::<u64>("limit") {
+        q = q.limit(n);
+    }
+    if let Some(&n) = m.get_one::<u64>("offset") {
+        q = q.offset(n);
+    }
+    if m.get_flag("distinct") {
+        q = q.distinct();
+    }
+    let format = m
+        .get_one::<String>("format")
+        .and_then(|f| OutFormat::parse(f))
+        .unwrap_or(OutFormat::Json);
+    if matches!(
+        format,
+        OutFormat::Server(
+            spacetrack::Format::Tle | spacetrack::Format::ThreeLe | spacetrack::Format::Kvn
+        )
+    ) && class.column("TLE_LINE1").is_none()
+    {
+        return Err(Failure::Usage(format!(
+            "{} has no element sets: tle, 3le and kvn need gp or gp_history",
+            class.class
+        )));
+    }
+    let select: Vec<&'static str> = m
+        .get_many::<String>("select")
+        .into_iter()
+        .flatten()
+        .filter_map(|name| class.column(name).map(|c| c.name))
+        .collect();
+
+    let mut sink = Sink::open(m.get_one::<PathBuf>("output").map(PathBuf::as_path))?;
+    match (format, select.is_empty()) {
+        (OutFormat::Server(f), true) => {
+            let pb = output::progress(quiet, "lines");
+            output::write_lines(q.lines(f).await?, &mut sink, &pb).await?;
+        }
+        (OutFormat::Server(f), false) => {
+            let pb = output::progress(quiet, "lines");
+            let fields = select
+                .iter()
+                .map(|c| field::<R>(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            output::write_lines(q.select(fields).lines(f).await?, &mut sink, &pb).await?;
+        }
+        (_, true) => {
+            let pb = output::progress(quiet, "records");
+            let columns: Vec<&str> = class.columns.iter().map(|c| c.name).collect();
+            output::write_records(q.stream().await?, format, &columns, &mut sink, &pb).await?;
+        }
+        (_, false) => {
+            let pb = output::progress(quiet, "records");
+            let fields = select
+                .iter()
+                .map(|c| field::<R>(c))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rows = q.select(fields).stream().await?;
+            output::write_records(rows, format, &select, &mut sink, &pb).await?;
+        }
+    }
+    sink.finish()
+}
+
+fn field<R: Record>(column: &str) -> Result<R::Field, Failure> {
+    <R::Field as Field>::from_name(column)
+        .ok_or_else(|| Failure::Usage(format!("`{column}` is not a column of {}", R::CLASS.class)))
+}

@@ -1,0 +1,180 @@
+//! `spacetrack schemas pull` and `spacetrack schemas diff`.
+
+use std::path::{Path, PathBuf};
+
+use clap::ArgMatches;
+use spacetrack::modeldef::ModeldefAnswer;
+use spacetrack::{CLASSES, ClassInfo, Client, ModeldefColumn, SchemaDrift};
+
+use crate::exit::Failure;
+
+/// The classes named by `--class` (all by default).
+fn selected(m: &ArgMatches) -> Result<Vec<&'static ClassInfo>, Failure> {
+    let Some(names) = m.get_many::<String>("class") else {
+        return Ok(CLASSES.to_vec());
+    };
+    names
+        .map(|name| {
+            let (controller, class) = match name.split_once('/') {
+                Some((c, k)) => (Some(c), k),
+                None => (None, name.as_str()),
+            };
+            spacetrack::schema::find_class(class, controller)
+                .ok_or_else(|| Failure::Usage(format!("`{name}` is not a class of this build")))
+        })
+        .collect()
+}
+
+fn file_of(dir: &Path, info: &ClassInfo) -> PathBuf {
+    dir.join(info.controller)
+        .join(format!("{}.json", info.class))
+}
+
+/// Fetches each class's modeldef and writes it in Space-Track's shape,
+/// keeping the notes of an existing file's `x-spacetrack` block.
+pub async fn pull(client: &Client, m: &ArgMatches, quiet: bool) -> Result<(), Failure> {
+    let dir = m
+        .get_one::<PathBuf>("dir")
+        .cloned()
+        .unwrap_or_else(|| "schemas".into());
+    let today = chrono::Utc::now().format("%Y-%m-%d");
+    let (mut changed, mut same) = (0, 0);
+    let classes = selected(m)?;
+    let pb = crate::output::class_progress(quiet, classes.len());
+    for info in classes {
+        pb.set_message(format!("{}/{}", info.controller, info.class));
+        let live = client
+            .get_predicates_in(info.controller, info.class)
+            .await?;
+        pb.inc(1);
+        let path = file_of(&dir, info);
+        let old: Option<serde_json::Value> = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Failure::io(&path, e)),
+        };
+        let data = serde_json::to_value(&*live).map_err(json_failure)?;
+        if old.as_ref().and_then(|o| o.get("data")) == Some(&data) {
+            same += 1;
+            continue;
+        }
+        let mut meta = old
+            .as_ref()
+            .and_then(|o| o.get("x-spacetrack"))
+            .and_then(|m| m.as_object().cloned())
+            .unwrap_or_default();
+        // The types are now Space-Track's own, not our inference.
+        meta.remove("inferred_types");
+        meta.insert("class".into(), info.class.into());
+        meta.insert(
+            "confidence".into(),
+            format!(
+                "high: modeldef pulled from {} on {today}",
+                client.base_url()
+            )
+            .into(),
+        );
+        let doc = serde_json::json!({
+            "controller": info.controller,
+            "data": data,
+            "x-spacetrack": meta,
+        });
+        let mut text = serde_json::to_string_pretty(&doc).map_err(json_failure)?;
+        text.push('\n');
+        write_atomically(&path, text.as_bytes())?;
+        changed += 1;
+        pb.println(format!("updated {}", path.display()));
+    }
+    pb.finish_and_clear();
+    println!(
+        "{changed} schema(s) written, {same} unchanged in {}{}",
+        dir.display(),
+        if changed > 0 {
+            "; rebuild to regenerate the typed API"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+fn json_failure(e: serde_json::Error) -> Failure {
+    Failure::Usage(format!("cannot encode a schema: {e}"))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Failure::io(parent, e))?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure::io(path, e)
+        })
+}
+
+/// Compares the live modeldef, or the files in `--dir`, with the build.
+pub async fn diff(client: Option<&Client>, m: &ArgMatches, quiet: bool) -> Result<(), Failure> {
+    let dir = m.get_one::<PathBuf>("dir");
+    let mut differing = 0;
+    let classes = selected(m)?;
+    let pb = crate::output::class_progress(quiet || dir.is_some(), classes.len());
+    for info in &classes {
+        pb.set_message(format!("{}/{}", info.controller, info.class));
+        pb.inc(1);
+        let live: Vec<ModeldefColumn> = match (dir, client) {
+            (Some(dir), _) => {
+                let path = file_of(dir, info);
+                let bytes = match std::fs::read(&path) {
+                    Ok(b) => b,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        pb.suspend(|| {
+                            println!(
+                                "{}/{}: no file at {}",
+                                info.controller,
+                                info.class,
+                                path.display()
+                            )
+                        });
+                        continue;
+                    }
+                    Err(e) => return Err(Failure::io(&path, e)),
+                };
+                let answer: ModeldefAnswer = serde_json::from_slice(&bytes).map_err(|e| {
+                    Failure::Usage(format!(
+                        "{} is not a modeldef document: {e}",
+                        path.display()
+                    ))
+                })?;
+                answer.data
+            }
+            (None, Some(client)) => client
+                .get_predicates_in(info.controller, info.class)
+                .await?
+                .to_vec(),
+            (None, None) => return Err(Failure::Usage("diff needs a client or --dir".into())),
+        };
+        let drift = SchemaDrift::compare(info, &live);
+        if !drift.is_empty() {
+            differing += 1;
+            pb.suspend(|| println!("{drift}"));
+        }
+    }
+    pb.finish_and_clear();
+    println!(
+        "{differing} of {} class(es) differ from this build{}",
+        classes.len(),
+        if differing > 0 {
+            ": `spacetrack schemas pull` then rebuild to regenerate"
+        } else {
+            ""
+        }
+    );
+    if differing > 0 {
+        Err(Failure::Differences)
+    } else {
+        Ok(())
+    }
+}

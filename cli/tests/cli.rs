@@ -1,0 +1,621 @@
+//! End-to-end tests of the `spacetrack` binary against the simulator: the
+//! real executable, spawned with the environment a user would set.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use spacetrack_sim::{Fault, Simulator};
+use spacetrack_tests::{TempDir, query_paths};
+use tokio::io::AsyncWriteExt;
+
+/// One run of the binary.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// How to run the binary: against `sim` (or nothing), in a private home.
+struct Cli<'a> {
+    sim: Option<&'a Simulator>,
+    home: &'a Path,
+    creds: bool,
+    password: Option<String>,
+    env: Vec<(String, String)>,
+    stdin: Option<String>,
+}
+
+impl<'a> Cli<'a> {
+    fn new(sim: &'a Simulator, home: &'a TempDir) -> Cli<'a> {
+        Cli {
+            sim: Some(sim),
+            home: &home.0,
+            creds: true,
+            password: Some(sim.password().to_owned()),
+            env: Vec::new(),
+            stdin: None,
+        }
+    }
+
+    /// Without SPACETRACK_IDENTITY / SPACETRACK_PASSWORD.
+    fn no_creds(mut self) -> Self {
+        self.creds = false;
+        self
+    }
+
+    fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+
+    fn stdin(mut self, s: &str) -> Self {
+        self.stdin = Some(s.into());
+        self
+    }
+
+    async fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home)
+            .env("XDG_CONFIG_HOME", self.home.join("config"))
+            .env("XDG_CACHE_HOME", self.home.join("cache"))
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(sim) = self.sim {
+            cmd.env("SPACETRACK_BASE_URL", sim.base_url())
+                .env("SPACETRACK_ALLOW_HTTP", "1");
+            if self.creds {
+                cmd.env("SPACETRACK_IDENTITY", sim.identity())
+                    .env("SPACETRACK_PASSWORD", sim.password());
+            }
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn spacetrack");
+        if let Some(input) = &self.stdin {
+            let mut pipe = child.stdin.take().unwrap();
+            pipe.write_all(input.as_bytes()).await.unwrap();
+        }
+        let out = child.wait_with_output().await.expect("run spacetrack");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(out.stdout).expect("UTF-8 stdout"),
+            stderr: String::from_utf8(out.stderr).expect("UTF-8 stderr"),
+        };
+        if let Some(pw) = &self.password {
+            assert!(
+                !run.stdout.contains(pw.as_str()) && !run.stderr.contains(pw.as_str()),
+                "the password was printed by {args:?}"
+            );
+        }
+        run
+    }
+}
+
+async fn sim(objects: usize) -> Simulator {
+    Simulator::builder().objects(objects).start().await.unwrap()
+}
+
+#[tokio::test]
+async fn query_in_every_format() {
+    let sim = sim(200).await;
+    let home = TempDir::new("cli-formats");
+    let cli = Cli::new(&sim, &home);
+    let base = [
+        "query",
+        "gp",
+        "--norad-cat-id",
+        "25544,20580",
+        "--order-by",
+        "norad_cat_id:desc",
+    ];
+
+    let json = cli.run(&[&base[..], &["--format", "json"]].concat()).await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&json.stdout).unwrap();
+    let ids: Vec<u64> = rows
+        .iter()
+        .map(|r| r["NORAD_CAT_ID"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [25544, 20580]);
+    assert_eq!(rows[0]["OBJECT_NAME"], "ISS (ZARYA)");
+
+    let nd = cli
+        .run(&[&base[..], &["--format", "ndjson"]].concat())
+        .await;
+    let lines: Vec<serde_json::Value> = nd
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines, rows);
+
+    let csv = cli
+        .run(
+            &[
+                &base[..],
+                &["--format", "csv", "--select", "norad_cat_id,object_name"],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    let csv_lines: Vec<&str> = csv.stdout.lines().collect();
+    assert_eq!(csv_lines.len(), 3, "{}", csv.stdout);
+    assert!(csv_lines[0].contains("NORAD_CAT_ID") && csv_lines[0].contains("OBJECT_NAME"));
+    assert!(csv_lines[1].contains("25544") && csv_lines[1].contains("ISS (ZARYA)"));
+
+    let table = cli
+        .run(
+            &[
+                &base[..],
+                &[
+                    "--format",
+                    "table",
+                    "--select",
+                    "NORAD_CAT_ID,OBJECT_NAME,EPOCH",
+                ],
+            ]
+            .concat(),
+        )
+        .await;
+    let t: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(t.len(), 3);
+    assert!(
+        t[0].starts_with("NORAD_CAT_ID  OBJECT_NAME"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        t[1].starts_with("25544         ISS (ZARYA)"),
+        "{}",
+        table.stdout
+    );
+
+    let tle = cli.run(&[&base[..], &["--format", "tle"]].concat()).await;
+    let l: Vec<&str> = tle.stdout.lines().collect();
+    assert_eq!(l.len(), 4, "{}", tle.stdout);
+    assert!(
+        l[0].starts_with("1 25544") && l[1].starts_with("2 25544"),
+        "{}",
+        tle.stdout
+    );
+    assert!(!tle.stdout.contains('\r'));
+
+    let three = cli.run(&[&base[..], &["--format", "3le"]].concat()).await;
+    let l: Vec<&str> = three.stdout.lines().collect();
+    assert_eq!(l.len(), 6);
+    assert_eq!(l[0], "0 ISS (ZARYA)");
+
+    // What reached the server: predicates, sort and format, encoded.
+    let paths = query_paths(&sim);
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.contains("/norad_cat_id/25544%2C20580/orderby/norad_cat_id%20desc")),
+        "{paths:?}"
+    );
+    assert!(paths.iter().any(|p| p.ends_with("/format/3le")));
+}
+
+#[tokio::test]
+async fn operators_limit_and_output_file() {
+    let sim = sim(300).await;
+    let home = TempDir::new("cli-ops");
+    let cli = Cli::new(&sim, &home);
+    let out = home.0.join("recent.json");
+    let run = cli
+        .run(&[
+            "query",
+            "gp",
+            "--epoch",
+            ">now-30",
+            "--mean-motion",
+            "14--16",
+            "--order-by",
+            "epoch:desc",
+            "--limit",
+            "5",
+            "-o",
+            out.to_str().unwrap(),
+            "--quiet",
+        ])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "", "records go to the file only");
+    let rows: Vec<serde_json::Value> =
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(rows.len(), 5);
+    let epochs: Vec<&str> = rows.iter().map(|r| r["EPOCH"].as_str().unwrap()).collect();
+    assert!(
+        epochs.windows(2).all(|w| w[0] >= w[1]),
+        "sorted descending: {epochs:?}"
+    );
+    for r in &rows {
+        let mm = r["MEAN_MOTION"].as_f64().unwrap();
+        assert!((14.0..=16.0).contains(&mm), "{mm}");
+    }
+    let paths = query_paths(&sim);
+    assert!(
+        paths[0].contains("/epoch/%3Enow-30/mean_motion/14--16/"),
+        "{paths:?}"
+    );
+    assert!(paths[0].contains("/limit/5/"), "{paths:?}");
+}
+
+#[tokio::test]
+async fn values_are_checked_before_anything_is_sent() {
+    let sim = sim(50).await;
+    let home = TempDir::new("cli-usage");
+    let cli = Cli::new(&sim, &home);
+    for (args, needle) in [
+        (
+            &["query", "gp", "--norad-cat-id", "ISS"][..],
+            "is not an integer",
+        ),
+        (
+            &["query", "gp", "--epoch", ">yesterday"][..],
+            "is not a date-time",
+        ),
+        (
+            &["query", "gp", "--mean-motion", "fast"][..],
+            "is not a number",
+        ),
+        (
+            &["query", "gp", "--norad-catid", "1"][..],
+            "unexpected argument",
+        ),
+        (
+            &["query", "gp", "--order-by", "epok:desc"][..],
+            "is not a column of gp",
+        ),
+        (
+            &["query", "gp", "--select", "nope"][..],
+            "is not a column of gp",
+        ),
+        (&["query", "gpx"][..], "unrecognized subcommand"),
+        (
+            &["query", "decay", "--format", "tle"][..],
+            "tle, 3le and kvn need gp",
+        ),
+    ] {
+        let run = cli.run(args).await;
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    }
+    assert!(
+        query_paths(&sim).is_empty(),
+        "nothing may be sent for a usage error"
+    );
+}
+
+#[tokio::test]
+async fn help_lists_every_class_and_each_columns_type() {
+    let sim = sim(10).await;
+    let home = TempDir::new("cli-help");
+    let cli = Cli::new(&sim, &home);
+    let classes = cli.run(&["query", "--help"]).await;
+    assert_eq!(classes.code, 0);
+    for c in spacetrack::CLASSES {
+        let name = if c.class == "file" {
+            format!("{}-file", c.controller)
+        } else {
+            c.class.to_owned()
+        };
+        assert!(
+            classes.stdout.contains(&name),
+            "{name} missing from:\n{}",
+            classes.stdout
+        );
+    }
+    let gp = cli.run(&["query", "gp", "--help"]).await;
+    assert_eq!(gp.code, 0);
+    assert!(gp.stdout.contains("--norad-cat-id <INT>"), "{}", gp.stdout);
+    assert!(
+        gp.stdout
+            .contains("NORAD_CAT_ID: int(10) unsigned, not null"),
+        "{}",
+        gp.stdout
+    );
+    assert!(gp.stdout.contains("--epoch <DATETIME>"));
+    assert!(
+        gp.stdout.contains("EPOCH: datetime(6), nullable"),
+        "{}",
+        gp.stdout
+    );
+    let top = cli.run(&["--help"]).await;
+    assert!(top.stdout.contains("Exit codes:"));
+}
+
+#[tokio::test]
+async fn exit_codes_for_failures() {
+    let sim = sim(50).await;
+    let home = TempDir::new("cli-exit");
+
+    let none = Cli::new(&sim, &home)
+        .no_creds()
+        .run(&["query", "gp", "--limit", "1"])
+        .await;
+    assert_eq!(none.code, 3, "{}", none.stderr);
+    assert!(
+        none.stderr.contains("SPACETRACK_IDENTITY"),
+        "{}",
+        none.stderr
+    );
+
+    let wrong = Cli::new(&sim, &home)
+        .env("SPACETRACK_PASSWORD", "not-the-password")
+        .run(&["query", "gp", "--limit", "1"])
+        .await;
+    assert_eq!(wrong.code, 3, "{}", wrong.stderr);
+    assert!(!wrong.stderr.contains("not-the-password"));
+
+    let cli = Cli::new(&sim, &home);
+    sim.inject([Fault::RateLimit500]);
+    let limited = cli
+        .run(&["--retries", "0", "query", "gp", "--limit", "1"])
+        .await;
+    assert_eq!(limited.code, 4, "{}", limited.stderr);
+
+    sim.inject([Fault::Status(500)]);
+    let api = cli.run(&["query", "gp", "--limit", "1"]).await;
+    assert_eq!(api.code, 5, "{}", api.stderr);
+
+    sim.inject([Fault::InvalidJson]);
+    let out = home.0.join("bad.json");
+    let bad = cli.run(&["query", "gp", "-o", out.to_str().unwrap()]).await;
+    assert_eq!(bad.code, 7, "{}", bad.stderr);
+    assert!(!out.exists(), "a failed query leaves no output file");
+    assert_eq!(
+        std::fs::read_dir(&home.0)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .count(),
+        0
+    );
+
+    sim.inject([Fault::TruncateBody]);
+    let cut = cli
+        .run(&["--retries", "0", "query", "gp", "-o", out.to_str().unwrap()])
+        .await;
+    assert!(matches!(cut.code, 6 | 7), "{}: {}", cut.code, cut.stderr);
+    assert!(!out.exists());
+
+    // A server that is not there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let gone = Cli::new(&sim, &home)
+        .env("SPACETRACK_BASE_URL", &url)
+        .run(&["--retries", "0", "query", "gp", "--limit", "1"])
+        .await;
+    assert_eq!(gone.code, 6, "{}", gone.stderr);
+
+    // And after all that, a healthy run still exits 0.
+    let ok = cli.run(&["query", "gp", "--limit", "1"]).await;
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+}
+
+#[tokio::test]
+async fn credentials_from_an_owner_only_config_file() {
+    let sim = sim(20).await;
+    let home = TempDir::new("cli-config");
+    let set = Cli::new(&sim, &home)
+        .no_creds()
+        .stdin(&format!("{}\n", sim.password()))
+        .run(&[
+            "config",
+            "set-credentials",
+            "--identity",
+            sim.identity(),
+            "--password-stdin",
+        ])
+        .await;
+    assert_eq!(set.code, 0, "{}", set.stderr);
+    let file = home.0.join("config/spacetrack/config.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let cli = Cli::new(&sim, &home).no_creds();
+    let q = cli.run(&["query", "gp", "--norad-cat-id", "25544"]).await;
+    assert_eq!(q.code, 0, "{}", q.stderr);
+    assert!(q.stdout.contains("ISS (ZARYA)"));
+
+    let show = cli.run(&["config", "show"]).await;
+    assert_eq!(show.code, 0);
+    assert!(show.stdout.contains(sim.identity()));
+    assert!(
+        show.stdout.contains("password:    set (from config file"),
+        "{}",
+        show.stdout
+    );
+
+    // Readable by others: refused, like ssh refuses such a key.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let refused = cli.run(&["query", "gp", "--norad-cat-id", "25544"]).await;
+        assert_eq!(refused.code, 3, "{}", refused.stderr);
+        assert!(refused.stderr.contains("chmod 600"), "{}", refused.stderr);
+    }
+}
+
+#[tokio::test]
+async fn schemas_pull_and_diff_follow_a_schema_change() {
+    let sim = sim(20).await;
+    let home = TempDir::new("cli-schemas");
+    let cli = Cli::new(&sim, &home);
+    let dir = home.0.join("schemas");
+    let dir_s = dir.to_str().unwrap();
+
+    // The simulator serves this build's schemas: nothing differs.
+    let same = cli
+        .run(&["--max-per-minute", "600", "schemas", "diff"])
+        .await;
+    assert_eq!(same.code, 0, "{}{}", same.stdout, same.stderr);
+    assert!(same.stdout.contains(&format!(
+        "0 of {} class(es) differ",
+        spacetrack::CLASSES.len()
+    )));
+
+    let pull = cli
+        .run(&["--max-per-minute", "600", "schemas", "pull", "--dir", dir_s])
+        .await;
+    assert_eq!(pull.code, 0, "{}", pull.stderr);
+    for c in spacetrack::CLASSES {
+        let path = dir.join(c.controller).join(format!("{}.json", c.class));
+        let doc: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let served = serde_json::to_value(sim.modeldef(c.controller, c.class).unwrap()).unwrap();
+        assert_eq!(
+            doc["data"],
+            served,
+            "{} is not the modeldef answer",
+            path.display()
+        );
+        assert_eq!(doc["controller"], c.controller);
+    }
+
+    // Space-Track changes gp: a column added, one removed, one retyped.
+    let mut rows = sim.modeldef("basicspacedata", "gp").unwrap();
+    rows.retain(|r| r.field != "COMMENT");
+    let mm = rows.iter_mut().find(|r| r.field == "MEAN_MOTION").unwrap();
+    mm.ty = "double".into();
+    let mut added = rows[0].clone();
+    added.field = "MANEUVERABLE".into();
+    added.ty = "enum('Y','N')".into();
+    added.null = "YES".into();
+    rows.push(added);
+    sim.set_modeldef("basicspacedata", "gp", rows);
+
+    // The daily cache still holds yesterday's answer; --fresh asks again.
+    let changed = cli
+        .run(&["schemas", "diff", "--class", "gp", "--fresh"])
+        .await;
+    assert_eq!(changed.code, 1, "{}{}", changed.stdout, changed.stderr);
+    for needle in ["MANEUVERABLE", "COMMENT", "MEAN_MOTION", "double"] {
+        assert!(
+            changed.stdout.contains(needle),
+            "{needle} in:\n{}",
+            changed.stdout
+        );
+    }
+
+    let pull = cli
+        .run(&[
+            "--max-per-minute",
+            "600",
+            "schemas",
+            "pull",
+            "--dir",
+            dir_s,
+            "--fresh",
+        ])
+        .await;
+    assert_eq!(pull.code, 0, "{}", pull.stderr);
+    assert!(
+        pull.stdout.contains("1 schema(s) written"),
+        "{}",
+        pull.stdout
+    );
+    // Offline, the pulled folder shows the same change.
+    let offline = Cli::new(&sim, &home)
+        .no_creds()
+        .run(&["schemas", "diff", "--dir", dir_s])
+        .await;
+    assert_eq!(offline.code, 1, "{}", offline.stderr);
+    assert!(offline.stdout.contains("MANEUVERABLE"));
+    assert!(offline.stdout.contains("1 of"), "{}", offline.stdout);
+
+    // Pull + rebuild: the generator reads the pulled folder as it is.
+    let code = spacetrack_codegen::generate_dir(&dir).expect("pulled schemas generate");
+    assert!(
+        code.contains("pub maneuverable: Option<GpManeuverable>"),
+        "new column typed"
+    );
+    assert!(!code.contains("pub comment: String,\n    /// `ORIGINATOR`"));
+    assert!(code.contains("pub fn maneuverable"));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sim_command_serves_until_terminated() {
+    use tokio::io::AsyncBufReadExt;
+    let home = TempDir::new("cli-sim");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"))
+        .args(["sim", "--objects", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut env_file = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(p) = line.split("source ").nth(1) {
+            env_file = Some(std::path::PathBuf::from(p.trim()));
+            break;
+        }
+    }
+    let env_file = env_file.expect("the simulator names its env file");
+    let text = std::fs::read_to_string(&env_file).unwrap();
+    let vars: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("export ")?.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    assert_eq!(vars.len(), 4, "{text}");
+
+    let mut q = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"));
+    q.args([
+        "query",
+        "satcat",
+        "--limit",
+        "3",
+        "--format",
+        "table",
+        "--select",
+        "norad_cat_id,satname",
+    ])
+    .env("XDG_CACHE_HOME", home.0.join("cache"))
+    .env_remove("SPACETRACK_CONFIG");
+    for (k, v) in &vars {
+        q.env(k, v);
+    }
+    let out = q.output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 4);
+
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().await.unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        !env_file.exists(),
+        "the credentials file is removed on exit"
+    );
+}
