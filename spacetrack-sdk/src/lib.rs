@@ -80,6 +80,8 @@ mod error;
 pub mod files;
 pub mod modeldef;
 pub mod op;
+#[cfg(feature = "sgp4")]
+pub mod orbit;
 pub mod query;
 pub mod ratelimit;
 pub mod schema;
