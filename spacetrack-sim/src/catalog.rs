@@ -75,6 +75,9 @@ pub struct Catalog {
     pub objects: Vec<Object>,
     pub by_norad: std::collections::HashMap<u32, usize>,
     pub decayed: Vec<usize>,
+    /// Objects still in orbit with a predicted re-entry after `anchor`
+    /// (what decay predictions and TIP messages are about), soonest first.
+    pub reentries: Vec<(usize, NaiveDateTime)>,
     pub anchor: NaiveDateTime,
     pub seed: u64,
 }
@@ -245,10 +248,28 @@ impl Catalog {
             .filter(|(_, o)| o.decay.is_some())
             .map(|(i, _)| i)
             .collect();
+        // About one low debris or rocket body in sixty re-enters within
+        // three weeks.
+        let mut reentries: Vec<(usize, NaiveDateTime)> = objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| {
+                o.decay.is_none()
+                    && matches!(o.object_type, "DEBRIS" | "ROCKET BODY")
+                    && o.periapsis() < 1000.0
+                    && unit(seed ^ u64::from(o.norad) ^ 0xDEC0) < 1.0 / 60.0
+            })
+            .map(|(i, o)| {
+                let days = 0.2 + 21.0 * unit(seed ^ u64::from(o.norad) ^ 0xDEC1);
+                (i, anchor + Duration::seconds((days * 86_400.0) as i64))
+            })
+            .collect();
+        reentries.sort_by_key(|&(_, t)| t);
         Catalog {
             objects,
             by_norad,
             decayed,
+            reentries,
             anchor,
             seed,
         }

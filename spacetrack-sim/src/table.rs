@@ -2,7 +2,7 @@
 //! catalog, so a 100,000-object catalog or a multi-gigabyte gp_history
 //! costs no memory until it is streamed.
 
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime, Timelike};
 use spacetrack_codegen::mysql::SqlType;
 use spacetrack_codegen::{ClassSchema, Column};
 
@@ -28,7 +28,8 @@ pub enum Kind {
     History { depth: usize },
     /// Rows for every `every`-th object.
     Subset { every: usize },
-    /// One row per decayed object (decay), at most `max` (tip).
+    /// One row per predicted re-entry, then one per decayed object, at most
+    /// `max` of those (decay: all; tip: 50).
     Decayed { max: usize },
     /// `count` rows, each about a pair of objects (cdm_public, cdm).
     Pairs { count: usize },
@@ -86,7 +87,7 @@ impl Table {
             Kind::PerObject => n,
             Kind::History { depth } => n * depth,
             Kind::Subset { every } => n.div_ceil(every),
-            Kind::Decayed { max } => cat.decayed.len().min(max),
+            Kind::Decayed { max } => cat.reentries.len() + cat.decayed.len().min(max),
             Kind::Pairs { count } | Kind::Fixed { count } => count,
         }
     }
@@ -121,7 +122,10 @@ impl Table {
             Kind::PerObject => (r, None, 0),
             Kind::History { depth } => (r / depth, None, r % depth),
             Kind::Subset { every } => ((r * every).min(n - 1), None, 0),
-            Kind::Decayed { .. } => (cat.decayed[r], None, 0),
+            Kind::Decayed { .. } => match cat.reentries.get(r) {
+                Some(&(obj, _)) => (obj, None, 0),
+                None => (cat.decayed[r - cat.reentries.len()], None, 0),
+            },
             Kind::Pairs { .. } => {
                 let a = (mix(cat.seed ^ r as u64 ^ 0xC0) % n as u64) as usize;
                 let b = (mix(cat.seed ^ r as u64 ^ 0xC1) % n as u64) as usize;
@@ -129,8 +133,13 @@ impl Table {
             }
             Kind::Fixed { .. } => (r % n, None, 0),
         };
+        let reentry = match self.kind {
+            Kind::Decayed { .. } => cat.reentries.get(r).map(|&(_, t)| t),
+            _ => None,
+        };
         let ctx = RowCtx {
             cat,
+            reentry,
             class: &self.schema.class,
             obj: &cat.objects[obj],
             other: other.map(|o| &cat.objects[o]),
@@ -160,6 +169,9 @@ fn hash(s: &str) -> u64 {
 
 struct RowCtx<'a> {
     cat: &'a Catalog,
+    /// The predicted re-entry of a decay or tip row about an object still
+    /// in orbit.
+    reentry: Option<NaiveDateTime>,
     class: &'a str,
     obj: &'a Object,
     other: Option<&'a Object>,
@@ -306,29 +318,31 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
     }
     let anchor = ctx.cat.anchor;
     let class_specific = match (ctx.class, name.as_str()) {
-        ("decay", "MSG_EPOCH") | ("tip", "MSG_EPOCH") => Some(Val::DateTime(
-            o.decay
-                .unwrap_or(anchor.date())
-                .and_hms_opt(0, 0, 0)
-                .unwrap_or(anchor)
-                - Duration::days(2),
-        )),
+        // A prediction was issued in the last hours; a historical message
+        // two days before the decay.
+        ("decay" | "tip", "MSG_EPOCH") => Some(Val::DateTime(msg_epoch(ctx))),
+        ("tip", "INSERT_EPOCH") => Some(Val::DateTime(msg_epoch(ctx) + Duration::minutes(7))),
         ("decay", "DECAY_EPOCH") => {
             // Space-Track writes a one-digit hour here.
-            let d = o.decay.unwrap_or(anchor.date());
-            Some(text(&format!(
-                "{} {}:{:02}",
-                d.format("%Y-%m-%d"),
-                ctx.r % 10,
-                (ctx.r * 7) % 60
-            )))
+            let t = decay_time(ctx);
+            Some(text(&format!("{} {}:{:02}", t.format("%Y-%m-%d"), t.hour(), t.minute())))
         }
-        ("tip", "DECAY_EPOCH") | ("tip", "INSERT_EPOCH") => Some(Val::DateTime(
-            o.decay
-                .unwrap_or(anchor.date())
-                .and_hms_opt((ctx.r % 24) as u32, 13, 0)
-                .unwrap_or(anchor),
+        ("tip", "DECAY_EPOCH") => Some(Val::DateTime(decay_time(ctx))),
+        // The uncertainty window shrinks as re-entry nears (minutes, +/-).
+        ("tip", "WINDOW") => {
+            let days = (decay_time(ctx) - msg_epoch(ctx)).num_minutes() as f64 / 1440.0;
+            Some(Val::Int((days * 288.0).clamp(5.0, 4320.0) as i64))
+        }
+        ("tip", "NEXT_REPORT") => Some(Val::Int(
+            if (decay_time(ctx) - msg_epoch(ctx)).num_hours() < 24 { 2 } else { 12 },
         )),
+        ("tip", "LAT") => Some(Val::Real(
+            ((2.0 * ctx.u(i) - 1.0) * o.inclination.min(180.0 - o.inclination) * 100.0).round()
+                / 100.0,
+        )),
+        ("tip", "LON") => Some(Val::Real((ctx.u(i) * 36_000.0).round() / 100.0 - 180.0)),
+        ("tip", "REV") => Some(Val::Int(i64::from(o.rev) + (ctx.u(i) * 30.0) as i64)),
+        ("decay", "MSG_TYPE") if ctx.reentry.is_some() => Some(text("Prediction")),
         ("decay", "SOURCE") => Some(text(if ctx.r % 2 == 0 {
             "decay_msg"
         } else {
@@ -401,6 +415,23 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
         return v;
     }
     generic(ctx, col, i)
+}
+
+/// When a decay or tip message was issued.
+fn msg_epoch(ctx: &RowCtx<'_>) -> NaiveDateTime {
+    match ctx.reentry {
+        Some(_) => ctx.cat.anchor - Duration::minutes(30 + (ctx.r as i64 * 37) % 600),
+        None => decay_time(ctx) - Duration::days(2),
+    }
+}
+
+/// The (predicted) re-entry of a decay or tip row.
+fn decay_time(ctx: &RowCtx<'_>) -> NaiveDateTime {
+    ctx.reentry.unwrap_or_else(|| {
+        let day = ctx.obj.decay.unwrap_or(ctx.cat.anchor.date());
+        day.and_hms_opt((ctx.r % 24) as u32, ((ctx.r * 7) % 60) as u32, 0)
+            .unwrap_or(ctx.cat.anchor)
+    })
 }
 
 trait NanosZero {
