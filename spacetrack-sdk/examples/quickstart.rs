@@ -1,26 +1,20 @@
-//! The demo: starts the embedded Space-Track simulator (no account needed)
-//! and prints typed records for the ISS.
+//! Quickstart: typed records, a text format, and operators.
+//!
+//! Runs against the embedded simulator (no account needed), or against
+//! Space-Track when `SPACETRACK_IDENTITY` and `SPACETRACK_PASSWORD` are set.
 //!
 //! ```text
-//! cargo run -p spacetrack --example demo
+//! cargo run -p spacetrack --example quickstart
 //! ```
+
+mod common;
 
 use spacetrack::{Format, GpField, op};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let sim = spacetrack_sim::Simulator::builder()
-        .objects(5_000)
-        .start()
-        .await?;
-    println!("Space-Track simulator running at {}\n", sim.base_url());
-
-    let st = spacetrack::Client::builder()
-        .base_url(sim.base_url())
-        .allow_http(true) // loopback simulator only
-        .identity(sim.identity())
-        .password(sim.password())
-        .build()?;
+    let conn = common::connect().await?;
+    let st = &conn.client;
 
     // Typed records: every field has its Space-Track column's Rust type.
     let iss: Vec<spacetrack::Gp> = st.gp().norad_cat_id(25544).send().await?;
