@@ -11,6 +11,8 @@
 //! writes the result to `OUT_DIR`; the `spacetrack-codegen` binary prints the
 //! same source for review.
 
+#![warn(missing_docs)]
+
 pub mod emit;
 pub mod mysql;
 pub mod names;

@@ -8,9 +8,15 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SqlType {
     /// `tinyint`, `smallint`, `mediumint`, `int`, `bigint` (width in bytes).
-    Int { bytes: u8, unsigned: bool },
+    Int {
+        /// Storage width: 1, 2, 3, 4 or 8.
+        bytes: u8,
+        /// Whether the column is `unsigned`.
+        unsigned: bool,
+    },
     /// `decimal`, `numeric`, `float`, `double`, `real`.
     Real {
+        /// The SQL spelling.
         kind: RealKind,
         /// Digits after the decimal point, when the type declares them.
         scale: Option<u32>,
@@ -18,9 +24,15 @@ pub enum SqlType {
     /// `date`.
     Date,
     /// `datetime`, `timestamp`, with their fractional-second precision.
-    DateTime { fsp: u8 },
+    DateTime {
+        /// Digits of fractional seconds (0-6).
+        fsp: u8,
+    },
     /// `char`, `varchar`, the `text` family, `binary`, `varbinary`.
-    Text { max_len: Option<u32> },
+    Text {
+        /// The declared length, when there is one.
+        max_len: Option<u32>,
+    },
     /// The `blob` family.
     Blob,
     /// `enum('a','b',...)`, with its members in declaration order.
@@ -30,8 +42,11 @@ pub enum SqlType {
 /// Which SQL spelling a [`SqlType::Real`] came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RealKind {
+    /// `decimal` or `numeric`: exact.
     Decimal,
+    /// `float`: single precision.
     Float,
+    /// `double` or `real`.
     Double,
 }
 

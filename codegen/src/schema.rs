@@ -20,13 +20,16 @@ pub const CONTROLLERS: &[&str] = &[
 /// `x-spacetrack` block that the server never sends.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModeldefDocument {
+    /// The controller, e.g. `basicspacedata`.
     pub controller: String,
+    /// The columns, in Space-Track's order.
     pub data: Vec<ModeldefRow>,
     #[serde(
         rename = "x-spacetrack",
         default,
         skip_serializing_if = "Option::is_none"
     )]
+    /// Our provenance notes.
     pub meta: Option<SnapshotMeta>,
 }
 
@@ -34,16 +37,22 @@ pub struct ModeldefDocument {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModeldefRow {
     #[serde(rename = "Field")]
+    /// Column name.
     pub field: String,
     #[serde(rename = "Type")]
+    /// MySQL type.
     pub ty: String,
     #[serde(rename = "Null")]
+    /// `YES` or `NO`.
     pub null: String,
     #[serde(rename = "Key", default)]
+    /// Index information.
     pub key: String,
     #[serde(rename = "Default", default)]
+    /// Default value.
     pub default: Option<String>,
     #[serde(rename = "Extra", default)]
+    /// Extra information (`auto_increment`, ...).
     pub extra: String,
 }
 
@@ -51,12 +60,16 @@ pub struct ModeldefRow {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct SnapshotMeta {
     #[serde(default)]
+    /// The class the snapshot is of.
     pub class: Option<String>,
     #[serde(default)]
+    /// How sure the snapshot is, and why.
     pub confidence: Option<String>,
     #[serde(default)]
+    /// Where the snapshot came from.
     pub sources: serde_json::Value,
     #[serde(default)]
+    /// Free-form notes.
     pub notes: serde_json::Value,
     /// Columns whose type is our inference, not a published modeldef.
     #[serde(default)]
@@ -69,22 +82,34 @@ pub struct SnapshotMeta {
 /// A column ready for code generation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
+    /// Column name, e.g. `NORAD_CAT_ID`.
     pub name: String,
+    /// The MySQL type as written in the schema.
     pub raw_type: String,
+    /// The parsed type.
     pub sql: SqlType,
+    /// Whether the column may be null.
     pub nullable: bool,
+    /// Default value.
     pub default: Option<String>,
+    /// Whether the type is our inference rather than a published modeldef.
     pub inferred: bool,
+    /// Why the column should not be used, when it is deprecated.
     pub deprecated: Option<String>,
 }
 
 /// One (controller, class) schema.
 #[derive(Debug, Clone)]
 pub struct ClassSchema {
+    /// The controller, e.g. `basicspacedata`.
     pub controller: String,
+    /// The class, e.g. `gp`.
     pub class: String,
+    /// The file it was read from.
     pub path: PathBuf,
+    /// The columns, in modeldef order.
     pub columns: Vec<Column>,
+    /// The snapshot's confidence note.
     pub confidence: Option<String>,
 }
 
@@ -92,8 +117,11 @@ pub struct ClassSchema {
 /// when one is at fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaError {
+    /// The schema file.
     pub file: PathBuf,
+    /// The column at fault, when one is.
     pub column: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 

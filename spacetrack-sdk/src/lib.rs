@@ -3,9 +3,10 @@
 //! A strongly typed async client for [Space-Track.org](https://www.space-track.org),
 //! generated from Space-Track's own `modeldef` schemas.
 //!
-//! Every request class (`gp`, `satcat`, `decay`, `cdm_public`, ...) has a
-//! record struct with Rust-typed fields, a field enum and a fluent query
-//! builder whose predicate methods take the column's own type:
+//! Every request class (`gp`, `satcat`, `decay`, `tip`, `cdm_public`, ...) has a
+//! record struct with Rust-typed fields (such as [`Gp`]), a field enum (such as
+//! [`GpField`]) and a fluent query builder whose predicate methods take the
+//! column's own type:
 //!
 //! ```no_run
 //! use spacetrack::{op, GpField};
@@ -24,7 +25,196 @@
 //! # Ok(()) }
 //! ```
 //!
-//! A misspelled column does not compile:
+//! The examples below run against the simulator of the `spacetrack-sim`
+//! crate, a local HTTP server that behaves like Space-Track; the hidden
+//! lines of each start one and point `st` at it. Against the real service,
+//! use [`Client::from_env`] or [`Client::new`].
+//!
+//! ## The query builder
+//!
+//! `st.<class>()` starts a [`Query`]. Each column is a method; `order_by`,
+//! `limit`, `offset`, `distinct` and `select` shape the answer; `send`
+//! decodes it. Nothing is sent before `send` (or `stream`, `lines`, ...).
+//!
+//! ```
+//! use spacetrack::{SatcatField, op};
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+//! # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+//! #     .identity(sim.identity()).password(sim.password()).build()?;
+//! let payloads = st
+//!     .satcat()
+//!     .object_type("PAYLOAD")
+//!     .country("US")
+//!     .launch(op::gt(chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap()))
+//!     .order_by(SatcatField::Launch.desc())
+//!     .limit(10)
+//!     .send()
+//!     .await?;
+//! assert!(payloads.len() <= 10);
+//! for s in &payloads {
+//!     assert_eq!(s.object_type.as_deref(), Some("PAYLOAD"));
+//! }
+//! // The URL it requested, for logs and for the curious:
+//! let url = st.satcat().object_type("PAYLOAD").limit(10).url()?;
+//! assert!(url.ends_with("/basicspacedata/query/class/satcat/object_type/PAYLOAD/limit/10/format/json"));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Operators
+//!
+//! A predicate method accepts a value of the column's type, a list
+//! (`[a, b]`, any of), a range (`a..=b`), `None` (null) or an operator from
+//! [`op`]:
+//!
+//! | Rust | Space-Track |
+//! |---|---|
+//! | `.norad_cat_id(25544)` | `25544` |
+//! | `.norad_cat_id([25544, 20580])` | `25544,20580` |
+//! | `.mean_motion(0.99..=1.01)`, `op::range(a, b)` | `0.99--1.01` |
+//! | `op::gt(x)`, `op::lt(x)`, `op::ne(x)` | `>x`, `<x`, `<>x` |
+//! | `op::like("DEB")`, `op::starts_with("STARLINK")` | `~~DEB`, `^STARLINK` |
+//! | `None`, `op::null()`, `op::not_null()` | `null-val`, `<>null-val` |
+//! | `op::now()`, `op::now_minus_days(7)`, `op::now_plus_days(1.5)` (date columns only) | `now`, `now-7`, `now+1.5` |
+//! | `op::gt(1).or(op::lt(-1))`, `op::any_of(...)` | `>1,<-1` |
+//!
+//! Values are percent-encoded, so no value can add a path segment.
+//!
+//! ```
+//! use spacetrack::op;
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+//! # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+//! #     .identity(sim.identity()).password(sim.password()).build()?;
+//! let debris_soon = st
+//!     .gp()
+//!     .object_name(op::like("DEB"))
+//!     .periapsis(op::lt(300.0))
+//!     .decay_date(None)
+//!     .epoch(op::gt(op::now_minus_days(30)))
+//!     .send()
+//!     .await?;
+//! assert!(debris_soon.iter().all(|g| g.object_name.as_deref().unwrap_or("").contains("DEB")));
+//! # Ok(()) }
+//! ```
+//!
+//! ## Formats
+//!
+//! `send` decodes JSON into records. [`Query::send_text`] asks for a text
+//! [`Format`] (`csv`, `xml`, `html`, `tle`, `3le`, `kvn`) and normalises line
+//! endings; [`Query::send_json`] returns the JSON untouched; `select` keeps
+//! some columns and returns JSON objects ([`Projection`]).
+//!
+//! ```
+//! use spacetrack::{Format, GpField};
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+//! # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+//! #     .identity(sim.identity()).password(sim.password()).build()?;
+//! let tle = st.gp().norad_cat_id(25544).send_text(Format::ThreeLe).await?;
+//! assert!(tle.starts_with("0 ISS (ZARYA)\n1 25544U"));
+//!
+//! let rows = st
+//!     .gp()
+//!     .norad_cat_id(25544)
+//!     .select([GpField::NoradCatId, GpField::Epoch])
+//!     .send()
+//!     .await?;
+//! assert_eq!(rows[0].len(), 2);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Streaming
+//!
+//! [`Query::stream`] yields records as they arrive, holding one at a time:
+//! a gp_history download of gigabytes runs in a few megabytes. A body cut
+//! short is an error at the end of the stream, never a shorter list.
+//! [`Query::lines`] does the same for text formats.
+//!
+//! ```
+//! use futures_util::TryStreamExt;
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+//! # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+//! #     .identity(sim.identity()).password(sim.password()).build()?;
+//! let mut history = st.gp_history().norad_cat_id(25544).stream().await?;
+//! let mut n = 0;
+//! while let Some(gp) = history.try_next().await? {
+//!     assert_eq!(gp.norad_cat_id, 25544);
+//!     n += 1;
+//! }
+//! assert!(n > 0);
+//! # Ok(()) }
+//! ```
+//!
+//! ## Rate limits and retries
+//!
+//! Space-Track allows fewer than 30 requests a minute and 300 an hour per
+//! account. Every request waits its turn in a client-side limiter
+//! ([`ratelimit`]) set to those limits; clones of a [`Client`] share it,
+//! and processes can share it through Redis (`ratelimit::RedisStore`,
+//! feature `redis`). A rate-limit answer from the server is retried after
+//! a minute, and connection failures and 502/503/504 with backoff
+//! ([`RetryPolicy`]). [`ClientBuilder::on_wait`] reports every wait.
+//!
+//! ```
+//! use std::time::Duration;
+//! use spacetrack::{Client, Rate, RetryPolicy};
+//!
+//! let st = Client::builder()
+//!     .identity("me@example.com")
+//!     .password(std::env::var("MY_PASSWORD").unwrap_or_default())
+//!     // A stricter budget of our own, on top of Space-Track's two limits.
+//!     .extra_rate_limit(Rate::new(10, Duration::from_secs(60)))
+//!     .retry(RetryPolicy { rate_limit_retries: 1, ..RetryPolicy::default() })
+//!     .on_wait(|w| eprintln!("waiting {:?} ({:?})", w.duration, w.reason))
+//!     .build();
+//! # let _ = st;
+//! ```
+//!
+//! ## Errors
+//!
+//! Every failure is one [`Error`], with a variant per kind: refused
+//! credentials ([`Error::Auth`]), Space-Track's error answers
+//! ([`Error::Api`], [`Error::RateLimited`]), undecodable data naming the
+//! column, value and record ([`Error::Decode`]), transport and timeouts,
+//! invalid arguments, configuration, local files. No error holds the
+//! password or the session cookie.
+//!
+//! ```
+//! use spacetrack::Error;
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = spacetrack_sim::Simulator::builder().objects(50).start().await?;
+//! let st = spacetrack::Client::builder()
+//!     .base_url(sim.base_url())
+//!     .allow_http(true)
+//!     .identity(sim.identity())
+//!     .password("not the password")
+//!     .build()?;
+//! match st.gp().norad_cat_id(25544).send().await {
+//!     Err(Error::Auth(message)) => eprintln!("check your credentials: {message}"),
+//!     Err(Error::RateLimited { .. }) => eprintln!("try again in an hour"),
+//!     Err(e @ Error::Decode(_)) => eprintln!("Space-Track changed the class? {e}"),
+//!     Err(other) => return Err(other.into()),
+//!     Ok(_) => unreachable!("the password is wrong"),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## More
+//!
+//! * [`blocking`]: the same API without async.
+//! * [`files`]: fileshare and spephemeris uploads and downloads, public files.
+//! * [`Client::get_predicates`] and [`Client::schema_drift`]: the live
+//!   `modeldef` of a class, compared with this build's schemas.
+//! * [`Client::request`]: untyped queries of any class.
+//! * Feature `sgp4`: `gp` and `gp_history` records convert to
+//!   `sgp4::Elements` (see `orbit`).
+//! * Feature `redis`: a rate limit shared by processes.
+//!
+//! ## What does not compile
+//!
+//! A misspelled column:
 //!
 //! ```compile_fail,E0599
 //! # fn demo(st: spacetrack::Client) {
@@ -32,7 +222,7 @@
 //! # }
 //! ```
 //!
-//! Nor does a value of the wrong type:
+//! A value of the wrong type:
 //!
 //! ```compile_fail,E0277
 //! # fn demo(st: spacetrack::Client) {
@@ -67,9 +257,6 @@
 //! st.gp().order_by(spacetrack::SatcatField::Launch);
 //! # }
 //! ```
-//!
-//! See [`op`] for operators, [`Format`] for text formats and
-//! [`Client::request`] for classes without a schema.
 
 #![warn(missing_docs)]
 
@@ -89,7 +276,7 @@ mod stream;
 
 /// The generated typed layer: one record struct, field enum and set of
 /// predicate methods per class in `schemas/`.
-#[allow(missing_docs, clippy::all)]
+#[allow(clippy::all)]
 #[macro_use]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/generated.rs"));

@@ -325,7 +325,12 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
         ("decay", "DECAY_EPOCH") => {
             // Space-Track writes a one-digit hour here.
             let t = decay_time(ctx);
-            Some(text(&format!("{} {}:{:02}", t.format("%Y-%m-%d"), t.hour(), t.minute())))
+            Some(text(&format!(
+                "{} {}:{:02}",
+                t.format("%Y-%m-%d"),
+                t.hour(),
+                t.minute()
+            )))
         }
         ("tip", "DECAY_EPOCH") => Some(Val::DateTime(decay_time(ctx))),
         // The uncertainty window shrinks as re-entry nears (minutes, +/-).
@@ -334,7 +339,11 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
             Some(Val::Int((days * 288.0).clamp(5.0, 4320.0) as i64))
         }
         ("tip", "NEXT_REPORT") => Some(Val::Int(
-            if (decay_time(ctx) - msg_epoch(ctx)).num_hours() < 24 { 2 } else { 12 },
+            if (decay_time(ctx) - msg_epoch(ctx)).num_hours() < 24 {
+                2
+            } else {
+                12
+            },
         )),
         ("tip", "LAT") => Some(Val::Real(
             ((2.0 * ctx.u(i) - 1.0) * o.inclination.min(180.0 - o.inclination) * 100.0).round()
