@@ -772,3 +772,60 @@ async fn the_answer_cache_serves_identical_bytes() {
     st.gp().limit(3).send().await.unwrap();
     assert_eq!(sim.cached_answers(), 2);
 }
+
+#[tokio::test]
+async fn reentry_predictions_lie_ahead_for_objects_still_in_orbit() {
+    let (_sim, st) = sim_and_client(3000).await;
+    let now = chrono::Utc::now();
+    let tips = st
+        .tip()
+        .decay_epoch(spacetrack::op::gt(spacetrack::op::now()))
+        .send()
+        .await
+        .unwrap();
+    assert!(!tips.is_empty(), "the simulator predicts some re-entries");
+    for t in &tips {
+        assert!(t.decay_epoch > now && t.msg_epoch < now, "{t:?}");
+        assert!(t.lat.abs() <= 90.0 && t.lon.abs() <= 180.0, "{t:?}");
+        assert!(t.window >= 5, "{t:?}");
+    }
+    let ids: Vec<u32> = tips.iter().filter_map(|t| t.norad_cat_id).collect();
+    let gps = st.gp().norad_cat_id(ids.clone()).send().await.unwrap();
+    assert_eq!(gps.len(), ids.len());
+    assert!(
+        gps.iter().all(|g| g.decay_date.is_none()),
+        "not decayed yet"
+    );
+
+    let predictions = st
+        .decay()
+        .msg_type("Prediction")
+        .msg_epoch(spacetrack::op::gt(spacetrack::op::now_minus_days(1)))
+        .send()
+        .await
+        .unwrap();
+    assert!(predictions.len() >= tips.len());
+}
+
+#[tokio::test]
+async fn selected_columns_stream_as_objects() {
+    use futures_util::TryStreamExt;
+    let (_sim, st) = sim_and_client(100).await;
+    let rows: Vec<_> = st
+        .gp()
+        .norad_cat_id([25544, 20580])
+        .order_by(spacetrack::GpField::NoradCatId)
+        .select([
+            spacetrack::GpField::NoradCatId,
+            spacetrack::GpField::ObjectName,
+        ])
+        .stream()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].len(), 2);
+    assert_eq!(rows[1]["OBJECT_NAME"], "ISS (ZARYA)");
+}
