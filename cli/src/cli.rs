@@ -161,6 +161,18 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .help("Drop duplicate rows"),
         )
         .next_help_heading("Predicates (one per column)");
+    if info.controller == "fileshare" && info.class == "delete" {
+        // Not a read: the matching files are deleted on Space-Track.
+        cmd = cmd
+            .about("fileshare/delete: DELETES the matching files from your fileshare")
+            .arg(
+                Arg::new("yes")
+                    .long("yes")
+                    .required(true)
+                    .action(ArgAction::SetTrue)
+                    .help("Confirm the deletion"),
+            );
+    }
     for col in info.columns {
         let help = format!(
             "{}: {}, {}{}",

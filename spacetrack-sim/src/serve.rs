@@ -21,7 +21,7 @@ pub async fn serve_until_stopped(builder: SimBuilder) -> std::io::Result<()> {
 
 /// Writes `export SPACETRACK_...=...` lines for `sim` to an owner-only file
 /// in the temporary folder and returns its path.
-pub fn write_env_file(sim: &Simulator) -> std::io::Result<PathBuf> {
+fn write_env_file(sim: &Simulator) -> std::io::Result<PathBuf> {
     let path = std::env::temp_dir().join(format!("spacetrack-sim-{}.env", sim.addr().port()));
     let vars = [
         ("BASE_URL", sim.base_url()),
