@@ -112,7 +112,7 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .long("format")
                 .value_parser(OutFormat::NAMES)
                 .default_value("json")
-                .help("json and ndjson are checked against the schema; csv, tle, 3le, kvn, xml and html come from Space-Track as they are"),
+                .help("json, ndjson and table are decoded and checked against the schema (numbers are numbers); csv, tle, 3le, kvn, xml and html come from Space-Track as they are"),
         )
         .arg(
             Arg::new("output")
@@ -129,7 +129,7 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .value_delimiter(',')
                 .action(ArgAction::Append)
                 .value_parser(field_parser(info))
-                .help("Only these columns (comma-separated)"),
+                .help("Only these columns, in this order (comma-separated); Space-Track cuts them for csv and xml"),
         )
         .next_help_heading("Query")
         .arg(

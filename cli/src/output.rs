@@ -167,6 +167,35 @@ pub async fn write_records<T: Serialize>(
     }
 }
 
+/// Some columns of a record, in the order they were asked for.
+pub struct Selected(Vec<(&'static str, serde_json::Value)>);
+
+impl Selected {
+    pub fn of<T: Serialize>(record: &T, columns: &[&'static str]) -> Selected {
+        let mut all = match serde_json::to_value(record) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => serde_json::Map::new(),
+        };
+        Selected(
+            columns
+                .iter()
+                .map(|&c| (c, all.remove(c).unwrap_or(serde_json::Value::Null)))
+                .collect(),
+        )
+    }
+}
+
+impl Serialize for Selected {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 fn encode_failure(e: serde_json::Error) -> Failure {
     Failure::Usage(format!("cannot write a record as JSON: {e}"))
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::ArgMatches;
+use futures_util::TryStreamExt;
 use spacetrack::{ClassInfo, Client, Field, Order, Query, Record};
 
 use crate::cli::SortKey;
@@ -95,12 +96,15 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
             output::write_records(q.stream().await?, format, &columns, &mut sink, &pb).await?;
         }
         (_, false) => {
+            // Whole records, decoded and checked like any other, then cut
+            // down: the columns keep their types (numbers stay numbers)
+            // whether or not they were selected. `--format csv --select`
+            // is the smaller download, cut by Space-Track.
             let pb = output::progress(quiet, "records");
-            let fields = select
-                .iter()
-                .map(|c| field::<R>(c))
-                .collect::<Result<Vec<_>, _>>()?;
-            let rows = q.select(fields).stream().await?;
+            let rows = q
+                .stream()
+                .await?
+                .map_ok(|r| output::Selected::of(&r, &select));
             output::write_records(rows, format, &select, &mut sink, &pb).await?;
         }
     }

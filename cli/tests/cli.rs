@@ -180,6 +180,22 @@ async fn query_in_every_format() {
         table.stdout
     );
 
+    // Selected columns keep their order and their types.
+    let sel = cli
+        .run(
+            &[
+                &base[..],
+                &["--select", "object_name,norad_cat_id", "--format", "ndjson"],
+            ]
+            .concat(),
+        )
+        .await;
+    assert_eq!(sel.code, 0, "{}", sel.stderr);
+    assert_eq!(
+        sel.stdout.lines().next(),
+        Some(r#"{"OBJECT_NAME":"ISS (ZARYA)","NORAD_CAT_ID":25544}"#)
+    );
+
     let tle = cli.run(&[&base[..], &["--format", "tle"]].concat()).await;
     let l: Vec<&str> = tle.stdout.lines().collect();
     assert_eq!(l.len(), 4, "{}", tle.stdout);
