@@ -110,6 +110,7 @@ fn class_command(info: &'static ClassInfo) -> Command {
             Arg::new("format")
                 .short('f')
                 .long("format")
+                .value_name("FORMAT")
                 .value_parser(OutFormat::NAMES)
                 .default_value("json")
                 .help("json, ndjson and table are decoded and checked against the schema (numbers are numbers); csv, tle, 3le, kvn, xml and html come from Space-Track as they are"),
@@ -145,14 +146,16 @@ fn class_command(info: &'static ClassInfo) -> Command {
             Arg::new("limit")
                 .long("limit")
                 .value_name("N")
-                .value_parser(value_parser!(u64)),
+                .value_parser(value_parser!(u64))
+                .help("At most N records"),
         )
         .arg(
             Arg::new("offset")
                 .long("offset")
                 .value_name("N")
                 .requires("limit")
-                .value_parser(value_parser!(u64)),
+                .value_parser(value_parser!(u64))
+                .help("Skip the first N records (needs --limit)"),
         )
         .arg(
             Arg::new("distinct")
