@@ -117,7 +117,8 @@ fn config_command(flag: Option<&std::path::Path>, m: &clap::ArgMatches) -> Resul
                     .map_err(|e| Failure::io(std::path::Path::new("<stdin>"), e))?;
                 line.trim_end_matches(['\r', '\n']).to_owned()
             } else {
-                rpassword::prompt_password("Space-Track password: ").map_err(|e| {
+                const PROMPT: &str = "Space-Track password: ";
+                rpassword::prompt_password(PROMPT).map_err(|e| {
                     Failure::Config(format!(
                         "cannot read the password from the terminal ({e}); use --password-stdin"
                     ))

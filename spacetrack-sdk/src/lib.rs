@@ -189,7 +189,7 @@
 //!     .base_url(sim.base_url())
 //!     .allow_http(true)
 //!     .identity(sim.identity())
-//!     .password("not the password")
+//!     .password(format!("{}-but-wrong", sim.password()))
 //!     .build()?;
 //! match st.gp().norad_cat_id(25544).send().await {
 //!     Err(Error::Auth(message)) => eprintln!("check your credentials: {message}"),
