@@ -252,11 +252,15 @@ fn sim() -> Command {
                 .value_parser(value_parser!(u16))
                 .help("0 picks a free port"),
         )
-        .arg(num("objects", "Catalog size (default 2000)"))
+        .arg(num("objects", "Catalog size (default 10000)"))
         .arg(num("seed", "Seed of every generated value"))
         .arg(num(
             "history-depth",
             "Element sets per object in gp_history",
+        ))
+        .arg(num(
+            "answer-cache-mb",
+            "Keep recent answers (up to N MiB) so repeated queries measure clients, not the simulator",
         ))
 }
 

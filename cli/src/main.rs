@@ -98,6 +98,9 @@ async fn sim(m: &clap::ArgMatches) -> Result<(), Failure> {
     if let Some(&n) = m.get_one::<u64>("history-depth") {
         b = b.history_depth(n as usize);
     }
+    if let Some(&n) = m.get_one::<u64>("answer-cache-mb") {
+        b = b.answer_cache_bytes((n as usize).saturating_mul(1 << 20));
+    }
     spacetrack_sim::serve_until_stopped(b)
         .await
         .map_err(|e| Failure::io(std::path::Path::new("simulator"), e))
