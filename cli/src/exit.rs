@@ -14,7 +14,8 @@ Exit codes:
   5  Space-Track answered with an error
   6  network failure or timeout
   7  the answer could not be decoded (truncated, invalid, unexpected type)
-  8  a local file could not be read or written";
+  8  a local file could not be read or written
+  130  interrupted (Ctrl-C); an --output file is not left behind";
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -32,6 +33,8 @@ pub enum Failure {
     },
     /// `schemas diff` found differences (already printed).
     Differences,
+    /// Ctrl-C.
+    Interrupted,
 }
 
 impl Failure {
@@ -46,6 +49,7 @@ impl Failure {
         use spacetrack::Error as E;
         match self {
             Failure::Differences => 1,
+            Failure::Interrupted => 130,
             Failure::Usage(_) => 2,
             Failure::Config(_) => 3,
             Failure::Io { .. } => 8,
@@ -65,6 +69,7 @@ impl Failure {
     pub fn report(&self) -> ExitCode {
         match self {
             Failure::Differences => {}
+            Failure::Interrupted => eprintln!("interrupted"),
             Failure::Usage(m) => eprintln!("error: {m}"),
             Failure::Config(m) => eprintln!("error: {m}"),
             Failure::Io { path, source } => eprintln!("error: {}: {source}", path.display()),

@@ -57,7 +57,12 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
                 .find(|c| cli::subcommand_name(c) == name)
                 .ok_or_else(|| Failure::Usage(format!("unknown class {name}")))?;
             let client = client(false)?;
-            let result = query::run(&client, info, cm, quiet).await;
+            // Ctrl-C drops the query, and with it the unfinished output
+            // file, before the process exits.
+            let result = tokio::select! {
+                r = query::run(&client, info, cm, quiet) => r,
+                _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+            };
             let _ = client.close().await;
             result
         }

@@ -569,6 +569,52 @@ async fn schemas_pull_and_diff_follow_a_schema_change() {
 
 #[cfg(unix)]
 #[tokio::test]
+async fn ctrl_c_leaves_no_partial_output() {
+    let sim = sim(3000).await;
+    let home = TempDir::new("cli-interrupt");
+    let out = home.0.join("history.json");
+    // Every 64 KiB of the answer takes 200 ms: the download is still
+    // running when the signal comes.
+    sim.inject([Fault::SlowBody(std::time::Duration::from_millis(200))]);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"))
+        .args(["query", "gp_history", "-o", out.to_str().unwrap()])
+        .env("SPACETRACK_BASE_URL", sim.base_url())
+        .env("SPACETRACK_ALLOW_HTTP", "1")
+        .env("SPACETRACK_IDENTITY", sim.identity())
+        .env("SPACETRACK_PASSWORD", sim.password())
+        .env("XDG_CACHE_HOME", home.0.join("cache"))
+        .env("XDG_CONFIG_HOME", home.0.join("config"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let partial = home.0.join("history.json.partial");
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&partial).map_or(true, |m| m.len() == 0) {
+        assert!(started.elapsed().as_secs() < 30, "no output after 30 s");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out_status = child.wait_with_output().await.unwrap();
+    assert_eq!(
+        out_status.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out_status.stderr)
+    );
+    assert!(!partial.exists(), "the unfinished file is removed");
+    assert!(!out.exists());
+}
+
+#[cfg(unix)]
+#[tokio::test]
 async fn sim_command_serves_until_terminated() {
     use tokio::io::AsyncBufReadExt;
     let home = TempDir::new("cli-sim");
