@@ -1,5 +1,6 @@
 //! `spacetrack query <class>`: the typed builder driven by parsed flags.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::ArgMatches;
@@ -76,14 +77,22 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
         .filter_map(|name| class.column(name).map(|c| c.name))
         .collect();
 
-    let mut sink = Sink::open(m.get_one::<PathBuf>("output").map(PathBuf::as_path))?;
+    let output = m.get_one::<PathBuf>("output").map(PathBuf::as_path);
+    let mut sink = Sink::open(output)?;
+    // Records printed to a terminal are their own progress report.
+    let pb = output::progress(
+        quiet || (output.is_none() && std::io::stdout().is_terminal()),
+        if matches!(format, OutFormat::Server(_)) {
+            "lines"
+        } else {
+            "records"
+        },
+    );
     match (format, select.is_empty()) {
         (OutFormat::Server(f), true) => {
-            let pb = output::progress(quiet, "lines");
             output::write_lines(q.lines(f).await?, &mut sink, &pb).await?;
         }
         (OutFormat::Server(f), false) => {
-            let pb = output::progress(quiet, "lines");
             let fields = select
                 .iter()
                 .map(|c| field::<R>(c))
@@ -91,7 +100,6 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
             output::write_lines(q.select(fields).lines(f).await?, &mut sink, &pb).await?;
         }
         (_, true) => {
-            let pb = output::progress(quiet, "records");
             let columns: Vec<&str> = class.columns.iter().map(|c| c.name).collect();
             output::write_records(q.stream().await?, format, &columns, &mut sink, &pb).await?;
         }
@@ -100,7 +108,6 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
             // down: the columns keep their types (numbers stay numbers)
             // whether or not they were selected. `--format csv --select`
             // is the smaller download, cut by Space-Track.
-            let pb = output::progress(quiet, "records");
             let rows = q
                 .stream()
                 .await?
@@ -108,7 +115,10 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
             output::write_records(rows, format, &select, &mut sink, &pb).await?;
         }
     }
-    sink.finish()
+    sink.finish()?;
+    // The final count stays on the terminal.
+    pb.finish();
+    Ok(())
 }
 
 fn field<R: Record>(column: &str) -> Result<R::Field, Failure> {

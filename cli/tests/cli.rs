@@ -567,6 +567,75 @@ async fn schemas_pull_and_diff_follow_a_schema_change() {
     assert!(code.contains("pub fn maneuverable"));
 }
 
+/// Runs the binary on a pseudo-terminal (util-linux `script`) and returns
+/// what the terminal showed.
+#[cfg(unix)]
+async fn on_a_terminal(sim: &Simulator, home: &TempDir, args: &str) -> String {
+    let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_spacetrack"));
+    let out = tokio::process::Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .env("SPACETRACK_BASE_URL", sim.base_url())
+        .env("SPACETRACK_ALLOW_HTTP", "1")
+        .env("SPACETRACK_IDENTITY", sim.identity())
+        .env("SPACETRACK_PASSWORD", sim.password())
+        .env("XDG_CACHE_HOME", home.0.join("cache"))
+        .env("XDG_CONFIG_HOME", home.0.join("config"))
+        .env("TERM", "xterm")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("util-linux `script` runs");
+    assert!(
+        out.status.success(),
+        "{args}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!shown.contains(sim.password()));
+    shown
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn progress_is_shown_on_a_terminal_only_when_it_helps() {
+    let sim = sim(500).await;
+    let home = TempDir::new("cli-progress");
+    let file = home.0.join("out.json");
+    let file = file.to_str().unwrap();
+    let slow = || sim.inject([Fault::SlowBody(std::time::Duration::from_millis(150))]);
+
+    // A download to a file: a live count on the terminal, and the total.
+    slow();
+    let shown = on_a_terminal(&sim, &home, &format!("query gp -o {file}")).await;
+    assert!(shown.contains("500 records in"), "{shown:?}");
+    assert_eq!(
+        serde_json::from_slice::<Vec<serde_json::Value>>(&std::fs::read(file).unwrap())
+            .unwrap()
+            .len(),
+        500
+    );
+
+    // --quiet: nothing.
+    slow();
+    let shown = on_a_terminal(&sim, &home, &format!("-q query gp -o {file}")).await;
+    assert!(!shown.contains("records"), "{shown:?}");
+
+    // Records printed on the terminal are the progress: no bar over them.
+    slow();
+    let shown = on_a_terminal(&sim, &home, "query gp -f ndjson --select norad_cat_id").await;
+    assert_eq!(
+        shown.lines().filter(|l| l.contains("NORAD_CAT_ID")).count(),
+        500
+    );
+    assert!(!shown.contains("records"), "{shown:?}");
+
+    // And never on a pipe: the other tests' stderr is a pipe.
+    let run = Cli::new(&sim, &home)
+        .run(&["query", "gp", "-o", file])
+        .await;
+    assert_eq!(run.stderr, "");
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn ctrl_c_leaves_no_partial_output() {
