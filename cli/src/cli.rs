@@ -75,6 +75,19 @@ pub fn command() -> Command {
         .subcommand(sim())
         .subcommand(schemas())
         .subcommand(config())
+        .subcommand(
+            Command::new("completions")
+                .about("Print a shell completion script (every class and column included)")
+                .long_about(
+                    "Print a shell completion script, e.g.\n  \
+                     spacetrack completions bash > ~/.local/share/bash-completion/completions/spacetrack",
+                )
+                .arg(
+                    Arg::new("shell")
+                        .required(true)
+                        .value_parser(value_parser!(clap_complete::Shell)),
+                ),
+        )
 }
 
 fn query() -> Command {

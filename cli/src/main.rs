@@ -86,6 +86,13 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
         },
         Some(("sim", sm)) => sim(sm).await,
         Some(("config", cm)) => config_command(config_flag, cm),
+        Some(("completions", cm)) => {
+            if let Some(&shell) = cm.get_one::<clap_complete::Shell>("shell") {
+                let mut cmd = cli::command();
+                clap_complete::generate(shell, &mut cmd, "spacetrack", &mut std::io::stdout());
+            }
+            Ok(())
+        }
         _ => Err(Failure::Usage("unknown command".into())),
     }
 }

@@ -349,6 +349,20 @@ async fn help_lists_every_class_and_each_columns_type() {
     );
     let top = cli.run(&["--help"]).await;
     assert!(top.stdout.contains("Exit codes:"));
+
+    let bash = cli.run(&["completions", "bash"]).await;
+    assert_eq!(bash.code, 0, "{}", bash.stderr);
+    for word in [
+        "gp_history",
+        "--norad-cat-id",
+        "--order-by",
+        "spephemeris-file",
+    ] {
+        assert!(
+            bash.stdout.contains(word),
+            "{word} missing from the bash completions"
+        );
+    }
 }
 
 #[tokio::test]
