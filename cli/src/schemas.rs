@@ -38,15 +38,18 @@ pub async fn pull(client: &Client, m: &ArgMatches, quiet: bool) -> Result<(), Fa
         .cloned()
         .unwrap_or_else(|| "schemas".into());
     let today = chrono::Utc::now().format("%Y-%m-%d");
-    let (mut changed, mut same) = (0, 0);
+    let (mut changed, mut same, mut failed) = (0, 0, 0);
+    let mut refused = None;
     let classes = selected(m)?;
     let pb = crate::output::class_progress(quiet, classes.len());
     for info in classes {
         pb.set_message(format!("{}/{}", info.controller, info.class));
-        let live = client
-            .get_predicates_in(info.controller, info.class)
-            .await?;
+        let live = fetch(client, info, &pb, &mut refused).await?;
         pb.inc(1);
+        let Some(live) = live else {
+            failed += 1;
+            continue;
+        };
         let path = file_of(&dir, info);
         let old: Option<serde_json::Value> = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes).ok(),
@@ -87,7 +90,7 @@ pub async fn pull(client: &Client, m: &ArgMatches, quiet: bool) -> Result<(), Fa
     }
     pb.finish_and_clear();
     println!(
-        "{changed} schema(s) written, {same} unchanged in {}{}",
+        "{changed} schema(s) written, {same} unchanged, {failed} failed in {}{}",
         dir.display(),
         if changed > 0 {
             "; rebuild to regenerate the typed API"
@@ -95,7 +98,27 @@ pub async fn pull(client: &Client, m: &ArgMatches, quiet: bool) -> Result<(), Fa
             ""
         }
     );
-    Ok(())
+    refused.map_or(Ok(()), Err)
+}
+
+/// One class's live modeldef. Space-Track refusing one class (an error
+/// answer) is reported and kept in `refused` while the other classes go on;
+/// anything else (credentials, network, rate limit) stops the command.
+async fn fetch(
+    client: &Client,
+    info: &ClassInfo,
+    pb: &indicatif::ProgressBar,
+    refused: &mut Option<Failure>,
+) -> Result<Option<std::sync::Arc<[ModeldefColumn]>>, Failure> {
+    match client.get_predicates_in(info.controller, info.class).await {
+        Ok(live) => Ok(Some(live)),
+        Err(e @ spacetrack::Error::Api { .. }) => {
+            pb.suspend(|| eprintln!("{}/{}: {e}", info.controller, info.class));
+            refused.get_or_insert(Failure::Sdk(e));
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn json_failure(e: serde_json::Error) -> Failure {
@@ -119,6 +142,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 pub async fn diff(client: Option<&Client>, m: &ArgMatches, quiet: bool) -> Result<(), Failure> {
     let dir = m.get_one::<PathBuf>("dir");
     let mut differing = 0;
+    let mut refused = None;
     let classes = selected(m)?;
     let pb = crate::output::class_progress(quiet || dir.is_some(), classes.len());
     for info in &classes {
@@ -150,10 +174,10 @@ pub async fn diff(client: Option<&Client>, m: &ArgMatches, quiet: bool) -> Resul
                 })?;
                 answer.data
             }
-            (None, Some(client)) => client
-                .get_predicates_in(info.controller, info.class)
-                .await?
-                .to_vec(),
+            (None, Some(client)) => match fetch(client, info, &pb, &mut refused).await? {
+                Some(live) => live.to_vec(),
+                None => continue,
+            },
             (None, None) => return Err(Failure::Usage("diff needs a client or --dir".into())),
         };
         let drift = SchemaDrift::compare(info, &live);
@@ -172,9 +196,9 @@ pub async fn diff(client: Option<&Client>, m: &ArgMatches, quiet: bool) -> Resul
             ""
         }
     );
-    if differing > 0 {
-        Err(Failure::Differences)
-    } else {
-        Ok(())
+    match (refused, differing) {
+        (Some(error), _) => Err(error),
+        (None, 0) => Ok(()),
+        (None, _) => Err(Failure::Differences),
     }
 }

@@ -571,6 +571,59 @@ async fn schemas_pull_and_diff_follow_a_schema_change() {
     assert!(offline.stdout.contains("MANEUVERABLE"));
     assert!(offline.stdout.contains("1 of"), "{}", offline.stdout);
 
+    // Space-Track refusing one class is reported; the others still go on.
+    sim.inject([Fault::Status(404)]);
+    let refused = cli
+        .run(&[
+            "--max-per-minute",
+            "600",
+            "schemas",
+            "diff",
+            "--class",
+            "satcat",
+            "--class",
+            "gp",
+            "--fresh",
+        ])
+        .await;
+    assert_eq!(refused.code, 5, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("basicspacedata/satcat: Space-Track answered HTTP 404"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stdout.contains("MANEUVERABLE"),
+        "gp still compared: {}",
+        refused.stdout
+    );
+    sim.inject([Fault::Status(404)]);
+    let partial = cli
+        .run(&[
+            "--max-per-minute",
+            "600",
+            "schemas",
+            "pull",
+            "--dir",
+            dir_s,
+            "--class",
+            "satcat",
+            "--class",
+            "gp",
+            "--fresh",
+        ])
+        .await;
+    assert_eq!(partial.code, 5, "{}{}", partial.stdout, partial.stderr);
+    assert!(
+        partial
+            .stdout
+            .contains("0 schema(s) written, 1 unchanged, 1 failed"),
+        "{}",
+        partial.stdout
+    );
+
     // Pull + rebuild: the generator reads the pulled folder as it is.
     let code = spacetrack_codegen::generate_dir(&dir).expect("pulled schemas generate");
     assert!(
