@@ -63,7 +63,15 @@ pub fn load(path: &Path, required: bool) -> Result<Option<ConfigFile>, Failure> 
     toml::from_str(&text).map(Some).map_err(|e| {
         let at = e
             .span()
-            .map(|s| format!(" (line {})", text[..s.start].lines().count().max(1)))
+            .map(|s| {
+                format!(
+                    " (line {})",
+                    1 + text.as_bytes()[..s.start]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count()
+                )
+            })
             .unwrap_or_default();
         Failure::Config(format!("{} is not a valid config file{at}", path.display()))
     })

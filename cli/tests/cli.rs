@@ -473,6 +473,24 @@ async fn credentials_from_an_owner_only_config_file() {
         show.stdout
     );
 
+    // A malformed file is reported by line, never quoted (it holds the password).
+    let good = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        format!("{good}\nbase_url = \"{}-tail\n", sim.password()),
+    )
+    .unwrap();
+    let broken = cli.run(&["query", "gp", "--norad-cat-id", "25544"]).await;
+    assert_eq!(broken.code, 3, "{}", broken.stderr);
+    assert!(
+        broken
+            .stderr
+            .contains("is not a valid config file (line 4)"),
+        "{}",
+        broken.stderr
+    );
+    std::fs::write(&file, good).unwrap();
+
     // Readable by others: refused, like ssh refuses such a key.
     #[cfg(unix)]
     {
