@@ -730,7 +730,7 @@ async fn ctrl_c_leaves_no_partial_output() {
     // Every 64 KiB of the answer takes 200 ms: the download is still
     // running when the signal comes.
     sim.inject([Fault::SlowBody(std::time::Duration::from_millis(200))]);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"))
         .args(["query", "gp_history", "-o", out.to_str().unwrap()])
         .env("SPACETRACK_BASE_URL", sim.base_url())
         .env("SPACETRACK_ALLOW_HTTP", "1")
