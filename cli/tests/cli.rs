@@ -8,6 +8,16 @@ use spacetrack_sim::{Fault, Simulator};
 use spacetrack_tests::{TempDir, query_paths};
 use tokio::io::AsyncWriteExt;
 
+/// Points `cmd` at `sim` with its credentials, in the private `home`.
+fn against(cmd: &mut tokio::process::Command, sim: &Simulator, home: &Path) {
+    cmd.env("SPACETRACK_BASE_URL", sim.base_url())
+        .env("SPACETRACK_ALLOW_HTTP", "1")
+        .env("SPACETRACK_IDENTITY", sim.identity())
+        .env("SPACETRACK_PASSWORD", sim.password())
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"));
+}
+
 /// One run of the binary.
 struct Run {
     code: i32,
@@ -15,9 +25,9 @@ struct Run {
     stderr: String,
 }
 
-/// How to run the binary: against `sim` (or nothing), in a private home.
+/// How to run the binary: against `sim`, in a private home.
 struct Cli<'a> {
-    sim: Option<&'a Simulator>,
+    sim: &'a Simulator,
     home: &'a Path,
     creds: bool,
     password: Option<String>,
@@ -28,7 +38,7 @@ struct Cli<'a> {
 impl<'a> Cli<'a> {
     fn new(sim: &'a Simulator, home: &'a TempDir) -> Cli<'a> {
         Cli {
-            sim: Some(sim),
+            sim,
             home: &home.0,
             creds: true,
             password: Some(sim.password().to_owned()),
@@ -59,8 +69,6 @@ impl<'a> Cli<'a> {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home)
-            .env("XDG_CONFIG_HOME", self.home.join("config"))
-            .env("XDG_CACHE_HOME", self.home.join("cache"))
             .stdin(if self.stdin.is_some() {
                 Stdio::piped()
             } else {
@@ -68,13 +76,10 @@ impl<'a> Cli<'a> {
             })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(sim) = self.sim {
-            cmd.env("SPACETRACK_BASE_URL", sim.base_url())
-                .env("SPACETRACK_ALLOW_HTTP", "1");
-            if self.creds {
-                cmd.env("SPACETRACK_IDENTITY", sim.identity())
-                    .env("SPACETRACK_PASSWORD", sim.password());
-            }
+        against(&mut cmd, self.sim, self.home);
+        if !self.creds {
+            cmd.env_remove("SPACETRACK_IDENTITY")
+                .env_remove("SPACETRACK_PASSWORD");
         }
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -657,14 +662,10 @@ async fn schemas_pull_and_diff_follow_a_schema_change() {
 #[cfg(unix)]
 async fn on_a_terminal(sim: &Simulator, home: &TempDir, args: &str) -> String {
     let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_spacetrack"));
-    let out = tokio::process::Command::new("script")
+    let mut script = tokio::process::Command::new("script");
+    against(&mut script, sim, &home.0);
+    let out = script
         .args(["-q", "-e", "-c", &cmd, "/dev/null"])
-        .env("SPACETRACK_BASE_URL", sim.base_url())
-        .env("SPACETRACK_ALLOW_HTTP", "1")
-        .env("SPACETRACK_IDENTITY", sim.identity())
-        .env("SPACETRACK_PASSWORD", sim.password())
-        .env("XDG_CACHE_HOME", home.0.join("cache"))
-        .env("XDG_CONFIG_HOME", home.0.join("config"))
         .env("TERM", "xterm")
         .stdin(Stdio::null())
         .output()
@@ -730,14 +731,10 @@ async fn ctrl_c_leaves_no_partial_output() {
     // Every 64 KiB of the answer takes 200 ms: the download is still
     // running when the signal comes.
     sim.inject([Fault::SlowBody(std::time::Duration::from_millis(200))]);
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"))
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"));
+    against(&mut cmd, &sim, &home.0);
+    let child = cmd
         .args(["query", "gp_history", "-o", out.to_str().unwrap()])
-        .env("SPACETRACK_BASE_URL", sim.base_url())
-        .env("SPACETRACK_ALLOW_HTTP", "1")
-        .env("SPACETRACK_IDENTITY", sim.identity())
-        .env("SPACETRACK_PASSWORD", sim.password())
-        .env("XDG_CACHE_HOME", home.0.join("cache"))
-        .env("XDG_CONFIG_HOME", home.0.join("config"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
