@@ -657,9 +657,9 @@ async fn schemas_pull_and_diff_follow_a_schema_change() {
     assert!(code.contains("pub fn maneuverable"));
 }
 
-/// Runs the binary on a pseudo-terminal (util-linux `script`) and returns
-/// what the terminal showed.
-#[cfg(unix)]
+/// Runs the binary on a pseudo-terminal (util-linux `script`; BSD's takes
+/// other flags) and returns what the terminal showed.
+#[cfg(target_os = "linux")]
 async fn on_a_terminal(sim: &Simulator, home: &TempDir, args: &str) -> String {
     let cmd = format!("{} {args}", env!("CARGO_BIN_EXE_spacetrack"));
     let mut script = tokio::process::Command::new("script");
@@ -681,7 +681,7 @@ async fn on_a_terminal(sim: &Simulator, home: &TempDir, args: &str) -> String {
     shown
 }
 
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn progress_is_shown_on_a_terminal_only_when_it_helps() {
     let sim = sim(500).await;
