@@ -67,9 +67,8 @@ pub fn command() -> Command {
                 .long("max-per-minute")
                 .global(true)
                 .value_name("N")
-                .default_value("30")
                 .value_parser(value_parser!(u32).range(1..))
-                .help("Client-side request limit (Space-Track allows fewer than 30 a minute and 300 an hour; raise it only for the simulator)"),
+                .help("Client-side request limit, with 10 N an hour (default: Space-Track's, fewer than 30 a minute and 300 an hour; raise it only for the simulator)"),
         )
         .subcommand(query())
         .subcommand(sim())

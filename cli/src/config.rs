@@ -140,7 +140,7 @@ impl Settings {
         &self,
         modeldef_cache: bool,
         retries: Option<u32>,
-        per_minute: u32,
+        per_minute: Option<u32>,
     ) -> Result<spacetrack::Client, Failure> {
         let (Some((identity, _)), Some((password, _))) = (&self.identity, &self.password) else {
             return Err(Failure::Config(
@@ -149,16 +149,19 @@ impl Settings {
                     .into(),
             ));
         };
-        // Space-Track's two limits scale together: 30/min goes with 300/h.
-        let minute = Duration::from_secs(60);
         let mut b = spacetrack::Client::builder()
             .identity(identity)
             .password(password)
-            .allow_http(self.allow_http)
-            .rate_limits([
-                Rate::new(per_minute, minute).burst((per_minute / 6).max(1)),
-                Rate::new(per_minute.saturating_mul(10), 60 * minute).burst(per_minute),
+            .allow_http(self.allow_http);
+        if let Some(n) = per_minute {
+            // The SDK's defaults are Space-Track's limits; a different
+            // per-minute figure scales the hourly one with it (30 → 300).
+            let minute = Duration::from_secs(60);
+            b = b.rate_limits([
+                Rate::new(n, minute),
+                Rate::new(n.saturating_mul(10), 60 * minute).burst(n),
             ]);
+        }
         if let Some((url, _)) = &self.base_url {
             b = b.base_url(url);
         }

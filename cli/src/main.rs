@@ -45,7 +45,7 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
     let config_flag = m.get_one::<PathBuf>("config").map(PathBuf::as_path);
     let quiet = m.get_flag("quiet");
     let retries = m.get_one::<u32>("retries").copied();
-    let per_minute = m.get_one::<u32>("max-per-minute").copied().unwrap_or(30);
+    let per_minute = m.get_one::<u32>("max-per-minute").copied();
     let client = |fresh: bool| config::settings(config_flag)?.client(!fresh, retries, per_minute);
     match m.subcommand() {
         Some(("query", qm)) => {
