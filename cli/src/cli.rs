@@ -189,19 +189,28 @@ fn class_command(info: &'static ClassInfo) -> Command {
             );
     }
     for col in info.columns {
-        let help = format!(
+        let mut help = format!(
             "{}: {}, {}{}",
             col.name,
             col.sql_type,
             if col.nullable { "nullable" } else { "not null" },
             if col.inferred { " (type inferred)" } else { "" }
         );
+        if col.semantic.is_some() {
+            help.push_str(" (carries datetimes; filtered as text)");
+        }
+        match (col.doc, col.unit) {
+            (Some(doc), Some(unit)) => help.push_str(&format!(". {doc} [{unit}]")),
+            (Some(doc), None) => help.push_str(&format!(". {doc}")),
+            (None, Some(unit)) => help.push_str(&format!(" [{unit}]")),
+            (None, None) => {}
+        }
         cmd = cmd.arg(
             Arg::new(col.name)
                 .long(flag(col.name))
                 .value_name(predicate::value_name(col.sql_type))
                 .action(ArgAction::Append)
-                .value_parser(move |v: &str| predicate::check(col, v).map(|()| v.to_owned()))
+                .value_parser(move |v: &str| predicate::check(info, col, v).map(|()| v.to_owned()))
                 .help(help),
         );
     }

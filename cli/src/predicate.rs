@@ -7,20 +7,69 @@
 //! `null-val`, `<>null-val`, and `now`, `now-N`, `now+N` (days) for dates.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use spacetrack::ColumnInfo;
+use spacetrack::{ClassInfo, ColumnInfo};
 use spacetrack_codegen::mysql::SqlType;
 
-/// Checks `value` for `column`, returning why it cannot match.
-pub fn check(column: &ColumnInfo, value: &str) -> Result<(), String> {
-    // A type we cannot read (a schema newer than this checker) accepts
-    // anything: the server stays the judge.
-    let Ok(ty) = SqlType::parse(column.sql_type) else {
-        return Ok(());
-    };
+/// Checks `value` for `column` of `class`, returning why it cannot match.
+pub fn check(class: &ClassInfo, column: &ColumnInfo, value: &str) -> Result<(), String> {
     if value.is_empty() {
         return Err("a value is required".into());
     }
+    // A type we cannot read (a schema newer than this checker) accepts
+    // anything: the server stays the judge.
+    let Ok(mut ty) = SqlType::parse(column.sql_type) else {
+        return Ok(());
+    };
+    // An enumeration we inferred (CCSDS's closed lists on cdm) is a guess:
+    // Space-Track has sent values outside it, so it is checked as text.
+    if column.inferred && matches!(ty, SqlType::Enum(_)) {
+        ty = SqlType::Text { max_len: None };
+    }
+    if matches!(ty, SqlType::Text { .. }) && value.split(',').any(now_relative) {
+        return Err(now_on_text(class, column));
+    }
     value.split(',').try_for_each(|term| check_term(&ty, term))
+}
+
+/// Whether a term compares with `now` (`now`, `>now-1`, `now-7--now`).
+fn now_relative(term: &str) -> bool {
+    let bare = term
+        .strip_prefix("<>")
+        .or_else(|| term.strip_prefix('>'))
+        .or_else(|| term.strip_prefix('<'))
+        .unwrap_or(term);
+    match split_range(bare) {
+        Some((a, b)) => is_now(a.trim()) || is_now(b.trim()),
+        None => is_now(bare.trim()),
+    }
+}
+
+/// Space-Track compares a text column's values as text, so `now` there
+/// matches nothing (or everything): say which datetime column to use.
+fn now_on_text(class: &ClassInfo, column: &ColumnInfo) -> String {
+    let carries = if column.semantic.is_some() {
+        " (it carries datetimes, but Space-Track stores and compares them as text)"
+    } else {
+        ""
+    };
+    let datetime = class
+        .columns
+        .iter()
+        .find(|c| SqlType::parse(c.sql_type).is_ok_and(|t| t.is_temporal()));
+    let instead = match datetime {
+        Some(c) => format!(
+            "filter on the datetime column --{} instead, or give a literal prefix such as '^2026-11-26'",
+            c.name.to_ascii_lowercase().replace('_', "-")
+        ),
+        None => format!(
+            "{} has no datetime column; give a literal value or a prefix such as '^2026-11-26'",
+            class.class
+        ),
+    };
+    format!(
+        "{} is a text column{carries}: `now` is not understood there; {instead}",
+        column.name
+    )
 }
 
 fn check_term(ty: &SqlType, term: &str) -> Result<(), String> {
@@ -141,12 +190,70 @@ pub fn value_name(sql_type: &str) -> &'static str {
 mod tests {
     use super::*;
 
+    const CLASS: ClassInfo = ClassInfo {
+        controller: "basicspacedata",
+        class: "decay",
+        rust_name: "Decay",
+        confidence: "test",
+        columns: &[
+            ColumnInfo {
+                name: "DECAY_EPOCH",
+                sql_type: "varchar(24)",
+                nullable: true,
+                inferred: false,
+                semantic: Some(spacetrack::Semantic::DateTime),
+                doc: None,
+                unit: None,
+            },
+            ColumnInfo {
+                name: "MSG_EPOCH",
+                sql_type: "datetime",
+                nullable: true,
+                inferred: false,
+                semantic: None,
+                doc: None,
+                unit: None,
+            },
+        ],
+    };
+
+    #[test]
+    fn now_on_a_text_column_names_a_datetime_column() {
+        let text = &CLASS.columns[0];
+        for bad in [
+            ">now",
+            "now",
+            "<now-1",
+            "now-7--now",
+            "2026-01-01--now",
+            "x,>now+1",
+        ] {
+            let e = check(&CLASS, text, bad).unwrap_err();
+            assert!(e.contains("--msg-epoch"), "{bad}: {e}");
+            assert!(e.contains("DECAY_EPOCH is a text column"), "{e}");
+        }
+        for ok in [
+            "2026-11-26 0:29",
+            "^2026-11-26",
+            "~~now",
+            "nowhere",
+            "null-val",
+        ] {
+            assert_eq!(check(&CLASS, text, ok), Ok(()), "{ok}");
+        }
+        // A datetime column accepts `now`.
+        assert_eq!(check(&CLASS, &CLASS.columns[1], ">now-1"), Ok(()));
+    }
+
     fn col(sql_type: &'static str) -> ColumnInfo {
         ColumnInfo {
             name: "X",
             sql_type,
             nullable: true,
             inferred: false,
+            semantic: None,
+            doc: None,
+            unit: None,
         }
     }
 
@@ -166,19 +273,19 @@ mod tests {
             "~~55",
             "^255",
         ] {
-            assert_eq!(check(&c, ok), Ok(()), "{ok}");
+            assert_eq!(check(&CLASS, &c, ok), Ok(()), "{ok}");
         }
         for bad in ["ISS", "", "1,", ">", "1--", "1.5", "now"] {
-            assert!(check(&c, bad).is_err(), "{bad}");
+            assert!(check(&CLASS, &c, bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn reals_dates_enums_text() {
         let r = col("decimal(13,8)");
-        assert_eq!(check(&r, "0.99--1.01"), Ok(()));
-        assert!(check(&r, "NaN").is_err());
-        assert!(check(&r, "abc").is_err());
+        assert_eq!(check(&CLASS, &r, "0.99--1.01"), Ok(()));
+        assert!(check(&CLASS, &r, "NaN").is_err());
+        assert!(check(&CLASS, &r, "abc").is_err());
 
         let d = col("datetime");
         for ok in [
@@ -191,21 +298,21 @@ mod tests {
             "2024-01-01T12:00:00.123456",
             "2024-01-01--2024-02-01",
         ] {
-            assert_eq!(check(&d, ok), Ok(()), "{ok}");
+            assert_eq!(check(&CLASS, &d, ok), Ok(()), "{ok}");
         }
         for bad in ["yesterday", ">now-x", "2024-13-01", "25544", "nowish"] {
-            assert!(check(&d, bad).is_err(), "{bad}");
+            assert!(check(&CLASS, &d, bad).is_err(), "{bad}");
         }
 
         let e = col("enum('Y','N')");
-        assert_eq!(check(&e, "y"), Ok(()));
-        assert_eq!(check(&e, "Y,N"), Ok(()));
-        let err = check(&e, "maybe").unwrap_err();
+        assert_eq!(check(&CLASS, &e, "y"), Ok(()));
+        assert_eq!(check(&CLASS, &e, "Y,N"), Ok(()));
+        let err = check(&CLASS, &e, "maybe").unwrap_err();
         assert!(err.contains("Y, N"), "{err}");
 
         let t = col("varchar(25)");
-        assert_eq!(check(&t, "ISS (ZARYA)"), Ok(()));
-        assert_eq!(check(&t, "~~STARLINK"), Ok(()));
-        assert!(check(&t, "~~").is_err());
+        assert_eq!(check(&CLASS, &t, "ISS (ZARYA)"), Ok(()));
+        assert_eq!(check(&CLASS, &t, "~~STARLINK"), Ok(()));
+        assert!(check(&CLASS, &t, "~~").is_err());
     }
 }

@@ -629,7 +629,9 @@ async fn schemas_pull_and_diff_follow_a_schema_change() {
     );
 
     // Pull + rebuild: the generator reads the pulled folder as it is.
-    let code = spacetrack_codegen::generate_dir(&dir).expect("pulled schemas generate");
+    let code = spacetrack_codegen::generate_dir(&dir)
+        .expect("pulled schemas generate")
+        .source;
     assert!(
         code.contains("pub maneuverable: Option<GpManeuverable>"),
         "new column typed"

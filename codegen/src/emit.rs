@@ -11,7 +11,7 @@ use quote::{format_ident, quote};
 
 use crate::mysql::SqlType;
 use crate::names;
-use crate::schema::{ClassSchema, Column, SchemaError};
+use crate::schema::{ClassSchema, Column, SchemaError, Semantic};
 
 /// Names chosen for one class.
 #[derive(Debug, Clone)]
@@ -119,6 +119,10 @@ fn docs(text: &str) -> TokenStream {
     quote!(#(#[doc = #lines])*)
 }
 
+/// The private field of every record that holds the columns its schema
+/// does not list.
+const UNKNOWN_FIELD: &str = "unknown_columns";
+
 fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
 }
@@ -139,6 +143,10 @@ fn value_type(col: &Column, enum_name: &str) -> TokenStream {
         SqlType::Real { .. } => quote!(f64),
         SqlType::Date => quote!(chrono::NaiveDate),
         SqlType::DateTime { .. } => quote!(chrono::DateTime<chrono::Utc>),
+        SqlType::Text { .. } if col.semantic == Some(Semantic::DateTime) => {
+            quote!(chrono::DateTime<chrono::Utc>)
+        }
+        SqlType::Text { .. } if col.semantic == Some(Semantic::Date) => quote!(chrono::NaiveDate),
         SqlType::Text { .. } => quote!(String),
         SqlType::Blob => quote!(Vec<u8>),
         SqlType::Enum(_) => {
@@ -148,17 +156,86 @@ fn value_type(col: &Column, enum_name: &str) -> TokenStream {
     }
 }
 
-fn column_doc(col: &Column) -> String {
-    let mut doc = format!(
+/// The type a predicate method takes: the value type, except for text
+/// columns with a semantic type, which the server still compares as text.
+fn filter_type(col: &Column, enum_name: &str) -> TokenStream {
+    match col.semantic {
+        Some(_) => quote!(String),
+        None => value_type(col, enum_name),
+    }
+}
+
+/// The column's meaning and unit, when the schema has them.
+fn meaning(col: &Column) -> Option<String> {
+    let doc = col
+        .note
+        .doc
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let unit = col
+        .note
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    match (doc, unit) {
+        (None, None) => None,
+        (Some(d), None) => Some(d.to_owned()),
+        (None, Some(u)) => Some(format!("Unit: {u}.")),
+        (Some(d), Some(u)) => Some(format!("{d} Unit: {u}.")),
+    }
+}
+
+/// How to filter a text column that carries datetimes.
+fn semantic_filter_advice(col: &Column, class: &ClassSchema) -> Option<String> {
+    let example = match col.semantic? {
+        Semantic::DateTime => "`2026-11-26 0:29`, the hour not zero-padded",
+        Semantic::Date => "`1998-11-20`",
+    };
+    let alternative = class
+        .columns
+        .iter()
+        .find(|c| c.sql.is_temporal())
+        .map(|c| {
+            format!(
+                " For time ranges filter on a datetime column such as `{}` instead.",
+                c.name
+            )
+        })
+        .unwrap_or_default();
+    let kind = match col.semantic? {
+        Semantic::DateTime => "a UTC datetime",
+        Semantic::Date => "a date",
+    };
+    Some(format!(
+        "Space-Track stores this column as text (for example {example}), so the record field \
+         is decoded into {kind}, but the server compares filter values as text: `>`, `<` and \
+         ranges order strings, not times, and `now` is not understood. Filter it with an exact \
+         value or a prefix (`op::starts_with(\"2026-11-26\")`).{alternative}"
+    ))
+}
+
+fn column_doc(col: &Column, class: &ClassSchema) -> String {
+    let mut doc = String::new();
+    if let Some(m) = meaning(col) {
+        doc.push_str(&m);
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!(
         "`{}`: `{}`, {}",
         col.name,
         col.raw_type,
         if col.nullable { "nullable" } else { "not null" }
-    );
+    ));
     match &col.default {
         Some(d) if d.is_empty() => doc.push_str(", default: empty string."),
         Some(d) => doc.push_str(&format!(", default `{d}`.")),
         None => doc.push('.'),
+    }
+    if let Some(advice) = semantic_filter_advice(col, class) {
+        doc.push_str("\n\n");
+        doc.push_str(&advice);
     }
     if col.inferred {
         doc.push_str(
@@ -210,6 +287,12 @@ fn emit_class(
 
     for (i, col) in class.columns.iter().enumerate() {
         let fname = names::field_ident(&col.name);
+        if fname == UNKNOWN_FIELD {
+            return Err(err(
+                Some(&col.name),
+                format!("the field `{fname}` is reserved for the columns a schema does not list"),
+            ));
+        }
         if !field_idents.insert(fname.clone()) {
             return Err(err(
                 Some(&col.name),
@@ -236,12 +319,13 @@ fn emit_class(
             out.extend(emit_value_enum(&enum_name, col, members, &class.class)?);
         }
         let vty = value_type(col, &enum_name);
+        let pty = filter_type(col, &enum_name);
         let fty = if col.nullable {
             quote!(Option<#vty>)
         } else {
             vty.clone()
         };
-        let doc = column_doc(col);
+        let doc = column_doc(col, class);
         let doc_attrs = docs(&doc);
         let colname = &col.name;
         let deprecated = col
@@ -260,31 +344,53 @@ fn emit_class(
         let sql_type = &col.raw_type;
         let nullable = col.nullable;
         let inferred = col.inferred;
+        let opt = |v: Option<&str>| match v {
+            Some(v) => quote!(Some(#v)),
+            None => quote!(None),
+        };
+        let note_doc = opt(col.note.doc.as_deref());
+        let note_unit = opt(col.note.unit.as_deref());
+        let semantic = match col.semantic {
+            Some(Semantic::DateTime) => quote!(Some(crate::schema::Semantic::DateTime)),
+            Some(Semantic::Date) => quote!(Some(crate::schema::Semantic::Date)),
+            None => quote!(None),
+        };
         column_infos.push(quote! {
-            crate::schema::ColumnInfo { name: #colname, sql_type: #sql_type, nullable: #nullable, inferred: #inferred }
+            crate::schema::ColumnInfo {
+                name: #colname, sql_type: #sql_type, nullable: #nullable, inferred: #inferred,
+                semantic: #semantic, doc: #note_doc, unit: #note_unit,
+            }
         });
         let slot = format_ident!("f{}", i);
         let idx = i as u16;
         slots.push(quote!(let mut #slot: Option<#fty> = None;));
-        fills.push(quote!(Some(#idx) => crate::de::fill(&mut map, &mut #slot, #colname)?,));
+        fills.push(quote!(crate::de::Key::Known(#idx) => crate::de::fill(&mut map, &mut #slot, #colname)?,));
         takes.push(quote!(#fid: crate::de::take(#slot, #colname)?,));
         index_arms.push(quote!(#colname => Some(#idx),));
-        ser.push(quote!(state.serialize_field(#colname, &crate::de::Wire(&self.#fid))?;));
+        ser.push(quote!(state.serialize_entry(#colname, &crate::de::Wire(&self.#fid))?;));
 
         if !matches!(col.sql, SqlType::Blob) {
             let mname = ident(&names::method_ident(&col.name));
             let key = col.name.to_ascii_lowercase();
-            let mdoc = format!(
+            let mut mdoc = format!(
                 "Filters on `{}` (`{}`{}): a value, a list (`[a, b]`), a range (`a..=b`) or an operator from [`op`](crate::op).",
                 col.name,
                 col.raw_type,
                 if col.nullable { ", nullable" } else { "" }
             );
+            if let Some(m) = meaning(col) {
+                mdoc.push_str("\n\n");
+                mdoc.push_str(&m);
+            }
+            if let Some(advice) = semantic_filter_advice(col, class) {
+                mdoc.push_str("\n\n");
+                mdoc.push_str(&advice);
+            }
             let mdoc_attrs = docs(&mdoc);
             methods.push(quote! {
                 #mdoc_attrs
                 #deprecated
-                pub fn #mname(self, value: impl crate::op::IntoPredicate<#vty>) -> Self {
+                pub fn #mname(self, value: impl crate::op::IntoPredicate<#pty>) -> Self {
                     self.filter(#key, value.into_predicate())
                 }
             });
@@ -323,6 +429,18 @@ fn emit_class(
         #[non_exhaustive]
         pub struct #rec {
             #(#fields)*
+            /// Columns the answer carried that this build's schema does not list.
+            unknown_columns: crate::de::UnknownColumns,
+        }
+
+        impl #rec {
+            /// The columns the answer carried that this build's schema does not
+            /// list, by name and value exactly as sent. They are written back by
+            /// `Serialize`, so nothing is lost; `spacetrack schemas diff` shows
+            /// what changed, and regenerating makes them typed fields.
+            pub fn unknown_columns(&self) -> &crate::de::UnknownColumns {
+                &self.unknown_columns
+            }
         }
 
         #field_doc_attrs
@@ -376,6 +494,9 @@ fn emit_class(
 
         impl crate::schema::Record for #rec {
             type Field = #fenum;
+            fn unknown_columns(&self) -> &crate::de::UnknownColumns {
+                &self.unknown_columns
+            }
             const CLASS: &'static crate::schema::ClassInfo = &crate::schema::ClassInfo {
                 controller: #controller,
                 class: #class_name,
@@ -410,22 +531,31 @@ fn emit_class(
             #[allow(deprecated)]
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#rec, A::Error> {
                 #(#slots)*
+                let mut unknown_columns = crate::de::UnknownColumns::default();
                 while let Some(key) = map.next_key_seed(crate::de::KeySeed(#index_fn))? {
                     match key {
                         #(#fills)*
-                        _ => { map.next_value::<serde::de::IgnoredAny>()?; }
+                        crate::de::Key::Unknown(name) => crate::de::fill_unknown(&mut map, &mut unknown_columns, name)?,
+                        crate::de::Key::Known(_) => { map.next_value::<serde::de::IgnoredAny>()?; }
                     }
                 }
-                Ok(#rec { #(#takes)* })
+                if !unknown_columns.is_empty() {
+                    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+                    crate::de::warn_unknown_once(&WARNED, #class_name, &unknown_columns);
+                }
+                Ok(#rec { #(#takes)* unknown_columns })
             }
         }
 
         impl serde::Serialize for #rec {
             #[allow(deprecated)]
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct;
-                let mut state = serializer.serialize_struct(#record_name, #ncols)?;
+                use serde::ser::SerializeMap;
+                let mut state = serializer.serialize_map(Some(#ncols + self.unknown_columns.len()))?;
                 #(#ser)*
+                for (name, value) in self.unknown_columns.iter() {
+                    state.serialize_entry(name, value)?;
+                }
                 state.end()
             }
         }
@@ -556,6 +686,14 @@ mod tests {
         let all = schemas();
         let tip: Vec<ClassSchema> = all.into_iter().filter(|c| c.class == "tip").collect();
         insta::assert_snapshot!("tip", generate(&tip).unwrap());
+    }
+
+    #[test]
+    fn snapshot_decay() {
+        // A text column that carries datetimes (semantic type).
+        let all = schemas();
+        let decay: Vec<ClassSchema> = all.into_iter().filter(|c| c.class == "decay").collect();
+        insta::assert_snapshot!("decay", generate(&decay).unwrap());
     }
 
     #[test]

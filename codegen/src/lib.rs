@@ -22,8 +22,22 @@ use std::path::Path;
 
 pub use schema::{ClassSchema, Column, SchemaError};
 
+/// The generated source and what the generator had to work around.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The formatted Rust source.
+    pub source: String,
+    /// Problems that did not stop generation, each naming the schema file
+    /// and column (see [`ClassSchema::warnings`]).
+    pub warnings: Vec<String>,
+}
+
 /// Loads every schema under `dir` and returns the formatted Rust source.
-pub fn generate_dir(dir: &Path) -> Result<String, SchemaError> {
+pub fn generate_dir(dir: &Path) -> Result<Generated, SchemaError> {
     let classes = schema::load_dir(dir)?;
-    emit::generate(&classes)
+    let source = emit::generate(&classes)?;
+    Ok(Generated {
+        source,
+        warnings: classes.into_iter().flat_map(|c| c.warnings).collect(),
+    })
 }

@@ -77,6 +77,47 @@ pub struct SnapshotMeta {
     /// Columns that still exist but should not be used, with the reason.
     #[serde(default)]
     pub deprecated_columns: std::collections::BTreeMap<String, String>,
+    /// Text columns that carry another kind of value, e.g.
+    /// `{"DECAY_EPOCH": "datetime"}`: the record field gets that type while
+    /// filtering stays textual, as on the server.
+    #[serde(default)]
+    pub semantic_types: std::collections::BTreeMap<String, String>,
+    /// What each column means and its unit, from Space-Track's documentation
+    /// or the CCSDS standards.
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, ColumnNote>,
+}
+
+/// The meaning of one column (`x-spacetrack.columns`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ColumnNote {
+    /// What the column is, in a sentence or two.
+    #[serde(default)]
+    pub doc: Option<String>,
+    /// Its unit, when it has one (`km`, `deg`, `rev/day`, `m**2`).
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+/// What a text column carries, when the schema says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Semantic {
+    /// A UTC datetime written as text (`2026-11-26 0:29`): decoded into a
+    /// datetime, filtered as text.
+    DateTime,
+    /// A date written as text (`1998-11-20`, gp_history `LAUNCH_DATE`):
+    /// decoded into a date, filtered as text.
+    Date,
+}
+
+impl Semantic {
+    /// The name used in `x-spacetrack.semantic_types`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Semantic::DateTime => "datetime",
+            Semantic::Date => "date",
+        }
+    }
 }
 
 /// A column ready for code generation.
@@ -96,6 +137,10 @@ pub struct Column {
     pub inferred: bool,
     /// Why the column should not be used, when it is deprecated.
     pub deprecated: Option<String>,
+    /// What a text column carries, when the schema declares it.
+    pub semantic: Option<Semantic>,
+    /// What the column means and its unit.
+    pub note: ColumnNote,
 }
 
 /// One (controller, class) schema.
@@ -111,6 +156,10 @@ pub struct ClassSchema {
     pub columns: Vec<Column>,
     /// The snapshot's confidence note.
     pub confidence: Option<String>,
+    /// Problems that did not stop generation (an unknown MySQL type read as
+    /// text, a note about a column that no longer exists), each naming the
+    /// file and the column. `build.rs` prints them as `cargo::warning`s.
+    pub warnings: Vec<String>,
 }
 
 /// Why a schema could not be loaded. Always names the file, and the column
@@ -187,6 +236,7 @@ impl ClassSchema {
             return Err(err(None, "modeldef has no fields".into()));
         }
         let mut columns = Vec::with_capacity(doc.data.len());
+        let mut warnings = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for row in &doc.data {
             let name = row.field.as_str();
@@ -202,7 +252,20 @@ impl ClassSchema {
                     "duplicate field (names are case-insensitive)".into(),
                 ));
             }
-            let sql = SqlType::parse(&row.ty).map_err(|e| err(Some(name), e.0))?;
+            // Space-Track has added MySQL types before (the reference client
+            // broke on `mediumtext` in 2024): an unknown type must not break
+            // a user's build, so it becomes text, with a warning.
+            let sql = match SqlType::parse(&row.ty) {
+                Ok(sql) => sql,
+                Err(e) => {
+                    warnings.push(format!(
+                        "{}, column `{name}`: {}; the column is generated as text",
+                        path.display(),
+                        e.0
+                    ));
+                    SqlType::Text { max_len: None }
+                }
+            };
             let nullable = match row.null.as_str() {
                 "YES" => true,
                 "NO" => false,
@@ -210,6 +273,29 @@ impl ClassSchema {
                     return Err(err(
                         Some(name),
                         format!("`Null` must be YES or NO, not `{other}`"),
+                    ));
+                }
+            };
+            let semantic = match meta.semantic_types.get(name).map(String::as_str) {
+                None => None,
+                Some(kind @ ("datetime" | "date")) if matches!(sql, SqlType::Text { .. }) => {
+                    Some(if kind == "date" {
+                        Semantic::Date
+                    } else {
+                        Semantic::DateTime
+                    })
+                }
+                Some("datetime" | "date") => {
+                    warnings.push(format!(
+                        "{}, column `{name}`: a semantic type applies to text columns only; ignored",
+                        path.display()
+                    ));
+                    None
+                }
+                Some(other) => {
+                    return Err(err(
+                        Some(name),
+                        format!("unknown semantic type `{other}` (known: datetime, date)"),
                     ));
                 }
             };
@@ -221,14 +307,28 @@ impl ClassSchema {
                 default: row.default.clone(),
                 inferred: meta.inferred_types.iter().any(|c| c == name),
                 deprecated: meta.deprecated_columns.get(name).cloned(),
+                semantic,
+                note: meta.columns.get(name).cloned().unwrap_or_default(),
             });
         }
-        for dep in meta.deprecated_columns.keys() {
-            if !columns.iter().any(|c| &c.name == dep) {
-                return Err(err(
-                    Some(dep),
-                    "listed as deprecated but not a field".into(),
-                ));
+        // Notes about columns the modeldef no longer lists (a refreshed
+        // schema keeps our notes) are stale, not fatal.
+        let notes = [
+            (
+                "deprecated",
+                meta.deprecated_columns.keys().collect::<Vec<_>>(),
+            ),
+            ("semantic type", meta.semantic_types.keys().collect()),
+            ("column note", meta.columns.keys().collect()),
+        ];
+        for (what, names) in notes {
+            for name in names {
+                if !columns.iter().any(|c| &c.name == name) {
+                    warnings.push(format!(
+                        "{}, column `{name}`: has a {what} note but is not a field; ignored",
+                        path.display()
+                    ));
+                }
             }
         }
         Ok(ClassSchema {
@@ -237,6 +337,7 @@ impl ClassSchema {
             path: path.to_path_buf(),
             columns,
             confidence: meta.confidence,
+            warnings,
         })
     }
 }
@@ -314,13 +415,32 @@ mod tests {
     }
 
     #[test]
-    fn unknown_type_names_file_and_column() {
+    fn unknown_type_becomes_text_with_a_warning_naming_file_and_column() {
         let path = Path::new("schemas/basicspacedata/x.json");
-        let e = ClassSchema::parse(path, &doc("geometry", "NO")).unwrap_err();
-        let text = e.to_string();
+        let s = ClassSchema::parse(path, &doc("geometry", "NO")).unwrap();
+        assert_eq!(s.columns[0].sql, SqlType::Text { max_len: None });
+        assert_eq!(s.warnings.len(), 1);
+        let text = &s.warnings[0];
         assert!(text.contains("basicspacedata/x.json"), "{text}");
         assert!(text.contains("column `A`"), "{text}");
         assert!(text.contains("geometry"), "{text}");
+    }
+
+    #[test]
+    fn semantic_types_and_notes() {
+        let path = Path::new("schemas/basicspacedata/x.json");
+        let text = r#"{"controller":"basicspacedata","data":[
+            {"Field":"A","Type":"varchar(24)","Null":"YES","Key":"","Default":null,"Extra":""},
+            {"Field":"B","Type":"int(10)","Null":"YES","Key":"","Default":null,"Extra":""}],
+            "x-spacetrack":{"semantic_types":{"A":"datetime","B":"datetime","GONE":"datetime"},
+            "columns":{"A":{"doc":"When.","unit":null},"GONE":{"doc":"x"}}}}"#;
+        let s = ClassSchema::parse(path, text).unwrap();
+        assert_eq!(s.columns[0].semantic, Some(Semantic::DateTime));
+        assert_eq!(s.columns[0].note.doc.as_deref(), Some("When."));
+        assert_eq!(s.columns[1].semantic, None, "not a text column");
+        assert_eq!(s.warnings.len(), 3, "{:?}", s.warnings);
+        let bad = text.replace(r#""A":"datetime""#, r#""A":"geometry""#);
+        assert!(ClassSchema::parse(path, &bad).is_err());
     }
 
     #[test]

@@ -52,7 +52,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "  {:>6}  {:<25} predicted {}",
             d.norad_cat_id.unwrap_or_default(),
             d.object_name,
-            d.decay_epoch.as_deref().unwrap_or("?")
+            d.decay_epoch
+                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "?".into())
         );
     }
     st.logout().await?;

@@ -236,20 +236,29 @@ impl<R: Record> Query<R, Blocking> {
     pub fn stream(self) -> Result<Iter<R>> {
         let (q, mode) = self.into_async();
         let stream = mode.block_on(q.stream())??;
-        Ok(Iter {
-            stream: stream.boxed(),
-            mode,
-        })
+        Ok(Iter::new(stream.boxed(), mode))
     }
 
     /// Yields the lines of a text format.
     pub fn lines(self, format: Format) -> Result<Iter<String>> {
         let (q, mode) = self.into_async();
         let stream = mode.block_on(q.lines(format))??;
-        Ok(Iter {
-            stream: stream.boxed(),
-            mode,
-        })
+        Ok(Iter::new(stream.boxed(), mode))
+    }
+
+    /// The records that decoded and one error per record that did not (see
+    /// [`Query::send_partial`]).
+    pub fn send_partial(self) -> Result<crate::Partial<R>> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send_partial())?
+    }
+
+    /// [`stream`](Self::stream) that goes on past records that do not decode
+    /// (see [`Query::stream_partial`]).
+    pub fn stream_partial(self) -> Result<Iter<std::result::Result<R, Box<crate::DecodeError>>>> {
+        let (q, mode) = self.into_async();
+        let stream = mode.block_on(q.stream_partial())??;
+        Ok(Iter::new(stream.boxed(), mode))
     }
 }
 
@@ -262,19 +271,39 @@ impl<R: Record> Projection<R, Blocking> {
 }
 
 /// A blocking iterator over a streamed answer. A body cut short ends it
-/// with an error, never early.
+/// with an error, never early; after an error it yields nothing more.
 pub struct Iter<T> {
     stream: BoxStream<'static, Result<T>>,
     mode: Blocking,
+    ended: bool,
+}
+
+impl<T> Iter<T> {
+    fn new(stream: BoxStream<'static, Result<T>>, mode: Blocking) -> Self {
+        Iter {
+            stream,
+            mode,
+            ended: false,
+        }
+    }
 }
 
 impl<T> Iterator for Iter<T> {
     type Item = Result<T>;
 
     fn next(&mut self) -> Option<Result<T>> {
-        match self.mode.block_on(self.stream.next()) {
-            Ok(item) => item,
-            Err(e) => Some(Err(e)),
+        if self.ended {
+            return None;
         }
+        let item = match self.mode.block_on(self.stream.next()) {
+            Ok(item) => item,
+            // The runtime could not be entered (used inside an async
+            // context): one error, then the end.
+            Err(e) => Some(Err(e)),
+        };
+        if !matches!(item, Some(Ok(_))) {
+            self.ended = true;
+        }
+        item
     }
 }

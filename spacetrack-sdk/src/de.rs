@@ -328,8 +328,9 @@ fn parse_date(b: &[u8]) -> Option<NaiveDate> {
     )
 }
 
-/// `YYYY-MM-DD`, optionally followed by `[ T]H[H]:MM:SS[.f{1,9}][Z|+00:00]`.
-/// Space-Track writes a one-digit hour in a few classes (`decay`).
+/// `YYYY-MM-DD`, optionally followed by `[ T]H[H]:MM[:SS[.f{1,9}]][Z|+00:00]`.
+/// Space-Track writes a one-digit hour and no seconds in a few classes
+/// (`decay.DECAY_EPOCH`: `2026-11-26 0:29`).
 pub(crate) fn parse_datetime(b: &[u8]) -> Option<NaiveDateTime> {
     if b.len() < 10 {
         return None;
@@ -355,10 +356,14 @@ pub(crate) fn parse_datetime(b: &[u8]) -> Option<NaiveDateTime> {
     }
     let hour = digits(&t[..colon])?;
     let t = &t[colon + 1..];
-    if t.len() < 5 || t[2] != b':' {
+    if t.len() != 2 && (t.len() < 5 || t[2] != b':') {
         return None;
     }
     let minute = digits(&t[0..2])?;
+    // `2026-11-26 0:29` (decay): no seconds.
+    if t.len() == 2 {
+        return Some(date.and_time(NaiveTime::from_hms_opt(hour, minute, 0)?));
+    }
     let second = digits(&t[3..5])?;
     let frac = &t[5..];
     let nanos = if frac.is_empty() {
@@ -427,25 +432,144 @@ fn field_error<E: de::Error>(field: &'static str, value: Option<&str>, message: 
 // ---------------------------------------------------------------------------
 // Helpers used by the generated deserialisers.
 
+/// A record's key: a column of the schema (by index), or one it does not
+/// list (by name; the only key that allocates).
+#[doc(hidden)]
+pub enum Key {
+    Known(u16),
+    Unknown(String),
+}
+
 /// Maps an object key to a column index without allocating.
 #[doc(hidden)]
 pub struct KeySeed(pub fn(&str) -> Option<u16>);
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Option<u16>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<u16>, D::Error> {
+    type Value = Key;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeySeed {
-    type Value = Option<u16>;
+    type Value = Key;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a column name")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<u16>, E> {
-        Ok((self.0)(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key, E> {
+        if let Some(i) = (self.0)(v) {
+            return Ok(Key::Known(i));
+        }
+        // Some classes' key case is not known for sure (organization,
+        // folder, file_history): an all-upper or all-lower spelling of a
+        // schema column is that column. Only keys that miss pay for this.
+        let upper = v.to_ascii_uppercase();
+        let known = (self.0)(&upper).or_else(|| (self.0)(&v.to_ascii_lowercase()));
+        Ok(match known {
+            Some(i) => Key::Known(i),
+            None => Key::Unknown(v.to_owned()),
+        })
     }
+}
+
+/// The columns of a record that its schema does not list, in the order the
+/// answer sent them, with their values exactly as sent (Space-Track sends
+/// strings and nulls). Every generated record has them
+/// ([`Record::unknown_columns`](crate::schema::Record::unknown_columns)), and
+/// serialises them back after its typed fields, so decoding and encoding
+/// loses nothing.
+///
+/// ```
+/// let body = br#"[{"NORAD_CAT_ID":"25544","OBJECT_NAME":"ISS (ZARYA)","REENTRY_RISK":"0.01"}]"#;
+/// let rows: Vec<spacetrack::Satellite> = spacetrack::de::from_json_slice(body).unwrap();
+/// let extra = rows[0].unknown_columns();
+/// assert_eq!(extra.get_str("REENTRY_RISK"), Some("0.01"));
+/// assert!(serde_json::to_string(&rows[0]).unwrap().contains(r#""REENTRY_RISK":"0.01""#));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnknownColumns(Vec<(String, serde_json::Value)>);
+
+impl UnknownColumns {
+    /// Whether the record had no unknown column.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// How many unknown columns the record had.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// The value of an unknown column (exact name first, then ignoring
+    /// ASCII case).
+    pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .or_else(|| self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|(_, v)| v)
+    }
+    /// The value of an unknown column when it is a string.
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        self.get(name)?.as_str()
+    }
+    /// The names, in the order the answer sent them.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+    /// `(name, value)` pairs, in the order the answer sent them.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    }
+}
+
+impl<'a> IntoIterator for &'a UnknownColumns {
+    type Item = (&'a str, &'a serde_json::Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, serde_json::Value)>,
+        fn(&'a (String, serde_json::Value)) -> (&'a str, &'a serde_json::Value),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    }
+}
+
+/// Reads the value of a column the schema does not list; a repeated one is
+/// an error, as for known columns.
+#[doc(hidden)]
+pub fn fill_unknown<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    unknown: &mut UnknownColumns,
+    name: String,
+) -> Result<(), A::Error> {
+    if unknown.0.iter().any(|(n, _)| *n == name) {
+        let text = format!("column `{name}`: the column appears twice in one record");
+        CONTEXT.with(|c| c.borrow_mut().value = None);
+        return Err(de::Error::custom(text));
+    }
+    let value = map.next_value::<serde_json::Value>()?;
+    unknown.0.push((name, value));
+    Ok(())
+}
+
+/// Logs, once per class and process, that answers carry columns this
+/// build's schema does not list.
+#[doc(hidden)]
+pub fn warn_unknown_once(
+    warned: &std::sync::atomic::AtomicBool,
+    class: &str,
+    unknown: &UnknownColumns,
+) {
+    use std::sync::atomic::Ordering;
+    if warned.load(Ordering::Relaxed) || warned.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let names: Vec<&str> = unknown.names().collect();
+    tracing::warn!(
+        class,
+        columns = %names.join(", "),
+        "Space-Track sent columns that this build's `{class}` schema does not list; they are kept \
+         in `unknown_columns()` and written back when serialised. Run `spacetrack schemas diff` \
+         to see what changed and `spacetrack schemas pull` with SPACETRACK_SCHEMAS_DIR to type them."
+    );
 }
 
 struct ValueSeed<T> {
@@ -758,6 +882,15 @@ mod tests {
                 .unwrap()
                 .and_hms_opt(3, 4, 5)
         );
+        for (s, h, m) in [("2026-11-26 0:29", 0, 29), ("2026-11-26 13:05", 13, 5)] {
+            assert_eq!(
+                parse_datetime(s.as_bytes()),
+                NaiveDate::from_ymd_opt(2026, 11, 26)
+                    .unwrap()
+                    .and_hms_opt(h, m, 0),
+                "{s}"
+            );
+        }
         assert_eq!(
             parse_datetime(b"2024-01-02"),
             NaiveDate::from_ymd_opt(2024, 1, 2)
@@ -768,7 +901,9 @@ mod tests {
             "",
             "2024-13-02",
             "2024-01-02X03:04:05",
-            "2024-01-02 03:04",
+            "2024-01-02 03:4",
+            "2024-01-02 03:04:",
+            "2024-01-02 03:04:5",
             "2024-01-02 03:04:5x",
             "2024-01-02 25:00:00",
             "garbage",

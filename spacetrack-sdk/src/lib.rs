@@ -286,13 +286,14 @@ mod generated {
 pub mod blocking;
 
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy};
+pub use de::UnknownColumns;
 pub use error::{DecodeError, Error, Result};
 pub use files::{Download, PublicFile, Upload};
 pub use generated::*;
 pub use modeldef::{ModeldefColumn, SchemaDrift};
-pub use query::{Async, Format, Mode, Order, Page, Projection, Query, RawQuery};
+pub use query::{Async, Format, Mode, Order, Page, Partial, Projection, Query, RawQuery};
 pub use ratelimit::Rate;
-pub use schema::{ClassInfo, ColumnInfo, Field, Record};
+pub use schema::{ClassInfo, ColumnInfo, Field, Record, Semantic};
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

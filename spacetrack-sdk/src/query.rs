@@ -448,6 +448,69 @@ impl<R: Record> Query<R, Async> {
         }
     }
 
+    /// Sends the query and returns the records that decoded together with
+    /// one [`DecodeError`](crate::DecodeError) per record that did not
+    /// (class, record index, column, value). Strict [`send`](Self::send)
+    /// stays the default: use this when a catalog must not fail as a whole
+    /// over one odd record. An answer that is not a complete JSON array
+    /// (cut short, malformed, an error body) is still an error.
+    ///
+    /// ```
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let answer = st.satcat().current(spacetrack::SatcatCurrent::Y).send_partial().await?;
+    /// for bad in &answer.errors {
+    ///     eprintln!("skipped {bad}");
+    /// }
+    /// println!("{} objects", answer.records.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_partial(self) -> Result<Partial<R>> {
+        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        let class = R::CLASS.class;
+        if body.len() > 1 << 20 {
+            tokio::task::spawn_blocking(move || crate::stream::decode_partial::<R>(class, &body))
+                .await
+                .map_err(|e| Error::InvalidArgument(format!("decoder task failed: {e}")))?
+        } else {
+            crate::stream::decode_partial::<R>(class, &body)
+        }
+    }
+
+    /// [`stream`](Self::stream) that goes on past records that do not
+    /// decode: each item is `Ok(Ok(record))`, `Ok(Err(why))` for one bad
+    /// record, or a final `Err` about the answer as a whole (cut short,
+    /// malformed, transport).
+    ///
+    /// ```
+    /// use futures_util::TryStreamExt;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let mut rows = st.gp().epoch(spacetrack::op::gt(spacetrack::op::now_minus_days(1)))
+    ///     .stream_partial().await?;
+    /// while let Some(row) = rows.try_next().await? {
+    ///     match row {
+    ///         Ok(gp) => println!("{:?}", gp.norad_cat_id),
+    ///         Err(bad) => eprintln!("skipped {bad}"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn stream_partial(
+        self,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<std::result::Result<R, Box<crate::DecodeError>>>>
+        + Send
+        + 'static,
+    > {
+        let resp = self
+            .client
+            .get_response(&self.spec, Some(Format::Json))
+            .await?;
+        Ok(Box::pin(crate::stream::records_partial::<R>(
+            R::CLASS.class,
+            resp,
+        )))
+    }
+
     /// Sends the query and yields records one at a time as they arrive,
     /// holding one record in memory rather than the whole answer (gp_history
     /// answers can be gigabytes). A body cut short ends the stream with an
@@ -531,6 +594,34 @@ pub(crate) fn text_body(class: &str, body: &[u8]) -> Result<String> {
     } else {
         text.to_owned()
     })
+}
+
+/// The answer of [`Query::send_partial`]: the records that decoded, in
+/// order, and one error per record that did not.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Partial<R> {
+    /// The records that decoded, in the answer's order.
+    pub records: Vec<R>,
+    /// One error per record that did not decode, naming the class, the
+    /// record's index in the answer, the column and the value.
+    pub errors: Vec<crate::DecodeError>,
+}
+
+impl<R> Partial<R> {
+    /// Whether every record decoded.
+    pub fn is_complete(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The records, or the first error if any record did not decode.
+    pub fn into_strict(mut self) -> Result<Vec<R>> {
+        if self.errors.is_empty() {
+            Ok(self.records)
+        } else {
+            Err(Error::Decode(Box::new(self.errors.swap_remove(0))))
+        }
+    }
 }
 
 /// Records with the metadata that `metadata/true` adds.

@@ -28,6 +28,25 @@ pub struct ColumnInfo {
     pub nullable: bool,
     /// Whether the type is our inference rather than a published modeldef.
     pub inferred: bool,
+    /// What a text column carries, when the schema declares it (the record
+    /// field then has that type; the server still filters it as text).
+    pub semantic: Option<Semantic>,
+    /// What the column means, from Space-Track's documentation or the CCSDS
+    /// standards.
+    pub doc: Option<&'static str>,
+    /// The column's unit, when it has one.
+    pub unit: Option<&'static str>,
+}
+
+/// What a text column carries (see [`ColumnInfo::semantic`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Semantic {
+    /// UTC datetimes written as text, e.g. `decay.DECAY_EPOCH`
+    /// (`2026-11-26 0:29`).
+    DateTime,
+    /// Dates written as text, e.g. gp_history `LAUNCH_DATE` (`1998-11-20`).
+    Date,
 }
 
 impl ClassInfo {
@@ -54,6 +73,9 @@ pub trait Record: DeserializeOwned + serde::Serialize + Send + 'static {
     type Field: Field;
     /// Its class description.
     const CLASS: &'static ClassInfo;
+    /// The columns the answer carried that the schema does not list, by name
+    /// and value exactly as sent.
+    fn unknown_columns(&self) -> &crate::de::UnknownColumns;
 }
 
 /// A generated field enum.

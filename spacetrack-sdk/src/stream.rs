@@ -8,7 +8,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::error::{Error, Result};
+use crate::error::{DecodeError, Error, Result};
 
 /// The largest record a stream accepts. Space-Track's widest records (cdm)
 /// are a few KiB; a bigger one means a hostile or broken answer, and
@@ -141,20 +141,26 @@ impl ArraySplitter {
     }
 }
 
+/// One decoded element: a record, or why this one record could not be
+/// decoded (the others are unaffected).
+pub(crate) type Item<R> = std::result::Result<R, Box<DecodeError>>;
+
 /// Turns JSON array chunks into typed records: the splitter, Space-Track's
 /// error body in first position, per-record decoding with context, and the
-/// check that the array was closed. Shared by the async stream and the
-/// reader; after an error it yields nothing more.
-struct RecordDecoder<R> {
+/// check that the array was closed. Shared by the async streams, the reader
+/// and [`decode_partial`]. Strict ([`pop`](Self::pop)), it ends at the first
+/// error; partial ([`pop_partial`](Self::pop_partial)), it ends only at an
+/// error about the answer as a whole (malformed or cut short, transport).
+pub(crate) struct RecordDecoder<R> {
     class: &'static str,
     splitter: ArraySplitter,
-    ready: std::collections::VecDeque<Result<R>>,
+    ready: std::collections::VecDeque<Result<Item<R>>>,
     index: usize,
     ended: bool,
 }
 
 impl<R: DeserializeOwned> RecordDecoder<R> {
-    fn new(class: &'static str) -> Self {
+    pub(crate) fn new(class: &'static str) -> Self {
         RecordDecoder {
             class,
             splitter: ArraySplitter::default(),
@@ -164,7 +170,7 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
         }
     }
 
-    fn feed(&mut self, chunk: &[u8]) {
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
         let RecordDecoder {
             class,
             splitter,
@@ -178,7 +184,11 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
                     return Err(crate::de::api_error(200, message));
                 }
             }
-            ready.push_back(crate::de::decode_one::<R>(class, *index, element));
+            ready.push_back(match crate::de::decode_one::<R>(class, *index, element) {
+                Ok(r) => Ok(Ok(r)),
+                Err(Error::Decode(d)) => Ok(Err(d)),
+                Err(e) => Err(e),
+            });
             *index += 1;
             Ok(())
         });
@@ -193,7 +203,7 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
 
     /// The input ended cleanly: an error unless the array was closed (or
     /// the body was empty).
-    fn end(&mut self) {
+    pub(crate) fn end(&mut self) {
         self.ended = true;
         if !self.splitter.finished() && !(self.index == 0 && self.splitter.state == State::Start) {
             self.ready.push_back(Err(crate::de::decode_error(
@@ -212,9 +222,22 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
         self.ready.push_back(Err(e));
     }
 
-    /// The next ready item; `None` when more input is needed or it is over
-    /// (see [`done`](Self::done)).
-    fn pop(&mut self) -> Option<Result<R>> {
+    /// The next ready record, strictly: any error is the last item. `None`
+    /// when more input is needed or it is over (see [`done`](Self::done)).
+    pub(crate) fn pop(&mut self) -> Option<Result<R>> {
+        let item = match self.ready.pop_front()? {
+            Ok(Ok(r)) => return Some(Ok(r)),
+            Ok(Err(d)) => Err(Error::Decode(d)),
+            Err(e) => Err(e),
+        };
+        self.ended = true;
+        self.ready.clear();
+        Some(item)
+    }
+
+    /// The next ready item, going on past records that do not decode; an
+    /// error about the whole answer is the last item.
+    pub(crate) fn pop_partial(&mut self) -> Option<Result<Item<R>>> {
         let item = self.ready.pop_front()?;
         if item.is_err() {
             self.ended = true;
@@ -223,9 +246,35 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
         Some(item)
     }
 
-    fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.ended && self.ready.is_empty()
     }
+}
+
+/// The records of a whole JSON array answer that decoded, and one error per
+/// record that did not. An answer that is not a complete JSON array is an
+/// error, never a shorter list.
+pub(crate) fn decode_partial<R: DeserializeOwned>(
+    class: &'static str,
+    body: &[u8],
+) -> Result<crate::query::Partial<R>> {
+    if let Some(message) = crate::de::error_body(body) {
+        return Err(crate::de::api_error(200, message));
+    }
+    let mut dec = RecordDecoder::<R>::new(class);
+    dec.feed(body);
+    dec.end();
+    let mut out = crate::query::Partial {
+        records: Vec::new(),
+        errors: Vec::new(),
+    };
+    while let Some(item) = dec.pop_partial() {
+        match item? {
+            Ok(r) => out.records.push(r),
+            Err(d) => out.errors.push(*d),
+        }
+    }
+    Ok(out)
 }
 
 /// Typed records from a streamed JSON array.
@@ -233,10 +282,31 @@ pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
     resp: reqwest::Response,
 ) -> impl Stream<Item = Result<R>> + Send + 'static {
+    decoded(class, resp, RecordDecoder::pop)
+}
+
+/// Typed records from a streamed JSON array, going on past records that do
+/// not decode.
+pub(crate) fn records_partial<R: DeserializeOwned + Send + 'static>(
+    class: &'static str,
+    resp: reqwest::Response,
+) -> impl Stream<Item = Result<Item<R>>> + Send + 'static {
+    decoded(class, resp, RecordDecoder::pop_partial)
+}
+
+fn decoded<R, T>(
+    class: &'static str,
+    resp: reqwest::Response,
+    pop: fn(&mut RecordDecoder<R>) -> Option<Result<T>>,
+) -> impl Stream<Item = Result<T>> + Send + 'static
+where
+    R: DeserializeOwned + Send + 'static,
+    T: Send + 'static,
+{
     let st = (resp.bytes_stream().boxed(), RecordDecoder::<R>::new(class));
-    futures_util::stream::unfold(st, |(mut body, mut dec)| async move {
+    futures_util::stream::unfold(st, move |(mut body, mut dec)| async move {
         loop {
-            if let Some(item) = dec.pop() {
+            if let Some(item) = pop(&mut dec) {
                 return Some((item, (body, dec)));
             }
             if dec.done() {

@@ -27,6 +27,13 @@ pub enum Fault {
     InvalidJson,
     /// A JSON answer of two gp-shaped records whose second is hostile.
     Hostile(Hostile),
+    /// Every `every`-th record of the answer carries `"N/A"` in its first
+    /// numeric or datetime column (the rest of the answer is intact), as a
+    /// real answer with one odd record would.
+    BadRecords {
+        /// One record in this many is bad (1: all of them).
+        every: usize,
+    },
 }
 
 /// Hostile record contents for [`Fault::Hostile`]. Each targets one named

@@ -62,6 +62,23 @@ pub fn schemas() -> Vec<(ClassSchema, Vec<ModeldefRow>)> {
         .collect()
 }
 
+/// A column for [`SimConfig::extra_columns`]: an unknown type is text, as
+/// in the SDK's generator.
+fn extra_column(row: &ModeldefRow) -> spacetrack_codegen::Column {
+    use spacetrack_codegen::mysql::SqlType;
+    spacetrack_codegen::Column {
+        name: row.field.clone(),
+        raw_type: row.ty.clone(),
+        sql: SqlType::parse(&row.ty).unwrap_or(SqlType::Text { max_len: None }),
+        nullable: row.null != "NO",
+        default: row.default.clone(),
+        inferred: false,
+        deprecated: None,
+        semantic: None,
+        note: Default::default(),
+    }
+}
+
 /// Simulator settings.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -90,6 +107,11 @@ pub struct SimConfig {
     /// benchmark measures the client rather than the simulator's row
     /// generation. 0 (the default) turns it off.
     pub answer_cache_bytes: usize,
+    /// Columns served beyond the embedded schemas, as `(controller, class,
+    /// modeldef row)`: Space-Track adding a column that a client's schema
+    /// does not know yet. They appear in answers (values generated from the
+    /// type), in modeldef, and can be filtered on.
+    pub extra_columns: Vec<(String, String, ModeldefRow)>,
 }
 
 impl Default for SimConfig {
@@ -113,6 +135,7 @@ impl Default for SimConfig {
             login_redirect: false,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             answer_cache_bytes: 0,
+            extra_columns: Vec::new(),
         }
     }
 }
@@ -164,6 +187,40 @@ impl SimBuilder {
     /// [`SimConfig::answer_cache_bytes`]).
     pub fn answer_cache_bytes(mut self, bytes: usize) -> Self {
         self.config.answer_cache_bytes = bytes;
+        self
+    }
+    /// Serves a column that the embedded schema of `controller/class` does
+    /// not have (as when Space-Track adds one), with values generated from
+    /// its MySQL `sql_type`; it is also listed by modeldef and can be
+    /// filtered on.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> std::io::Result<()> {
+    /// let sim = spacetrack_sim::Simulator::builder()
+    ///     .extra_column("basicspacedata", "gp", "REENTRY_RISK", "decimal(5,4)")
+    ///     .start()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn extra_column(
+        mut self,
+        controller: &str,
+        class: &str,
+        field: &str,
+        sql_type: &str,
+    ) -> Self {
+        self.config.extra_columns.push((
+            controller.to_owned(),
+            class.to_owned(),
+            ModeldefRow {
+                field: field.to_owned(),
+                ty: sql_type.to_owned(),
+                null: "YES".into(),
+                key: String::new(),
+                default: None,
+                extra: String::new(),
+            },
+        ));
         self
     }
     /// Address to bind.
@@ -219,8 +276,16 @@ impl SimState {
         let catalog = catalog::Catalog::new(config.objects, config.seed, anchor);
         let mut tables = HashMap::new();
         let mut modeldef = HashMap::new();
-        for (schema, rows) in schemas() {
+        for (mut schema, mut rows) in schemas() {
             let key = (schema.controller.clone(), schema.class.clone());
+            for (_, _, row) in config
+                .extra_columns
+                .iter()
+                .filter(|(ctl, class, _)| (ctl, class) == (&key.0, &key.1))
+            {
+                schema.columns.push(extra_column(row));
+                rows.push(row.clone());
+            }
             tables.insert(
                 key.clone(),
                 table::Table::new(schema, catalog.objects.len(), config.history_depth),

@@ -14,6 +14,7 @@ pub fn text(table: &Table, col: usize, v: &Val) -> Option<String> {
         Val::Int(n) => n.to_string(),
         Val::Real(f) => match c.sql {
             SqlType::Real { scale: Some(s), .. } => format!("{f:.*}", s as usize),
+            _ if table.exponent[col] => g_format(*f),
             _ => format!("{f}"),
         },
         Val::Date(d) => d.format("%Y-%m-%d").to_string(),
@@ -24,7 +25,7 @@ pub fn text(table: &Table, col: usize, v: &Val) -> Option<String> {
                 _ => 0,
             };
             let mut s = format!("{}{sep}{}", t.format("%Y-%m-%d"), t.format("%H:%M:%S"));
-            if fsp > 0 {
+            if fsp > 0 && !table.no_fraction[col] {
                 let frac = format!("{:09}", chrono::Timelike::nanosecond(t));
                 s.push('.');
                 s.push_str(&frac[..fsp]);
@@ -35,10 +36,40 @@ pub fn text(table: &Table, col: usize, v: &Val) -> Option<String> {
     })
 }
 
+/// C's `%g` with 6 significant digits, as PHP and MySQL print doubles:
+/// `5.89239e-05`, `0.0012`, `123457`.
+fn g_format(f: f64) -> String {
+    if f == 0.0 || !f.is_finite() {
+        return format!("{f}");
+    }
+    let exp = f.abs().log10().floor() as i32;
+    if (-4..6).contains(&exp) {
+        let decimals = (5 - exp).max(0) as usize;
+        let s = format!("{f:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s
+        }
+    } else {
+        let e = format!("{f:.5e}");
+        let (mantissa, exponent) = e.split_once('e').unwrap_or((&e, "0"));
+        let mantissa = if mantissa.contains('.') {
+            mantissa.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            mantissa
+        };
+        let n: i32 = exponent.parse().unwrap_or(0);
+        format!("{mantissa}e{}{:02}", if n < 0 { '-' } else { '+' }, n.abs())
+    }
+}
+
+/// A JSON string as PHP's `json_encode` writes it: `/` escaped too.
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
     for ch in s.chars() {
         match ch {
+            '/' => out.push_str("\\/"),
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
@@ -189,6 +220,24 @@ impl<'a> Writer<'a> {
             Format::Xml => out.push_str("</xml>"),
             Format::Html => out.push_str("</tbody></table>"),
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn g_format_like_c() {
+        for (v, want) in [
+            (5.89239e-05, "5.89239e-05"),
+            (-1.5e-12, "-1.5e-12"),
+            (0.0012, "0.0012"),
+            (123456.0, "123456"),
+            (1234567.0, "1.23457e+06"),
+            (42.5, "42.5"),
+            (0.0, "0"),
+        ] {
+            assert_eq!(super::g_format(v), want, "{v}");
         }
     }
 }

@@ -652,8 +652,24 @@ fn produce(
         });
         out.push_str(&format!("{{\"request_metadata\":{meta},\"data\":"));
     }
+    let bad_every = match fault {
+        Some(Fault::BadRecords { every }) => Some(every.max(1)),
+        _ => None,
+    };
+    let bad_column = cols.iter().copied().find(|&c| {
+        use spacetrack_codegen::mysql::SqlType;
+        matches!(
+            table.schema.columns[c].sql,
+            SqlType::Int { .. } | SqlType::Real { .. } | SqlType::Date | SqlType::DateTime { .. }
+        )
+    });
     let mut begun = false;
-    for row in rows {
+    for mut row in rows {
+        if let (Some(every), Some(c)) = (bad_every, bad_column) {
+            if writer.rows % every == every - 1 {
+                row[c] = crate::table::Val::Text("N/A".into());
+            }
+        }
         if !begun {
             writer.begin(&mut out);
             begun = true;

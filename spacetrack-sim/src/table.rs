@@ -44,6 +44,11 @@ pub struct Table {
     pub kind: Kind,
     /// Columns written with a `T` between date and time.
     pub t_separator: Vec<bool>,
+    /// Datetime columns written without their fraction (cdm sends it in a
+    /// separate `*_FRACTION` column).
+    pub no_fraction: Vec<bool>,
+    /// Real columns written like C's `%g` (`5.89239e-05`), as cdm's are.
+    pub exponent: Vec<bool>,
 }
 
 impl Table {
@@ -74,10 +79,23 @@ impl Table {
                 )
             })
             .collect();
+        let cdm = schema.class == "cdm";
+        let no_fraction = schema
+            .columns
+            .iter()
+            .map(|c| cdm && c.sql.is_temporal())
+            .collect();
+        let exponent = schema
+            .columns
+            .iter()
+            .map(|c| cdm && matches!(c.sql, SqlType::Real { scale: None, .. }))
+            .collect();
         Table {
             schema,
             kind,
             t_separator,
+            no_fraction,
+            exponent,
         }
     }
 
@@ -323,15 +341,39 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
         ("decay" | "tip", "MSG_EPOCH") => Some(Val::DateTime(msg_epoch(ctx))),
         ("tip", "INSERT_EPOCH") => Some(Val::DateTime(msg_epoch(ctx) + Duration::minutes(7))),
         ("decay", "DECAY_EPOCH") => {
-            // Space-Track writes a one-digit hour here.
+            // A varchar on Space-Track, written in several forms: a
+            // one-digit hour, with or without seconds.
             let t = decay_time(ctx);
-            Some(text(&format!(
-                "{} {}:{:02}",
-                t.format("%Y-%m-%d"),
-                t.hour(),
-                t.minute()
-            )))
+            let day = t.format("%Y-%m-%d");
+            Some(text(&match ctx.r % 3 {
+                0 => format!("{day} {}:{:02}", t.hour(), t.minute()),
+                1 => format!("{day} {}:{:02}:{:02}", t.hour(), t.minute(), t.second()),
+                _ => format!("{day} {}", t.format("%H:%M:%S")),
+            }))
         }
+        // cdm, as a real answer has it: the covariance spans many orders of
+        // magnitude, fractions of seconds come separately, operators give
+        // URLs for phone numbers.
+        ("cdm", n) if is_covariance(n) => {
+            let mag = -12.0 + 16.0 * ctx.u(i + 200);
+            let sign = if n.ends_with("_R") || ctx.u(i + 300) < 0.5 {
+                1.0
+            } else {
+                -1.0
+            };
+            Some(Val::Real(
+                sign * (1.0 + 8.99 * ctx.u(i)) * 10f64.powf(mag.floor()),
+            ))
+        }
+        ("cdm", n) if n.ends_with("_FRACTION") => {
+            let digits = format!("{:06}", (ctx.u(i) * 1e6) as u32);
+            let trimmed = digits.trim_end_matches('0');
+            Some(text(if trimmed.is_empty() { "0" } else { trimmed }))
+        }
+        ("cdm", n) if n.ends_with("_OPERATOR_PHONE") => Some(text(&format!(
+            "https://operators.example.org/contact/{}",
+            ctx.r + 1
+        ))),
         ("tip", "DECAY_EPOCH") => Some(Val::DateTime(decay_time(ctx))),
         // The uncertainty window shrinks as re-entry nears (minutes, +/-).
         ("tip", "WINDOW") => {
@@ -424,6 +466,19 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
         return v;
     }
     generic(ctx, col, i)
+}
+
+/// `SAT1_CR_R`, `SAT2_CSRP_SRP`, ...: a CCSDS CDM covariance term.
+fn is_covariance(name: &str) -> bool {
+    const TERMS: [&str; 8] = ["R", "T", "N", "RDOT", "TDOT", "NDOT", "DRG", "SRP"];
+    let Some(rest) = name
+        .strip_prefix("SAT1_C")
+        .or_else(|| name.strip_prefix("SAT2_C"))
+    else {
+        return false;
+    };
+    rest.split_once('_')
+        .is_some_and(|(a, b)| TERMS.contains(&a) && TERMS.contains(&b))
 }
 
 /// When a decay or tip message was issued.

@@ -38,6 +38,9 @@ fn main() -> ExitCode {
                 });
             }
         }
+        for w in classes.iter().flat_map(|c| &c.warnings) {
+            eprintln!("warning: {w}");
+        }
         spacetrack_codegen::emit::generate(&classes)
     });
     match result {

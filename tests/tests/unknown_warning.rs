@@ -1,0 +1,59 @@
+//! The first time a class shows an unknown column in a process, one warning
+//! names the class and the columns and points at `spacetrack schemas diff`.
+//! (Its own test binary: the warning is once per process.)
+
+use std::sync::{Arc, Mutex};
+
+use spacetrack_sim::Simulator;
+use spacetrack_tests::client_for;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_warning_per_class_names_the_columns_and_the_way_out() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .try_init()
+        .expect("first subscriber in this binary");
+    let sim = Simulator::builder()
+        .objects(300)
+        .extra_column("basicspacedata", "gp", "REENTRY_RISK", "decimal(5,4)")
+        .extra_column("basicspacedata", "gp", "X_SECOND", "varchar(8)")
+        .extra_column("basicspacedata", "satcat", "X_OTHER", "int(10)")
+        .start()
+        .await
+        .unwrap();
+    let st = client_for(&sim);
+    for _ in 0..3 {
+        st.gp().send().await.unwrap();
+        st.satcat().limit(10).send().await.unwrap();
+    }
+    // A class without unknown columns says nothing.
+    st.decay().limit(10).send().await.unwrap();
+    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("WARN")).collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let gp = lines
+        .iter()
+        .find(|l| l.contains("class=\"gp\"") || l.contains("class=gp"))
+        .expect(&text);
+    assert!(gp.contains("REENTRY_RISK, X_SECOND"), "{gp}");
+    assert!(gp.contains("spacetrack schemas diff"), "{gp}");
+    let satcat = lines.iter().find(|l| l.contains("satcat")).expect(&text);
+    assert!(satcat.contains("X_OTHER"), "{satcat}");
+}
