@@ -175,6 +175,15 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Drop duplicate rows"),
         )
+        .arg(
+            Arg::new("skip-bad")
+                .long("skip-bad")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Keep going past records that cannot be decoded (json, ndjson, table): each is \
+                     reported on stderr, the others are written, and the exit code is 9",
+                ),
+        )
         .next_help_heading("Predicates (one per column)");
     if info.controller == "fileshare" && info.class == "delete" {
         // Not a read: the matching files are deleted on Space-Track.

@@ -15,6 +15,7 @@ Exit codes:
   6  network failure or timeout
   7  the answer could not be decoded (truncated, invalid, unexpected type)
   8  a local file could not be read or written
+  9  --skip-bad: some records could not be decoded and were skipped (the rest was written)
   130  interrupted (Ctrl-C); an --output file is not left behind";
 
 /// Why a command failed.
@@ -33,6 +34,8 @@ pub enum Failure {
     },
     /// `schemas diff` found differences (already printed).
     Differences,
+    /// `--skip-bad` skipped this many records (already reported).
+    Skipped(u64),
     /// Ctrl-C.
     Interrupted,
 }
@@ -49,6 +52,7 @@ impl Failure {
         use spacetrack::Error as E;
         match self {
             Failure::Differences => 1,
+            Failure::Skipped(_) => 9,
             Failure::Interrupted => 130,
             Failure::Usage(_) => 2,
             Failure::Config(_) => 3,
@@ -69,6 +73,9 @@ impl Failure {
     pub fn report(&self) -> ExitCode {
         match self {
             Failure::Differences => {}
+            Failure::Skipped(n) => eprintln!(
+                "{n} record(s) could not be decoded and were skipped; `spacetrack schemas diff` shows whether Space-Track changed this class"
+            ),
             Failure::Interrupted => eprintln!("interrupted"),
             Failure::Usage(m) => eprintln!("error: {m}"),
             Failure::Config(m) => eprintln!("error: {m}"),

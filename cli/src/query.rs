@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::ArgMatches;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use spacetrack::{ClassInfo, Client, Field, Order, Query, Record};
 
 use crate::cli::SortKey;
@@ -77,6 +77,7 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
         .filter_map(|name| class.column(name).map(|c| c.name))
         .collect();
 
+    let skipped = std::sync::atomic::AtomicU64::new(0);
     let output = m.get_one::<PathBuf>("output").map(PathBuf::as_path);
     let mut sink = Sink::open(output)?;
     // Records printed to a terminal are their own progress report.
@@ -99,26 +100,65 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
                 .collect::<Result<Vec<_>, _>>()?;
             output::write_lines(q.select(fields).lines(f).await?, &mut sink, &pb).await?;
         }
-        (_, true) => {
-            let columns: Vec<&str> = class.columns.iter().map(|c| c.name).collect();
-            output::write_records(q.stream().await?, format, &columns, &mut sink, &pb).await?;
-        }
-        (_, false) => {
-            // Whole records, decoded and checked like any other, then cut
-            // down: the columns keep their types (numbers stay numbers)
-            // whether or not they were selected. `--format csv --select`
-            // is the smaller download, cut by Space-Track.
-            let rows = q
-                .stream()
-                .await?
-                .map_ok(|r| output::Selected::of(&r, &select));
-            output::write_records(rows, format, &select, &mut sink, &pb).await?;
+        (_, select_none) => {
+            let columns: Vec<&str> = if select_none {
+                class.columns.iter().map(|c| c.name).collect()
+            } else {
+                select.clone()
+            };
+            let rows = if m.get_flag("skip-bad") {
+                skipping(q.stream_partial().await?, &skipped).boxed()
+            } else {
+                q.stream().await?.boxed()
+            };
+            if select_none {
+                output::write_records(rows, format, &columns, &mut sink, &pb).await?;
+            } else {
+                // Whole records, decoded and checked like any other, then
+                // cut down: the columns keep their types (numbers stay
+                // numbers) whether or not they were selected. `--format csv
+                // --select` is the smaller download, cut by Space-Track.
+                let rows = rows.map_ok(|r| output::Selected::of(&r, &select));
+                output::write_records(rows, format, &columns, &mut sink, &pb).await?;
+            }
         }
     }
     sink.finish()?;
     // The final count stays on the terminal.
     pb.finish();
-    Ok(())
+    match skipped.into_inner() {
+        0 => Ok(()),
+        n => Err(Failure::Skipped(n)),
+    }
+}
+
+/// The records that decoded; each one that did not is reported on stderr
+/// and counted.
+fn skipping<'a, R: Send + 'static>(
+    items: impl futures_util::Stream<Item = spacetrack::Result<Result<R, Box<spacetrack::DecodeError>>>>
+    + Send
+    + 'a,
+    skipped: &'a std::sync::atomic::AtomicU64,
+) -> impl futures_util::Stream<Item = spacetrack::Result<R>> + 'a {
+    items.try_filter_map(move |item| {
+        let kept = match item {
+            Ok(r) => Some(r),
+            Err(bad) => {
+                skipped.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut line = format!("skipped: {bad}");
+                if let Some(field) = &bad.field {
+                    line.push_str(&format!(" (column {field}"));
+                    if let Some(value) = &bad.value {
+                        line.push_str(&format!(", value {value:?}"));
+                    }
+                    line.push(')');
+                }
+                eprintln!("{line}");
+                None
+            }
+        };
+        std::future::ready(Ok(kept))
+    })
 }
 
 fn field<R: Record>(column: &str) -> Result<R::Field, Failure> {

@@ -815,3 +815,95 @@ async fn sim_command_serves_until_terminated() {
         "the credentials file is removed on exit"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn columns_are_never_lost_and_bad_records_can_be_skipped() {
+    let sim = Simulator::builder()
+        .objects(200)
+        .extra_column("basicspacedata", "gp", "REENTRY_RISK", "decimal(5,4)")
+        .start()
+        .await
+        .unwrap();
+    let home = TempDir::new("cli-columns");
+    let cli = Cli::new(&sim, &home);
+
+    // A column the schema lacks is in json and ndjson output.
+    for format in ["json", "ndjson"] {
+        let out = cli
+            .run(&["query", "gp", "--limit", "3", "--format", format])
+            .await;
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(
+            out.stdout.matches("\"REENTRY_RISK\":\"").count(),
+            3,
+            "{}",
+            out.stdout
+        );
+    }
+
+    // Bad records: strict fails (7); --skip-bad writes the rest, names each
+    // bad record on stderr and exits 9.
+    sim.inject([Fault::BadRecords { every: 40 }]);
+    let strict = cli.run(&["query", "gp", "--format", "ndjson"]).await;
+    assert_eq!(strict.code, 7, "{}", strict.stderr);
+    sim.inject([Fault::BadRecords { every: 40 }]);
+    let out = home.0.join("gp.ndjson");
+    let skip = cli
+        .run(&[
+            "query",
+            "gp",
+            "--format",
+            "ndjson",
+            "--skip-bad",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(skip.code, 9, "{}", skip.stderr);
+    assert_eq!(
+        skip.stderr
+            .matches("skipped: cannot decode `gp` record")
+            .count(),
+        5,
+        "{}",
+        skip.stderr
+    );
+    assert!(
+        skip.stderr
+            .contains("5 record(s) could not be decoded and were skipped"),
+        "{}",
+        skip.stderr
+    );
+    assert!(
+        skip.stderr.contains("column CREATION_DATE, value \"N/A\""),
+        "{}",
+        skip.stderr
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written.lines().count(), 195);
+    // Without bad records, --skip-bad is plain success.
+    let clean = cli
+        .run(&["query", "gp", "--limit", "5", "--skip-bad"])
+        .await;
+    assert_eq!(clean.code, 0, "{}", clean.stderr);
+
+    // `now` on a text column is a usage error that names a datetime column.
+    let before = query_paths(&sim).len();
+    let now = cli.run(&["query", "decay", "--decay-epoch", ">now"]).await;
+    assert_eq!(now.code, 2, "{}", now.stderr);
+    assert!(now.stderr.contains("--msg-epoch"), "{}", now.stderr);
+    assert_eq!(query_paths(&sim).len(), before, "nothing was sent");
+    let ok = cli
+        .run(&[
+            "query",
+            "decay",
+            "--msg-epoch",
+            ">now-30",
+            "--limit",
+            "3",
+            "--format",
+            "json",
+        ])
+        .await;
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+}

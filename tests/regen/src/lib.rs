@@ -1,0 +1,1 @@
+//! See `tests/added_column.rs`.

@@ -1,0 +1,46 @@
+//! Built with SPACETRACK_SCHEMAS_DIR pointing at schemas where gp has a
+//! column the bundled schemas lack (`REENTRY_RISK decimal(5,4)`): it must be
+//! a typed field and a typed filter, and the simulator serving it must be
+//! filtered on it server-side.
+
+use spacetrack::op;
+
+#[tokio::test]
+async fn a_column_added_to_the_schemas_is_typed_and_filterable() {
+    let sim = spacetrack_sim::Simulator::builder()
+        .objects(300)
+        .extra_column("basicspacedata", "gp", "REENTRY_RISK", "decimal(5,4)")
+        .start()
+        .await
+        .unwrap();
+    let st = spacetrack::Client::builder()
+        .base_url(sim.base_url())
+        .allow_http(true)
+        .identity(sim.identity())
+        .password(sim.password())
+        .modeldef_cache_dir(None)
+        .build()
+        .unwrap();
+    // `reentry_risk` exists only because the schemas folder has it.
+    let risky = st.gp().reentry_risk(op::gt(0.5)).send().await.unwrap();
+    assert!(!risky.is_empty());
+    for g in &risky {
+        let risk: Option<f64> = g.reentry_risk;
+        assert!(risk.unwrap() > 0.5, "{risk:?}");
+        assert!(g.unknown_columns().is_empty(), "typed, so not unknown");
+    }
+    let all = st.gp().send().await.unwrap();
+    assert!(risky.len() < all.len(), "the server filtered");
+    let sent: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        sent.iter().any(|p| p.contains("/gp/reentry_risk/%3E0.5/")),
+        "{sent:?}"
+    );
+    // A column of an unknown MySQL type is generated as text.
+    let _footprint: &Option<String> = &risky[0].footprint;
+    assert_eq!(
+        spacetrack::GpField::ReentryRisk.name(),
+        "REENTRY_RISK",
+        "and it is a field for order_by/select"
+    );
+}
