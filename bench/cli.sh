@@ -23,7 +23,7 @@ sim_pid=""
 cleanup() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$TMP"; }
 trap cleanup EXIT
 
-"$SIM" --objects "$OBJECTS" --history-depth "$DEPTH" --answer-cache-mb 4096 >"$TMP/sim.log" 2>&1 &
+"$SIM" --objects "$OBJECTS" --history-depth "$DEPTH" --answer-cache-mb 4096 --no-account-limits >"$TMP/sim.log" 2>&1 &
 sim_pid=$!
 for _ in $(seq 50); do grep -q '^Point' "$TMP/sim.log" 2>/dev/null && break; sleep 0.1; done
 # shellcheck disable=SC1090

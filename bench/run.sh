@@ -25,7 +25,7 @@ if [ ! -x bench/.venv/bin/python ]; then
 fi
 bench/.venv/bin/pip install -q --disable-pip-version-check "spacetrack==2.1.0"
 cargo build -q --release -p spacetrack-sim --bin spacetrack-sim -p spacetrack-tests --bin bench-client
-SIM=target/release/spacetrack-sim
+SIM="target/release/spacetrack-sim"
 RUST=target/release/bench-client
 PY="bench/.venv/bin/python bench/py_client.py"
 
@@ -39,7 +39,7 @@ start_sim() {
     local log; log="$(mktemp)"
     # Answers are cached in the simulator so that the figures measure the
     # clients (transfer + decoding), not the simulator's row generation.
-    "$SIM" --port 0 --objects "$1" --history-depth "$2" --answer-cache-mb "${3:-4096}" >"$log" 2>&1 &
+    "$SIM" --port 0 --objects "$1" --history-depth "$2" --answer-cache-mb "${3:-4096}" --no-account-limits >"$log" 2>&1 &
     sim_pid=$!
     for _ in $(seq 1 600); do
         if grep -q "source " "$log"; then break; fi

@@ -63,6 +63,13 @@ pub fn command() -> Command {
                 .help("Retries after a rate-limit answer or a network failure (default 2 and 3; 0 fails at once)"),
         )
         .arg(
+            Arg::new("redis")
+                .long("redis")
+                .global(true)
+                .value_name("URL")
+                .help("Share the account's rate-limit ledger through this Redis (redis://host:port/) with every process and machine using it; default: a locked file in the cache folder, shared by the processes of this machine"),
+        )
+        .arg(
             Arg::new("max-per-minute")
                 .long("max-per-minute")
                 .global(true)
@@ -292,6 +299,12 @@ fn sim() -> Command {
             "answer-cache-mb",
             "Keep recent answers (up to N MiB) so repeated queries measure clients, not the simulator",
         ))
+        .arg(
+            Arg::new("no-account-limits")
+                .long("no-account-limits")
+                .action(ArgAction::SetTrue)
+                .help("Do not enforce Space-Track's 30 queries per minute and 300 per hour (benchmarks)"),
+        )
 }
 
 fn schemas() -> Command {

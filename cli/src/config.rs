@@ -141,6 +141,7 @@ impl Settings {
         modeldef_cache: bool,
         retries: Option<u32>,
         per_minute: Option<u32>,
+        store: std::sync::Arc<dyn spacetrack::ratelimit::LimiterStore>,
     ) -> Result<spacetrack::Client, Failure> {
         let (Some((identity, _)), Some((password, _))) = (&self.identity, &self.password) else {
             return Err(Failure::Config(
@@ -152,7 +153,8 @@ impl Settings {
         let mut b = spacetrack::Client::builder()
             .identity(identity)
             .password(password)
-            .allow_http(self.allow_http);
+            .allow_http(self.allow_http)
+            .limiter_store(store);
         if let Some(n) = per_minute {
             // The SDK's defaults are Space-Track's limits; a different
             // per-minute figure scales the hourly one with it (30 → 300).

@@ -13,9 +13,10 @@ Exit codes:
   4  rate limited by Space-Track (after retrying)
   5  Space-Track answered with an error
   6  network failure or timeout
-  7  the answer could not be decoded (truncated, invalid, unexpected type)
+  7  the answer could not be decoded (truncated, invalid, unexpected type, too large)
   8  a local file could not be read or written
   9  --skip-bad: some records could not be decoded and were skipped (the rest was written)
+  10  the shared rate-limit store (Redis, the limits folder) is unavailable; nothing was sent
   130  interrupted (Ctrl-C); an --output file is not left behind";
 
 /// Why a command failed.
@@ -63,7 +64,9 @@ impl Failure {
                 E::RateLimited { .. } => 4,
                 E::Api { .. } => 5,
                 E::Transport(_) | E::Timeout(_) => 6,
-                E::Decode(_) => 7,
+                E::Decode(_) | E::TooLarge { .. } => 7,
+                E::Page { .. } => 5,
+                E::Store(_) => 10,
                 E::Io { .. } => 8,
                 _ => 5,
             },

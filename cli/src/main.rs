@@ -46,7 +46,22 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
     let quiet = m.get_flag("quiet");
     let retries = m.get_one::<u32>("retries").copied();
     let per_minute = m.get_one::<u32>("max-per-minute").copied();
-    let client = |fresh: bool| config::settings(config_flag)?.client(!fresh, retries, per_minute);
+    // The account's ledger: shared through Redis across machines with
+    // --redis, else through a locked file by every process of this machine
+    // (a shell loop of `spacetrack query` cannot exceed the minute limit).
+    let store: std::sync::Arc<dyn spacetrack::ratelimit::LimiterStore> =
+        match m.get_one::<String>("redis") {
+            Some(url) => std::sync::Arc::new(
+                spacetrack::ratelimit::RedisStore::connect(url, "spacetrack-rs:").await?,
+            ),
+            None => match spacetrack::ratelimit::FileStore::default_dir() {
+                Some(dir) => std::sync::Arc::new(spacetrack::ratelimit::FileStore::new(dir)),
+                None => spacetrack::ratelimit::MemoryStore::shared(),
+            },
+        };
+    let client = |fresh: bool| {
+        config::settings(config_flag)?.client(!fresh, retries, per_minute, store.clone())
+    };
     match m.subcommand() {
         Some(("query", qm)) => {
             let Some((name, cm)) = qm.subcommand() else {
@@ -99,6 +114,9 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
 
 async fn sim(m: &clap::ArgMatches) -> Result<(), Failure> {
     let mut b = spacetrack_sim::Simulator::builder();
+    if !m.get_flag("no-account-limits") {
+        b = b.space_track_limits();
+    }
     let port = m.get_one::<u16>("port").copied().unwrap_or(0);
     b = b.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     if let Some(&n) = m.get_one::<u64>("objects") {

@@ -1,11 +1,16 @@
 //! The Space-Track session: lazy login (once, even under concurrent first
 //! calls), the session cookie, re-login after expiry, logout.
 
-use std::sync::Mutex;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, SET_COOKIE};
 
 use crate::error::{Error, Result};
+
+/// The word in an `Auth` error that marks credentials Space-Track refused.
+const REFUSED: &str = "rejected";
 
 /// A secret string whose `Debug` and `Display` never show it.
 #[derive(Clone)]
@@ -26,12 +31,150 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Login discipline for one account (identity on a server), shared by every
+/// client of the process: one login in flight at a time, and after
+/// Space-Track refuses the credentials, no new attempt with the same ones
+/// for a back-off period and at most a few per hour. Space-Track locks
+/// accounts after repeated failed logins; 64 callers with a wrong password
+/// send one login, not 64.
+pub(crate) struct Account {
+    login: tokio::sync::Mutex<()>,
+    refusals: Mutex<Refusals>,
+    /// Login attempts so far, to tell callers that waited through one.
+    attempts: std::sync::atomic::AtomicU64,
+    /// The last attempt's failure (not a refusal: a timeout, a network
+    /// error), shared with the callers that waited for it and, for a short
+    /// back-off, with the next ones: no login storm against a struggling
+    /// server.
+    failure: Mutex<Option<(Instant, LoginFailure)>>,
+}
+
+/// A login failure that can be handed to every waiting caller.
+#[derive(Clone)]
+enum LoginFailure {
+    Timeout(Duration),
+    Other(String),
+}
+
+impl LoginFailure {
+    fn of(e: &Error) -> LoginFailure {
+        match e {
+            Error::Timeout(d) => LoginFailure::Timeout(*d),
+            other => LoginFailure::Other(other.to_string()),
+        }
+    }
+    fn error(&self) -> Error {
+        match self {
+            LoginFailure::Timeout(d) => Error::Timeout(*d),
+            LoginFailure::Other(m) => Error::Auth(format!("the account's login failed: {m}")),
+        }
+    }
+}
+
+/// How long a failed (not refused) login is shared with later callers.
+const FAILED_LOGIN_BACKOFF: Duration = Duration::from_secs(10);
+
+#[derive(Default)]
+struct Refusals {
+    /// The last refusal: when, for which credentials (a hash), and why.
+    last: Option<(Instant, u64, String)>,
+    /// When recent refusals happened (the last hour).
+    recent: VecDeque<Instant>,
+}
+
+/// How logins are paced after a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginPolicy {
+    /// No new login with credentials Space-Track refused, for this long.
+    pub refused_backoff: Duration,
+    /// At most this many refused logins per account per hour; further
+    /// attempts fail without being sent until the hour has passed.
+    pub max_refusals_per_hour: u32,
+}
+
+impl Default for LoginPolicy {
+    fn default() -> Self {
+        LoginPolicy {
+            refused_backoff: Duration::from_secs(300),
+            max_refusals_per_hour: 3,
+        }
+    }
+}
+
+/// The process-wide state of the account `key` (`spacetrack:{server}:{identity}`).
+pub(crate) fn account(key: &str) -> Arc<Account> {
+    static ACCOUNTS: OnceLock<Mutex<HashMap<String, Arc<Account>>>> = OnceLock::new();
+    let mut all = ACCOUNTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    all.entry(key.to_owned())
+        .or_insert_with(|| {
+            Arc::new(Account {
+                login: tokio::sync::Mutex::new(()),
+                refusals: Mutex::default(),
+                attempts: Default::default(),
+                failure: Mutex::default(),
+            })
+        })
+        .clone()
+}
+
+impl Account {
+    /// Why a login with `credentials` must not be sent now, if it must not.
+    fn refused_recently(&self, credentials: u64, policy: &LoginPolicy) -> Option<String> {
+        let mut r = self.refusals.lock().unwrap_or_else(|p| p.into_inner());
+        let hour = Duration::from_secs(3600);
+        while r.recent.front().is_some_and(|t| t.elapsed() >= hour) {
+            r.recent.pop_front();
+        }
+        if let Some((at, creds, why)) = &r.last {
+            if *creds == credentials && at.elapsed() < policy.refused_backoff {
+                let left = policy.refused_backoff.saturating_sub(at.elapsed());
+                return Some(format!(
+                    "{why} (login not retried with the same credentials for another {} s, so the account is not locked)",
+                    left.as_secs().max(1)
+                ));
+            }
+        }
+        if r.recent.len() >= policy.max_refusals_per_hour as usize {
+            return Some(format!(
+                "{} refused logins for this account in the last hour; no more are sent until the hour has passed, so the account is not locked",
+                r.recent.len()
+            ));
+        }
+        None
+    }
+
+    fn note_refusal(&self, credentials: u64, why: &str) {
+        let mut r = self.refusals.lock().unwrap_or_else(|p| p.into_inner());
+        r.last = Some((Instant::now(), credentials, why.to_owned()));
+        r.recent.push_back(Instant::now());
+    }
+
+    fn note_success(&self) {
+        let mut r = self.refusals.lock().unwrap_or_else(|p| p.into_inner());
+        r.last = None;
+    }
+}
+
+/// A hash of the credentials, to tell "the same refused password again"
+/// from a corrected one. Kept in memory only; never logged.
+pub(crate) fn credentials_hash(identity: &str, password: &Secret) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    identity.hash(&mut h);
+    password.expose().hash(&mut h);
+    h.finish()
+}
+
 /// The current session cookie and a generation counter, so that a request
 /// that failed with an old cookie does not throw away a newer session.
-#[derive(Default)]
 pub(crate) struct Session {
     state: Mutex<State>,
-    login: tokio::sync::Mutex<()>,
+    account: Arc<Account>,
+    credentials: u64,
+    policy: LoginPolicy,
 }
 
 #[derive(Default)]
@@ -48,6 +191,15 @@ pub(crate) struct Ticket {
 }
 
 impl Session {
+    pub(crate) fn new(account: Arc<Account>, credentials: u64, policy: LoginPolicy) -> Session {
+        Session {
+            state: Mutex::default(),
+            account,
+            credentials,
+            policy,
+        }
+    }
+
     pub(crate) fn is_logged_in(&self) -> bool {
         self.state
             .lock()
@@ -73,11 +225,56 @@ impl Session {
         if let Some(t) = self.current() {
             return Ok(t);
         }
-        let _guard = self.login.lock().await;
+        // One login in flight per account: the others wait here and then
+        // see its outcome (a session, a refusal or a failure).
+        use std::sync::atomic::Ordering;
+        let seen = self.account.attempts.load(Ordering::SeqCst);
+        let _guard = self.account.login.lock().await;
         if let Some(t) = self.current() {
             return Ok(t);
         }
-        let cookie = login().await?;
+        if let Some(why) = self
+            .account
+            .refused_recently(self.credentials, &self.policy)
+        {
+            return Err(Error::Auth(why));
+        }
+        {
+            let failure = self
+                .account
+                .failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some((at, f)) = &*failure {
+                let waited_through = self.account.attempts.load(Ordering::SeqCst) != seen;
+                if waited_through || at.elapsed() < FAILED_LOGIN_BACKOFF {
+                    return Err(f.error());
+                }
+            }
+        }
+        self.account.attempts.fetch_add(1, Ordering::SeqCst);
+        let outcome = login().await;
+        *self
+            .account
+            .failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = match &outcome {
+            Err(e) if !matches!(e, Error::Auth(why) if why.contains(REFUSED)) => {
+                Some((Instant::now(), LoginFailure::of(e)))
+            }
+            _ => None,
+        };
+        let cookie = match outcome {
+            Ok(c) => {
+                self.account.note_success();
+                c
+            }
+            Err(Error::Auth(why)) if why.contains(REFUSED) => {
+                self.account.note_refusal(self.credentials, &why);
+                return Err(Error::Auth(why));
+            }
+            Err(e) => return Err(e),
+        };
         let mut s = self
             .state
             .lock()
@@ -128,9 +325,9 @@ pub(crate) fn cookie_from_login(headers: &reqwest::header::HeaderMap) -> Option<
 pub(crate) fn check_login_body(body: &[u8]) -> Result<()> {
     let text = String::from_utf8_lossy(body);
     if text.contains("\"Login\"") && text.contains("Failed") {
-        return Err(Error::Auth(
-            "Space-Track rejected the identity or password".into(),
-        ));
+        return Err(Error::Auth(format!(
+            "Space-Track {REFUSED} the identity or password"
+        )));
     }
     if let Some(message) = crate::de::error_body(body) {
         return Err(Error::Auth(message));

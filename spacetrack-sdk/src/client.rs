@@ -46,7 +46,15 @@ struct Inner {
     observer: Option<WaitObserver>,
     retry: RetryPolicy,
     modeldef: crate::modeldef::Cache,
+    /// Caps on what is held in memory (decompressed bytes).
+    pub(crate) max_answer_bytes: u64,
+    pub(crate) max_line_bytes: u64,
 }
+
+/// Default of [`ClientBuilder::max_answer_bytes`].
+pub const DEFAULT_MAX_ANSWER_BYTES: u64 = 512 << 20;
+/// Default of [`ClientBuilder::max_line_bytes`].
+pub const DEFAULT_MAX_LINE_BYTES: u64 = 1 << 20;
 
 /// How the client retries, and how long it waits.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,6 +178,9 @@ pub struct ClientBuilder {
     observer: Option<WaitObserver>,
     retry: RetryPolicy,
     modeldef_dir: Option<Option<PathBuf>>,
+    login_policy: crate::auth::LoginPolicy,
+    max_answer_bytes: Option<u64>,
+    max_line_bytes: Option<u64>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -228,8 +239,15 @@ impl ClientBuilder {
     }
 
     /// Replaces the default limits (fewer than 30 per minute and 300 per
-    /// hour). An empty list disables client-side limiting: only for a
-    /// simulator or test server.
+    /// hour). Against Space-Track itself its own limits always stay in
+    /// force: rates given here can only make the client stricter. Against
+    /// another server (a simulator) they replace the defaults, and an empty
+    /// list disables client-side limiting.
+    ///
+    /// The limits are checked against the account's ledger, which every
+    /// client of the same identity and server shares (see
+    /// [`limiter_store`](Self::limiter_store)): clients with different
+    /// limits together never exceed the loosest of them.
     pub fn rate_limits(mut self, rates: impl IntoIterator<Item = Rate>) -> Self {
         self.rates = Some(rates.into_iter().collect());
         self
@@ -242,11 +260,43 @@ impl ClientBuilder {
         self
     }
 
-    /// Where limiter state lives (default: this process). Clients that
-    /// share a store and an identity share their limits, across processes
-    /// with `RedisStore` (feature `redis`).
+    /// Where the account's ledger lives. Default: one store for the whole
+    /// process ([`MemoryStore::shared`](crate::ratelimit::MemoryStore::shared)),
+    /// so every client of an account in the process shares it. Across the
+    /// processes of a machine use a
+    /// [`FileStore`](crate::ratelimit::FileStore) (the command line's
+    /// default), across machines `RedisStore` (feature `redis`). A store
+    /// that cannot be reached fails closed with [`Error::Store`].
     pub fn limiter_store(mut self, store: Arc<dyn LimiterStore>) -> Self {
         self.store = Some(store);
+        self
+    }
+
+    /// How logins are paced after Space-Track refuses the credentials
+    /// (default: no new attempt with the same credentials for 5 minutes,
+    /// at most 3 refused logins per account per hour). Whatever the
+    /// policy, one login at a time runs per account in the process, and
+    /// every caller waiting for it shares its outcome.
+    pub fn login_policy(mut self, policy: crate::auth::LoginPolicy) -> Self {
+        self.login_policy = policy;
+        self
+    }
+
+    /// The largest answer held in memory, decompressed (`send`,
+    /// `send_text`, `send_bytes`, `send_json`, downloads into memory).
+    /// Default 512 MiB: a full catalog (gp about 32 MiB, satcat about 12
+    /// MiB) fits, a gzip bomb does not. Larger answers must be streamed
+    /// (`stream`, `lines`, `bytes`, `save_to`), which hold one record or
+    /// chunk at a time.
+    pub fn max_answer_bytes(mut self, bytes: u64) -> Self {
+        self.max_answer_bytes = Some(bytes);
+        self
+    }
+
+    /// The longest line `lines()` yields (default 1 MiB; element set lines
+    /// are 69 characters, a csv line of the widest class a few KiB).
+    pub fn max_line_bytes(mut self, bytes: u64) -> Self {
+        self.max_line_bytes = Some(bytes);
         self
     }
 
@@ -313,15 +363,23 @@ impl ClientBuilder {
             .rates
             .unwrap_or_else(|| vec![Rate::per_minute_default(), Rate::per_hour_default()]);
         rates.extend(self.extra_rates);
-        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
-        let limiter = Limiter::new(store, &rates, &identity)?;
+        // By default every client of the process shares one ledger per
+        // account, however each was built.
+        let store = self.store.unwrap_or_else(|| MemoryStore::shared());
+        let limiter = Limiter::new(store, &rates, &base, &identity)?;
+        // Login discipline is the account's, shared in the process.
+        let session = Session::new(
+            crate::auth::account(&limiter.limit.key),
+            crate::auth::credentials_hash(&identity, &password),
+            self.login_policy,
+        );
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base,
                 identity,
                 password,
-                session: Session::default(),
+                session,
                 timeout: self.timeout,
                 limiter,
                 observer: self.observer,
@@ -330,6 +388,8 @@ impl ClientBuilder {
                     self.modeldef_dir
                         .unwrap_or_else(crate::modeldef::Cache::default_dir),
                 ),
+                max_answer_bytes: self.max_answer_bytes.unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
+                max_line_bytes: self.max_line_bytes.unwrap_or(DEFAULT_MAX_LINE_BYTES),
             }),
         })
     }
@@ -338,21 +398,10 @@ impl ClientBuilder {
 fn default_http(https_only: bool) -> Result<reqwest::Client> {
     // reqwest is built without a bundled crypto provider; use ring's.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let policy = reqwest::redirect::Policy::custom(|attempt| {
-        // Never follow a redirect away from the login form: the password
-        // must only ever go to ajaxauth/login.
-        let from_login = attempt
-            .previous()
-            .last()
-            .is_some_and(|u| u.path().ends_with("ajaxauth/login"));
-        if from_login {
-            attempt.stop()
-        } else if attempt.previous().len() > 10 {
-            attempt.error("too many redirects")
-        } else {
-            attempt.follow()
-        }
-    });
+    // Never follow redirects: the password must only ever go to
+    // ajaxauth/login, and a query redirected (to a login page) is an expired
+    // session, not data. Downloads are not redirected by Space-Track.
+    let policy = reqwest::redirect::Policy::none();
     reqwest::Client::builder()
         .user_agent(concat!("spacetrack-rs/", env!("CARGO_PKG_VERSION")))
         .https_only(https_only)
@@ -516,6 +565,9 @@ impl Client {
         let inner = &self.inner;
         tracing::debug!(identity = %inner.identity, "logging in");
         let url = self.url_for("ajaxauth/login");
+        // A total deadline for the login, body included (the HTTP client's
+        // own timeouts only bound connecting and each read).
+        let deadline = inner.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let resp = inner
             .http
             .post(&url)
@@ -523,8 +575,10 @@ impl Client {
                 ("identity", inner.identity.as_str()),
                 ("password", inner.password.expose()),
             ])
+            .timeout(deadline)
             .send()
-            .await?;
+            .await
+            .map_err(|e| transport(e, Some(deadline)))?;
         if !resp.url().path().ends_with("ajaxauth/login") {
             return Err(Error::Auth(
                 "the login request was redirected; configure the HTTP client not to follow redirects".into(),
@@ -532,7 +586,10 @@ impl Client {
         }
         let status = resp.status();
         let cookie = crate::auth::cookie_from_login(resp.headers());
-        let body = resp.bytes().await?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| transport(e, Some(deadline)))?;
         if status.is_redirection() {
             return Err(Error::Auth(format!(
                 "login answered a redirect (HTTP {})",
@@ -552,32 +609,36 @@ impl Client {
 
     /// Sends a GET for `spec` and returns the whole body, retrying
     /// rate-limit violations and transient failures (GETs are idempotent).
+    /// The body is capped at [`ClientBuilder::max_answer_bytes`]
+    /// (decompressed).
     pub(crate) async fn get_body(&self, spec: &Spec, format: Option<Format>) -> Result<Bytes> {
         let timeout = spec.timeout.or(self.inner.timeout);
         // A download is the file itself: never read it as an error body.
         let sniff = format != Some(Format::Stream);
-        self.get_retrying(spec, format, |resp| async move {
-            let status = resp.status();
-            let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+        let cap = self.inner.max_answer_bytes;
+        self.get_retrying(spec, format, |got| async move {
+            let status = got.status;
+            let body = got.collect(cap, timeout).await?;
             classify(status, body, sniff)
         })
         .await
     }
 
-    /// Sends a GET for `spec` and returns the response once its status is a
+    /// Sends a GET for `spec` and returns the answer once its status is a
     /// success, for streaming. Retries happen only before the body starts.
     pub(crate) async fn get_response(
         &self,
         spec: &Spec,
         format: Option<Format>,
-    ) -> Result<reqwest::Response> {
+    ) -> Result<Received> {
         let timeout = spec.timeout.or(self.inner.timeout);
-        self.get_retrying(spec, format, |resp| async move {
-            let status = resp.status();
+        let cap = self.inner.max_answer_bytes;
+        self.get_retrying(spec, format, |got| async move {
+            let status = got.status;
             if status.is_success() {
-                return Ok(resp);
+                return Ok(got);
             }
-            let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+            let body = got.collect(cap.min(1 << 20), timeout).await?;
             Err(classify(status, body, true)
                 .err()
                 .unwrap_or_else(|| Error::Api {
@@ -586,6 +647,10 @@ impl Client {
                 }))
         })
         .await
+    }
+
+    pub(crate) fn max_line_bytes(&self) -> u64 {
+        self.inner.max_line_bytes
     }
 
     /// The retry loop shared by every GET: sends, lets `finish` turn the
@@ -597,7 +662,7 @@ impl Client {
         finish: F,
     ) -> Result<T>
     where
-        F: Fn(reqwest::Response) -> Fut,
+        F: Fn(Received) -> Fut,
         Fut: std::future::Future<Output = Result<T>>,
     {
         let url = self.url_for(&spec.path(format)?);
@@ -605,7 +670,10 @@ impl Client {
         let mut attempts = Attempts::new(&self.inner.retry);
         tracing::debug!(url = %url, "query");
         loop {
-            let outcome = match self.send_once(|http| Ok(http.get(&url)), timeout).await {
+            let outcome = match self
+                .send_once(|http| Ok(http.get(&url)), timeout, format)
+                .await
+            {
                 Ok(resp) => finish(resp).await,
                 Err(e) => Err(e),
             };
@@ -624,19 +692,32 @@ impl Client {
     }
 
     /// Waits for the limiter, logs in if needed, sends the request `make`
-    /// builds, and on a 401 (expired session) logs in again once and
-    /// resends: `make` is called again and may refuse (a body that cannot
-    /// be replayed).
+    /// builds, and on an expired session (a 401, a redirect to a login
+    /// page, or a login page where data was asked for) logs in again once
+    /// and resends: `make` is called again and may refuse (a body that
+    /// cannot be replayed). A web page is never returned as data: HTML is
+    /// accepted only when `format` asks for it (`html`) or for a download's
+    /// content; otherwise it is an expired session (once) or
+    /// [`Error::Page`]. The whole call, login included, obeys `timeout`.
     pub(crate) async fn send_once(
         &self,
         mut make: impl FnMut(&reqwest::Client) -> Result<reqwest::RequestBuilder>,
         timeout: Option<Duration>,
-    ) -> Result<reqwest::Response> {
+        format: Option<Format>,
+    ) -> Result<Received> {
+        let deadline = timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let html_is_data = matches!(format, Some(Format::Html | Format::Stream));
         let mut relogged = false;
         loop {
-            // Log in first, then take the limiter's slot and send at once, so
-            // that the server sees requests spaced as the limiter admitted them.
-            let ticket = self.ticket().await?;
+            // Log in first (within the request's deadline: a slow or
+            // trickling login must not hold every caller), then take the
+            // limiter's slot and send at once, so that the server sees
+            // requests spaced as the limiter admitted them.
+            // The login has the same deadline of its own (so that its
+            // failure is recorded and shared); this one is the backstop.
+            let ticket = tokio::time::timeout(deadline + Duration::from_secs(1), self.ticket())
+                .await
+                .map_err(|_| Error::Timeout(deadline))??;
             self.inner
                 .limiter
                 .until_ready(self.inner.observer.as_ref())
@@ -646,12 +727,50 @@ impl Client {
                 req = req.timeout(t);
             }
             let resp = req.send().await.map_err(|e| transport(e, timeout))?;
-            if resp.status() != StatusCode::UNAUTHORIZED {
-                return Ok(resp);
-            }
-            let body = resp.bytes().await.unwrap_or_default();
+            let status = resp.status();
+            let expired = if status == StatusCode::UNAUTHORIZED {
+                let body = resp.bytes().await.unwrap_or_default();
+                Err(Error::Auth(error_message(&body)))
+            } else if status.is_redirection() {
+                // Queries never follow redirects: Space-Track redirects a
+                // request without a session to its login page.
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_owned();
+                if looks_like_login(&location) {
+                    Err(Error::Auth(format!(
+                        "redirected to the login page ({location}) after logging in again"
+                    )))
+                } else {
+                    return Err(Error::Api {
+                        status: status.as_u16(),
+                        message: format!("unexpected redirect to {location:?}; not followed"),
+                    });
+                }
+            } else {
+                let got = Received::start(resp, timeout).await?;
+                // Error statuses are classified by their callers (a
+                // rate-limit page is a rate limit).
+                if html_is_data || !status.is_success() || !got.is_html() {
+                    return Ok(got);
+                }
+                let page = got.page(timeout).await;
+                if !page.login || status != StatusCode::OK {
+                    return Err(Error::Page {
+                        status: status.as_u16(),
+                        title: page.title,
+                    });
+                }
+                Err(Error::Page {
+                    status: status.as_u16(),
+                    title: format!("a login page after logging in again: {}", page.title),
+                })
+            };
             if relogged {
-                return Err(Error::Auth(error_message(&body)));
+                return expired;
             }
             // The session expired (about two hours idle): log in again once
             // and resend.
@@ -659,6 +778,172 @@ impl Client {
             self.inner.session.invalidate(&ticket);
             relogged = true;
         }
+    }
+}
+
+/// Whether a redirect target is a login page.
+fn looks_like_login(location: &str) -> bool {
+    let l = location.to_ascii_lowercase();
+    l.contains("login")
+        || l.contains("auth")
+        || l.contains("signin")
+        || l.trim_end_matches('/').is_empty()
+}
+
+/// An answer whose status and first bytes have been read: enough to tell a
+/// web page from data before anything is handed on.
+pub(crate) struct Received {
+    pub(crate) status: StatusCode,
+    head: bytes::BytesMut,
+    html_type: bool,
+    resp: reqwest::Response,
+}
+
+/// What a web page is.
+struct Page {
+    login: bool,
+    title: String,
+}
+
+impl Received {
+    /// Reads up to 512 bytes (or the whole body if shorter).
+    async fn start(mut resp: reqwest::Response, timeout: Option<Duration>) -> Result<Received> {
+        let html_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
+        let mut head = bytes::BytesMut::new();
+        while head.len() < 512 {
+            match resp.chunk().await.map_err(|e| transport(e, timeout))? {
+                Some(c) => head.extend_from_slice(&c),
+                None => break,
+            }
+        }
+        Ok(Received {
+            status: resp.status(),
+            head,
+            html_type,
+            resp,
+        })
+    }
+
+    /// An HTML document, by its type or its first bytes.
+    fn is_html(&self) -> bool {
+        if self.html_type {
+            return true;
+        }
+        let start: Vec<u8> = self
+            .head
+            .iter()
+            .copied()
+            .skip_while(u8::is_ascii_whitespace)
+            .take(16)
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        ["<!doctype html", "<html", "<head", "<body", "<title"]
+            .iter()
+            .any(|p| start.starts_with(p.as_bytes()))
+    }
+
+    /// Reads up to 64 KiB of a page and says what it is.
+    async fn page(mut self, timeout: Option<Duration>) -> Page {
+        while self.head.len() < 64 << 10 {
+            match self.resp.chunk().await {
+                Ok(Some(c)) => self.head.extend_from_slice(&c),
+                _ => break,
+            }
+        }
+        let _ = timeout;
+        let text = String::from_utf8_lossy(&self.head).to_string();
+        let lower = text.to_ascii_lowercase();
+        let title = page_title(&text);
+        let login = lower.contains("type=\"password\"")
+            || lower.contains("type='password'")
+            || lower.contains("ajaxauth/login")
+            || title.to_ascii_lowercase().contains("login")
+            || title.to_ascii_lowercase().contains("log in");
+        Page { login, title }
+    }
+
+    /// The whole body, at most `cap` bytes (decompressed).
+    pub(crate) async fn collect(mut self, cap: u64, timeout: Option<Duration>) -> Result<Bytes> {
+        let too_large = || Error::TooLarge {
+            limit: cap,
+            what: "an answer held in memory",
+        };
+        if self.head.len() as u64 > cap {
+            return Err(too_large());
+        }
+        if let Some(n) = self.resp.content_length() {
+            if n > cap {
+                return Err(too_large());
+            }
+            self.head
+                .reserve((n as usize).saturating_sub(self.head.len()));
+        }
+        while let Some(c) = self.resp.chunk().await.map_err(|e| transport(e, timeout))? {
+            if (self.head.len() + c.len()) as u64 > cap {
+                return Err(too_large());
+            }
+            self.head.extend_from_slice(&c);
+        }
+        Ok(self.head.freeze())
+    }
+
+    /// The body as a stream of chunks (the bytes already read first).
+    pub(crate) fn into_stream(
+        self,
+    ) -> futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>> {
+        use futures_util::StreamExt;
+        let head = (!self.head.is_empty()).then(|| Ok(self.head.freeze()));
+        futures_util::stream::iter(head)
+            .chain(self.resp.bytes_stream())
+            .boxed()
+    }
+}
+
+/// A page's `<title>`, else the start of its text.
+fn page_title(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    lower
+        .find("<title")
+        .and_then(|i| Some(i + lower[i..].find('>')? + 1))
+        .and_then(|start| Some((start, start + lower[start..].find("</title")?)))
+        .map(|(a, b)| text[a..b].split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| page_text(text))
+}
+
+/// The start of a page's text, without its tags.
+fn page_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().collect();
+    let mut t = words.join(" ");
+    if t.len() > 200 {
+        let mut end = 200;
+        while !t.is_char_boundary(end) {
+            end -= 1;
+        }
+        t.truncate(end);
+        t.push('…');
+    }
+    if t.is_empty() {
+        "(an empty page)".into()
+    } else {
+        t
     }
 }
 
@@ -725,6 +1010,10 @@ fn error_message(body: &[u8]) -> String {
     }
     let text = String::from_utf8_lossy(&body[..body.len().min(500)]);
     let text = text.trim();
+    if text.starts_with('<') {
+        // An HTML error page: its title or text, not its markup.
+        return page_title(&String::from_utf8_lossy(&body[..body.len().min(64 << 10)]));
+    }
     if text.is_empty() {
         "(empty body)".into()
     } else {

@@ -42,6 +42,33 @@ pub enum Error {
     /// The client is misconfigured (missing credentials, bad base URL).
     #[error("configuration error: {0}")]
     Config(String),
+    /// The shared rate-limiter store (Redis, the limits folder) could not
+    /// be used. Nothing was sent: the limiter fails closed.
+    #[error("rate-limiter store unavailable (nothing was sent): {0}")]
+    Store(String),
+    /// The answer was larger than the configured cap
+    /// ([`ClientBuilder::max_answer_bytes`](crate::ClientBuilder::max_answer_bytes)
+    /// or [`max_line_bytes`](crate::ClientBuilder::max_line_bytes)); stream
+    /// it instead, or raise the cap.
+    #[error(
+        "the answer exceeds the {limit}-byte cap on {what}; stream it (stream(), lines(), bytes(), save_to) or raise the cap"
+    )]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+        /// What was capped: `an answer held in memory` or `one line`.
+        what: &'static str,
+    },
+    /// Space-Track answered with a web page (a maintenance notice, a login
+    /// page that did not go away after logging in again) where data was
+    /// asked for. A page is never returned as data.
+    #[error("Space-Track answered a web page instead of data (HTTP {status}): {title}")]
+    Page {
+        /// HTTP status.
+        status: u16,
+        /// The page's title, or the start of its text.
+        title: String,
+    },
     /// A local file could not be read or written (an upload's source, a
     /// download's destination, the modeldef cache).
     #[error("I/O error on {}: {source}", path.display())]

@@ -17,7 +17,7 @@ use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Deserializer};
 
-use crate::client::{Attempts, Client, classify, transport};
+use crate::client::{Attempts, Client, classify};
 use crate::error::{Error, Result};
 use crate::query::{Format, Spec};
 
@@ -149,12 +149,13 @@ impl Client {
                             .multipart(reqwest::multipart::Form::new().part("file", file.part()?)))
                     },
                     timeout,
+                    None,
                 )
                 .await;
             let outcome = match sent {
-                Ok(resp) => {
-                    let status = resp.status();
-                    let body = resp.bytes().await.map_err(|e| transport(e, timeout))?;
+                Ok(got) => {
+                    let status = got.status;
+                    let body = got.collect(1 << 20, timeout).await?;
                     classify(status, body, true)
                 }
                 Err(e) => Err(e),

@@ -285,6 +285,7 @@ mod generated {
 // After `generated`: it uses the generated `for_each_class!`.
 pub mod blocking;
 
+pub use auth::LoginPolicy;
 pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy};
 pub use de::UnknownColumns;
 pub use error::{DecodeError, Error, Result};

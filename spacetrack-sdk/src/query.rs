@@ -540,8 +540,9 @@ impl<R: Record> Query<R, Async> {
         self,
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
+        let max_line = self.client.max_line_bytes();
         let resp = self.client.get_response(&self.spec, Some(format)).await?;
-        Ok(Box::pin(crate::stream::lines(resp)))
+        Ok(Box::pin(crate::stream::lines(resp, max_line)))
     }
 
     /// Streams the raw answer in any format, chunk by chunk.

@@ -1,22 +1,32 @@
 //! Client-side rate limiting, so an account never exceeds Space-Track's
-//! limits (fewer than 30 requests per minute and 300 per hour).
+//! limits (fewer than 30 requests per minute and 300 per hour), however many
+//! clients, processes or machines share it.
 //!
-//! The algorithm is GCRA (the generic cell rate algorithm): each limit keeps
-//! one number, the theoretical arrival time (TAT) of the next request. It is
-//! smooth (no window edge lets twice the limit through) and its whole state
-//! is one integer per limit, which is what lets it be shared through a store
-//! such as Redis.
+//! The limits belong to the account, not to a client: every client of one
+//! identity on one server keeps one ledger, the times of its recent
+//! requests (a sliding-window log, at most one entry per request of the
+//! last hour). A request is admitted when, for every limit of the client
+//! asking, fewer than its allowance were admitted in that limit's window.
+//! Because every client checks the same ledger, the requests of all of
+//! them together never exceed the loosest limit among them; against
+//! Space-Track itself, Space-Track's limits are always among a client's
+//! limits (a client may add stricter ones), so together they never exceed
+//! Space-Track's. A log is exact where a shared token bucket with mixed
+//! parameters is not, and its state (a few hundred timestamps) is small
+//! enough for any store.
 //!
-//! Why not the `governor` crate: governor implements the same algorithm but
-//! keeps its state in process memory with no way to plug in a shared store;
-//! many workers on one account must share one state, so the few lines of
-//! GCRA live here, once, and run in memory ([`MemoryStore`]) or atomically
-//! inside Redis (`RedisStore`, feature `redis`) with the same arithmetic.
+//! Stores: [`MemoryStore`] (one per process, shared by every client of the
+//! process by default), [`FileStore`] (a locked file per account, shared by
+//! the processes of one machine: the command line's default) and
+//! `RedisStore` (feature `redis`: every process and machine using the same
+//! Redis). Why not the `governor` crate: it keeps its state in process
+//! memory with no way to plug in a shared store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::error::{Error, Result};
@@ -25,8 +35,10 @@ use crate::error::{Error, Result};
 /// up to `burst` requests.
 ///
 /// The limiter admits strictly fewer than `count` requests in any window of
-/// `period`: the sustained rate is `count - burst` per `period`, which
-/// leaves room for the burst inside the same window.
+/// `period` (stretched by a safety margin of 1/60, at least 250 ms, so that
+/// jitter between admission here and arrival at the server cannot push a
+/// window over), and at most `burst` in any `period × burst / count`, which
+/// spreads a long run of requests evenly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
     count: u32,
@@ -60,109 +72,143 @@ impl Rate {
         Rate::new(300, Duration::from_secs(3600)).burst(30)
     }
 
-    /// The GCRA parameters in milliseconds: (emission interval, tolerance).
-    pub(crate) fn gcra(&self) -> Result<(u64, u64)> {
-        if self.count < 2 || self.burst >= self.count {
+    /// The windows this rate imposes: (at most this many, in this many ms).
+    pub(crate) fn windows(&self) -> Result<Vec<Window>> {
+        if self.count < 2 || self.burst >= self.count || self.period.is_zero() {
             return Err(Error::Config(format!(
-                "rate {} per {:?} with burst {} is not satisfiable (need count >= 2 and burst < count)",
+                "rate {} per {:?} with burst {} is not satisfiable (need count >= 2, burst < count and a period)",
                 self.count, self.period, self.burst
             )));
         }
-        // Strictly fewer than `count` in any window of `period`:
-        // burst + floor((period - e) / T) <= count - 1 with T = period / (count - burst).
-        // The period is stretched by a safety margin (1/60 of it, at least
-        // 250 ms) so that jitter between admission here and arrival at the
-        // server cannot push a window over the limit.
+        let stretch = |ms: u64| ms + (ms / 60).max(250);
         let raw = self.period.as_millis() as u64;
-        let period = raw + (raw / 60).max(250);
-        let interval = period.div_ceil(u64::from(self.count - self.burst));
-        let tolerance = interval * u64::from(self.burst - 1);
-        Ok((interval, tolerance))
+        let mut out = vec![Window {
+            max: self.count - 1,
+            ms: stretch(raw),
+        }];
+        if self.burst < self.count - 1 {
+            out.push(Window {
+                max: self.burst,
+                ms: stretch(raw * u64::from(self.burst) / u64::from(self.count)),
+            });
+        }
+        Ok(out)
     }
 
-    fn key(&self) -> String {
-        format!("{}per{}ms", self.count, self.period.as_millis())
+    /// Whether this rate admits no more than `other` in the same period.
+    fn at_most(&self, other: &Rate) -> bool {
+        self.period >= other.period && self.count <= other.count
     }
 }
 
-/// One limit as a store sees it.
+/// One window of a limit: at most `max` requests in any `ms` milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// How many requests the window admits.
+    pub max: u32,
+    /// Its length in milliseconds.
+    pub ms: u64,
+}
+
+/// What a client asks a store for: one more request in the ledger `key`
+/// (one per account), under every window at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limit {
-    /// Store key, unique per account and rate.
+    /// The account's ledger: `spacetrack:{server}:{identity}`.
     pub key: String,
-    /// GCRA emission interval (ms).
-    pub interval_ms: u64,
-    /// GCRA tolerance (ms).
-    pub tolerance_ms: u64,
+    /// The windows to respect.
+    pub windows: Vec<Window>,
 }
 
 /// A boxed future, so that stores can be trait objects.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// Where limiter state lives. Implementations must apply [`gcra`]
-/// atomically across everything sharing the store.
+/// Where limiter state lives. Implementations must apply [`admit`]
+/// atomically across everything sharing the store, and fail closed: an
+/// unreachable store is an error ([`Error::Store`]), never an admission.
 pub trait LimiterStore: Send + Sync + 'static {
-    /// Admits a request under every limit at once (then returns zero) or
-    /// changes nothing and returns how long to wait before trying again.
-    fn acquire<'a>(&'a self, limits: &'a [Limit]) -> BoxFuture<'a, Result<Duration>>;
+    /// Admits a request (records it and returns zero) or changes nothing
+    /// and returns how long to wait before trying again.
+    fn acquire<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Duration>>;
 }
 
-/// The GCRA step for several limits: given each limit's stored TAT (ms),
-/// returns `Ok(new TATs)` to store, or `Err(wait ms)`.
-pub fn gcra(
+/// The admission step on one ledger: `log` holds the admission times (ms,
+/// ascending). Drops entries older than every window, then records `now`
+/// and returns `Ok` if every window admits one more, else the wait in ms.
+pub fn admit(
     now_ms: u64,
-    limits: &[Limit],
-    tats: &[Option<u64>],
-) -> std::result::Result<Vec<u64>, u64> {
-    let mut wait = 0u64;
-    let mut next = Vec::with_capacity(limits.len());
-    for (limit, tat) in limits.iter().zip(tats) {
-        let tat = tat.unwrap_or(now_ms).max(now_ms);
-        let ahead = tat - now_ms;
-        if ahead > limit.tolerance_ms {
-            wait = wait.max(ahead - limit.tolerance_ms);
-        }
-        next.push(tat + limit.interval_ms);
+    windows: &[Window],
+    log: &mut VecDeque<u64>,
+) -> std::result::Result<(), u64> {
+    let horizon = windows.iter().map(|w| w.ms).max().unwrap_or(0);
+    while log.front().is_some_and(|&t| t + horizon <= now_ms) {
+        log.pop_front();
     }
-    if wait > 0 { Err(wait) } else { Ok(next) }
+    let mut wait = 0u64;
+    for w in windows {
+        // Entries inside the window: the newest ones.
+        let inside = log.iter().rev().take_while(|&&t| t + w.ms > now_ms).count();
+        if inside >= w.max as usize {
+            // The oldest entry that must leave the window first.
+            let leaving = log[log.len() - inside + (inside - w.max as usize)];
+            wait = wait.max(leaving + w.ms - now_ms);
+        }
+    }
+    if wait > 0 {
+        return Err(wait);
+    }
+    let at = log.back().map_or(now_ms, |&t| t.max(now_ms));
+    log.push_back(at);
+    Ok(())
 }
 
-/// Limiter state in this process (the default).
-#[derive(Debug, Default)]
+/// Limiter state in this process. [`MemoryStore::shared`] is the one every
+/// client of the process uses unless told otherwise.
+#[derive(Debug)]
 pub struct MemoryStore {
-    tats: Mutex<HashMap<String, u64>>,
-    start: Option<Instant>,
+    logs: Mutex<HashMap<String, VecDeque<u64>>>,
+    start: Instant,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        MemoryStore::new()
+    }
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store of its own (clients that use it share nothing with
+    /// the rest of the process).
     pub fn new() -> MemoryStore {
         MemoryStore {
-            tats: Mutex::default(),
-            start: Some(Instant::now()),
+            logs: Mutex::default(),
+            start: Instant::now(),
         }
     }
 
+    /// The process-wide store: every client of an account in this process
+    /// shares its ledger, however each was built.
+    pub fn shared() -> Arc<MemoryStore> {
+        static SHARED: OnceLock<Arc<MemoryStore>> = OnceLock::new();
+        SHARED.get_or_init(|| Arc::new(MemoryStore::new())).clone()
+    }
+
     /// Runs the algorithm at an explicit time (for tests and simulations).
-    pub fn acquire_at(&self, now_ms: u64, limits: &[Limit]) -> std::result::Result<(), u64> {
-        let mut tats = self.tats.lock().unwrap_or_else(|p| p.into_inner());
-        let current: Vec<Option<u64>> = limits.iter().map(|l| tats.get(&l.key).copied()).collect();
-        let next = gcra(now_ms, limits, &current)?;
-        for (l, t) in limits.iter().zip(next) {
-            tats.insert(l.key.clone(), t);
-        }
-        Ok(())
+    pub fn acquire_at(&self, now_ms: u64, limit: &Limit) -> std::result::Result<(), u64> {
+        let mut logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+        admit(
+            now_ms,
+            &limit.windows,
+            logs.entry(limit.key.clone()).or_default(),
+        )
     }
 }
 
 impl LimiterStore for MemoryStore {
-    fn acquire<'a>(&'a self, limits: &'a [Limit]) -> BoxFuture<'a, Result<Duration>> {
+    fn acquire<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Duration>> {
         // Monotonic time: immune to wall-clock jumps within one process.
-        let now = self
-            .start
-            .map(|s| s.elapsed().as_millis() as u64)
-            .unwrap_or(0);
-        let r = match self.acquire_at(now, limits) {
+        let now = self.start.elapsed().as_millis() as u64;
+        let r = match self.acquire_at(now, limit) {
             Ok(()) => Duration::ZERO,
             Err(ms) => Duration::from_millis(ms),
         };
@@ -170,53 +216,158 @@ impl LimiterStore for MemoryStore {
     }
 }
 
+/// Limiter state in files, one per account, under a folder: every process
+/// of the machine that uses the same folder shares the account's ledger.
+/// Each admission holds an exclusive lock on the account's file (std
+/// `File::lock`) while it reads, checks and rewrites the log, and uses the
+/// wall clock, which processes share. The command line uses one in the
+/// user's cache folder, so a shell loop of `spacetrack query` cannot exceed
+/// the minute limit.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    dir: PathBuf,
+}
+
+impl FileStore {
+    /// A store in `dir` (created, owner-only, when first used).
+    pub fn new(dir: impl Into<PathBuf>) -> FileStore {
+        FileStore { dir: dir.into() }
+    }
+
+    /// `<cache>/spacetrack-rs/limits`, or `None` when the system has no
+    /// cache folder.
+    pub fn default_dir() -> Option<PathBuf> {
+        dirs::cache_dir().map(|d| d.join("spacetrack-rs").join("limits"))
+    }
+
+    fn path(&self, key: &str) -> PathBuf {
+        // A stable name that cannot leave the folder: FNV-1a of the key.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in key.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        self.dir.join(format!("{h:016x}.log"))
+    }
+
+    fn acquire_blocking(&self, limit: &Limit) -> Result<Duration> {
+        use std::io::{Read, Seek, Write};
+        let io = |e: std::io::Error| Error::Store(format!("{}: {e}", self.dir.display()));
+        create_private_dir(&self.dir).map_err(io)?;
+        let path = self.path(&limit.key);
+        let mut open = std::fs::OpenOptions::new();
+        open.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let mut file = open.open(&path).map_err(io)?;
+        file.lock().map_err(io)?;
+        let mut text = String::new();
+        file.read_to_string(&mut text).map_err(io)?;
+        // The first line names the ledger (a hash collision must not mix two).
+        let mut lines = text.lines();
+        let mut log: VecDeque<u64> = match lines.next() {
+            Some(first) if first == limit.key => lines.filter_map(|l| l.parse().ok()).collect(),
+            _ => VecDeque::new(),
+        };
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let result = admit(now, &limit.windows, &mut log);
+        let mut out = String::with_capacity(limit.key.len() + log.len() * 14 + 1);
+        out.push_str(&limit.key);
+        out.push('\n');
+        for t in &log {
+            out.push_str(&t.to_string());
+            out.push('\n');
+        }
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        file.write_all(out.as_bytes()).map_err(io)?;
+        // The lock is released when the file closes.
+        Ok(match result {
+            Ok(()) => Duration::ZERO,
+            Err(ms) => Duration::from_millis(ms),
+        })
+    }
+}
+
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+impl LimiterStore for FileStore {
+    fn acquire<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Duration>> {
+        let store = self.clone();
+        let limit = limit.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || store.acquire_blocking(&limit))
+                .await
+                .map_err(|e| Error::Store(format!("file store task failed: {e}")))?
+        })
+    }
+}
+
 /// Limiter state in Redis, shared by every process and machine that uses
-/// the same Redis and key prefix. The GCRA step runs as one Lua script, on
-/// Redis's own clock, so it is atomic and immune to client clock skew.
+/// the same Redis and key prefix. The admission step runs as one Lua script
+/// on Redis's own clock, so it is atomic and immune to client clock skew.
+/// The connection is re-established by itself after Redis restarts
+/// (`redis::aio::ConnectionManager`); while Redis is unreachable every
+/// acquisition fails with [`Error::Store`] (fail closed: nothing is sent).
 #[cfg(feature = "redis")]
 pub struct RedisStore {
-    conn: redis::aio::MultiplexedConnection,
+    conn: redis::aio::ConnectionManager,
     prefix: String,
     script: redis::Script,
 }
 
 #[cfg(feature = "redis")]
-const GCRA_LUA: &str = r#"
+const ADMIT_LUA: &str = r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local key = KEYS[1]
+local horizon = 0
+for i = 1, #ARGV, 2 do horizon = math.max(horizon, tonumber(ARGV[i + 1])) end
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - horizon)
 local wait = 0
-local next = {}
-for i, key in ipairs(KEYS) do
-  local interval = tonumber(ARGV[2 * i - 1])
-  local tolerance = tonumber(ARGV[2 * i])
-  local tat = tonumber(redis.call('GET', key) or now)
-  if tat < now then tat = now end
-  if tat - now > tolerance then
-    wait = math.max(wait, tat - now - tolerance)
+for i = 1, #ARGV, 2 do
+  local max = tonumber(ARGV[i])
+  local ms = tonumber(ARGV[i + 1])
+  local inside = redis.call('ZCOUNT', key, '(' .. (now - ms), '+inf')
+  if inside >= max then
+    local leaving = redis.call('ZRANGEBYSCORE', key, '(' .. (now - ms), '+inf', 'WITHSCORES', 'LIMIT', inside - max, 1)
+    wait = math.max(wait, tonumber(leaving[2]) + ms - now)
   end
-  next[i] = tat + interval
 end
 if wait > 0 then return wait end
-for i, key in ipairs(KEYS) do
-  redis.call('SET', key, next[i], 'PX', next[i] - now + 1000)
-end
+local seq = redis.call('INCR', key .. ':seq')
+redis.call('ZADD', key, now, now .. ':' .. seq)
+redis.call('PEXPIRE', key, horizon + 1000)
+redis.call('PEXPIRE', key .. ':seq', horizon + 1000)
 return 0
 "#;
 
 #[cfg(feature = "redis")]
 impl RedisStore {
     /// Connects to `url` (e.g. `redis://127.0.0.1:6379/`); keys start with
-    /// `prefix` (use one prefix per Space-Track account).
+    /// `prefix`.
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisStore> {
-        let client = redis::Client::open(url).map_err(|e| Error::Config(format!("redis: {e}")))?;
-        let conn = client
-            .get_multiplexed_async_connection()
+        let client = redis::Client::open(url).map_err(|e| Error::Store(format!("redis: {e}")))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = redis::aio::ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(|e| Error::Config(format!("redis: {e}")))?;
+            .map_err(|e| Error::Store(format!("redis: {e}")))?;
         Ok(RedisStore {
             conn,
             prefix: prefix.to_owned(),
-            script: redis::Script::new(GCRA_LUA),
+            script: redis::Script::new(ADMIT_LUA),
         })
     }
 }
@@ -232,18 +383,18 @@ impl std::fmt::Debug for RedisStore {
 
 #[cfg(feature = "redis")]
 impl LimiterStore for RedisStore {
-    fn acquire<'a>(&'a self, limits: &'a [Limit]) -> BoxFuture<'a, Result<Duration>> {
+    fn acquire<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Duration>> {
         Box::pin(async move {
             let mut inv = self.script.prepare_invoke();
-            for l in limits {
-                inv.key(format!("{}{}", self.prefix, l.key));
-                inv.arg(l.interval_ms).arg(l.tolerance_ms);
+            inv.key(format!("{}{}", self.prefix, limit.key));
+            for w in &limit.windows {
+                inv.arg(w.max).arg(w.ms);
             }
             let mut conn = self.conn.clone();
             let wait: u64 = inv
                 .invoke_async(&mut conn)
                 .await
-                .map_err(|e| Error::Config(format!("redis limiter: {e}")))?;
+                .map_err(|e| Error::Store(format!("redis limiter: {e}")))?;
             Ok(Duration::from_millis(wait))
         })
     }
@@ -275,38 +426,58 @@ pub enum WaitReason {
 /// A callback for [`Wait`]s.
 pub type WaitObserver = Arc<dyn Fn(&Wait) + Send + Sync>;
 
-/// The limiter a client uses: limits plus a store.
+/// The limiter a client uses: its account's ledger in a store, and the
+/// windows of its limits.
 #[derive(Clone)]
 pub(crate) struct Limiter {
     pub(crate) store: Arc<dyn LimiterStore>,
-    pub(crate) limits: Vec<Limit>,
+    pub(crate) limit: Limit,
+}
+
+/// Whether `host` is Space-Track's own.
+pub(crate) fn is_space_track(host: Option<&str>) -> bool {
+    host.is_some_and(|h| h == "space-track.org" || h.ends_with(".space-track.org"))
 }
 
 impl Limiter {
+    /// `rates` for the account `identity` on `server`. Against Space-Track
+    /// itself, its own limits are always added: configured rates can only
+    /// make a client stricter.
     pub(crate) fn new(
         store: Arc<dyn LimiterStore>,
         rates: &[Rate],
-        account: &str,
+        server: &url::Url,
+        identity: &str,
     ) -> Result<Limiter> {
-        let mut limits = Vec::with_capacity(rates.len());
-        for r in rates {
-            let (interval_ms, tolerance_ms) = r.gcra()?;
-            limits.push(Limit {
-                key: format!("spacetrack:{account}:{}", r.key()),
-                interval_ms,
-                tolerance_ms,
-            });
+        let mut all: Vec<Rate> = rates.to_vec();
+        if is_space_track(server.host_str()) {
+            for d in [Rate::per_minute_default(), Rate::per_hour_default()] {
+                if !all.iter().any(|r| r.at_most(&d)) {
+                    all.push(d);
+                }
+            }
         }
-        Ok(Limiter { store, limits })
+        let mut windows = Vec::new();
+        for r in &all {
+            windows.extend(r.windows()?);
+        }
+        let server = server.as_str().trim_end_matches('/');
+        Ok(Limiter {
+            store,
+            limit: Limit {
+                key: format!("spacetrack:{server}:{}", identity.to_lowercase()),
+                windows,
+            },
+        })
     }
 
     /// Waits until every limit admits one request.
     pub(crate) async fn until_ready(&self, observer: Option<&WaitObserver>) -> Result<()> {
-        if self.limits.is_empty() {
+        if self.limit.windows.is_empty() {
             return Ok(());
         }
         loop {
-            let wait = self.store.acquire(&self.limits).await?;
+            let wait = self.store.acquire(&self.limit).await?;
             if wait.is_zero() {
                 return Ok(());
             }
@@ -332,14 +503,14 @@ pub(crate) fn notify(observer: Option<&WaitObserver>, duration: Duration, reason
 mod tests {
     use super::*;
 
-    fn limits(rates: &[Rate]) -> Vec<Limit> {
-        Limiter::new(Arc::new(MemoryStore::new()), rates, "t")
+    fn limit(rates: &[Rate]) -> Limit {
+        let url = url::Url::parse("http://127.0.0.1:1/").unwrap();
+        Limiter::new(Arc::new(MemoryStore::new()), rates, &url, "t")
             .unwrap()
-            .limits
+            .limit
     }
 
-    /// Drives the limiter with greedy clients at 1 ms resolution and checks
-    /// every window of each limit's length.
+    /// The largest number of admissions in any window of `period` ms.
     fn max_in_window(admitted: &[u64], period: u64) -> usize {
         let mut max = 0;
         let mut j = 0;
@@ -352,28 +523,35 @@ mod tests {
         max
     }
 
+    /// Greedy clients at 1 ms resolution for `ms`, each with its own limits,
+    /// all on one ledger; returns the admission times.
+    fn drive(store: &MemoryStore, clients: &[Limit], ms: u64) -> Vec<u64> {
+        let mut admitted = Vec::new();
+        let mut next = vec![0u64; clients.len()];
+        let mut now = 0u64;
+        while now < ms {
+            for (c, l) in clients.iter().enumerate() {
+                if next[c] <= now {
+                    match store.acquire_at(now, l) {
+                        Ok(()) => {
+                            admitted.push(now);
+                            next[c] = now + 1 + (admitted.len() as u64 * 7919) % 400;
+                        }
+                        Err(wait) => next[c] = now + wait,
+                    }
+                }
+            }
+            now = *next.iter().min().unwrap();
+        }
+        admitted
+    }
+
     #[test]
     fn defaults_never_reach_space_tracks_limits() {
-        let l = limits(&[Rate::per_minute_default(), Rate::per_hour_default()]);
+        let l = limit(&[Rate::per_minute_default(), Rate::per_hour_default()]);
         let store = MemoryStore::default();
-        let mut admitted = Vec::new();
-        let mut now = 0u64;
-        // Two simulated hours of a client that asks as often as allowed,
-        // with irregular gaps.
-        while now < 2 * 3600 * 1000 {
-            match store.acquire_at(now, &l) {
-                Ok(()) => {
-                    admitted.push(now);
-                    now += 1 + (admitted.len() as u64 * 7919) % 400;
-                }
-                Err(wait) => now += wait,
-            }
-        }
-        assert!(
-            max_in_window(&admitted, 60_000) < 30,
-            "{}",
-            max_in_window(&admitted, 60_000)
-        );
+        let admitted = drive(&store, &[l], 2 * 3600 * 1000);
+        assert!(max_in_window(&admitted, 60_000) < 30);
         assert!(max_in_window(&admitted, 3_600_000) < 300);
         // ... while still using most of the hourly budget.
         assert!(max_in_window(&admitted, 3_600_000) >= 250);
@@ -382,8 +560,52 @@ mod tests {
     }
 
     #[test]
+    fn clients_with_different_limits_together_keep_the_loosest() {
+        // Three clients of one account with different limits, one ledger.
+        let store = MemoryStore::new();
+        let clients = [
+            limit(&[Rate::new(30, Duration::from_secs(60)).burst(5)]),
+            limit(&[Rate::new(20, Duration::from_secs(60)).burst(19)]),
+            limit(&[Rate::new(12, Duration::from_secs(60)).burst(2)]),
+        ];
+        let admitted = drive(&store, &clients, 10 * 60 * 1000);
+        assert!(
+            max_in_window(&admitted, 60_000) < 30,
+            "{}",
+            max_in_window(&admitted, 60_000)
+        );
+        // Control: one ledger per client lets them exceed it together.
+        let apart: Vec<Vec<u64>> = clients
+            .iter()
+            .map(|c| drive(&MemoryStore::new(), std::slice::from_ref(c), 10 * 60 * 1000))
+            .collect();
+        let mut all: Vec<u64> = apart.concat();
+        all.sort();
+        assert!(max_in_window(&all, 60_000) >= 30);
+    }
+
+    #[test]
+    fn space_tracks_limits_are_always_applied_to_space_track() {
+        let url = url::Url::parse("https://www.space-track.org/").unwrap();
+        let loose = Limiter::new(
+            Arc::new(MemoryStore::new()),
+            &[Rate::new(10_000, Duration::from_secs(1))],
+            &url,
+            "A@B",
+        )
+        .unwrap()
+        .limit;
+        let store = MemoryStore::new();
+        let admitted = drive(&store, &[loose.clone()], 3 * 3600 * 1000);
+        assert!(max_in_window(&admitted, 60_000) < 30);
+        assert!(max_in_window(&admitted, 3_600_000) < 300);
+        // The ledger is the account's: case of the identity does not matter.
+        assert!(loose.key.ends_with(":a@b"));
+    }
+
+    #[test]
     fn a_refusal_changes_nothing() {
-        let l = limits(&[Rate::new(10, Duration::from_secs(10)).burst(1)]);
+        let l = limit(&[Rate::new(10, Duration::from_secs(10)).burst(1)]);
         let store = MemoryStore::default();
         assert!(store.acquire_at(0, &l).is_ok());
         let w1 = store.acquire_at(1, &l).unwrap_err();
@@ -393,12 +615,52 @@ mod tests {
     }
 
     #[test]
+    fn default_memory_store_keeps_admitting() {
+        // `MemoryStore::default()` used to freeze its clock and hang.
+        let l = limit(&[Rate::new(100, Duration::from_millis(200)).burst(50)]);
+        let store = MemoryStore::default();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let limiter = Limiter {
+                store: Arc::new(store),
+                limit: l,
+            };
+            for _ in 0..300 {
+                tokio::time::timeout(Duration::from_secs(5), limiter.until_ready(None))
+                    .await
+                    .expect("admitted in time")
+                    .unwrap();
+            }
+        });
+    }
+
+    #[test]
+    fn file_store_shares_one_ledger() {
+        let dir = std::env::temp_dir().join(format!("spacetrack-filestore-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let l = limit(&[Rate::new(5, Duration::from_secs(60)).burst(4)]);
+        let (a, b) = (FileStore::new(&dir), FileStore::new(&dir));
+        let mut admitted = 0;
+        for i in 0..10 {
+            let s = if i % 2 == 0 { &a } else { &b };
+            if s.acquire_blocking(&l).unwrap().is_zero() {
+                admitted += 1;
+            }
+        }
+        assert_eq!(admitted, 4, "fewer than 5 per minute across both");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn unsatisfiable_rates_are_config_errors() {
-        assert!(Rate::new(1, Duration::from_secs(1)).gcra().is_err());
+        assert!(Rate::new(1, Duration::from_secs(1)).windows().is_err());
         assert!(
             Rate::new(5, Duration::from_secs(1))
                 .burst(5)
-                .gcra()
+                .windows()
                 .is_err()
         );
     }

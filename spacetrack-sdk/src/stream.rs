@@ -8,6 +8,7 @@ use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
+use crate::client::Received;
 use crate::error::{DecodeError, Error, Result};
 
 /// The largest record a stream accepts. Space-Track's widest records (cdm)
@@ -280,7 +281,7 @@ pub(crate) fn decode_partial<R: DeserializeOwned>(
 /// Typed records from a streamed JSON array.
 pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
-    resp: reqwest::Response,
+    resp: Received,
 ) -> impl Stream<Item = Result<R>> + Send + 'static {
     decoded(class, resp, RecordDecoder::pop)
 }
@@ -289,21 +290,21 @@ pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
 /// not decode.
 pub(crate) fn records_partial<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
-    resp: reqwest::Response,
+    resp: Received,
 ) -> impl Stream<Item = Result<Item<R>>> + Send + 'static {
     decoded(class, resp, RecordDecoder::pop_partial)
 }
 
 fn decoded<R, T>(
     class: &'static str,
-    resp: reqwest::Response,
+    resp: Received,
     pop: fn(&mut RecordDecoder<R>) -> Option<Result<T>>,
 ) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     R: DeserializeOwned + Send + 'static,
     T: Send + 'static,
 {
-    let st = (resp.bytes_stream().boxed(), RecordDecoder::<R>::new(class));
+    let st = (resp.into_stream(), RecordDecoder::<R>::new(class));
     futures_util::stream::unfold(st, move |(mut body, mut dec)| async move {
         loop {
             if let Some(item) = pop(&mut dec) {
@@ -374,7 +375,8 @@ impl<R: crate::schema::Record, Rd: std::io::Read> Iterator for RecordReader<R, R
 /// Lines of a text answer, without line endings (CRLF or LF), split
 /// correctly across chunk boundaries.
 pub(crate) fn lines(
-    resp: reqwest::Response,
+    resp: Received,
+    max_line: u64,
 ) -> impl Stream<Item = Result<String>> + Send + 'static {
     struct St {
         body: futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>,
@@ -383,12 +385,12 @@ pub(crate) fn lines(
         ended: bool,
     }
     let st = St {
-        body: resp.bytes_stream().boxed(),
+        body: resp.into_stream(),
         splitter: LineSplitter::default(),
         ready: Default::default(),
         ended: false,
     };
-    futures_util::stream::unfold(st, |mut st| async move {
+    futures_util::stream::unfold(st, move |mut st| async move {
         loop {
             if let Some(item) = st.ready.pop_front() {
                 return Some((item, st));
@@ -402,6 +404,19 @@ pub(crate) fn lines(
                         splitter, ready, ..
                     } = &mut st;
                     splitter.feed(&chunk, |line| ready.push_back(to_string(line)));
+                    // A line without an end must not grow without bound.
+                    if splitter.pending.len() as u64 > max_line
+                        || ready
+                            .iter()
+                            .any(|l| l.as_ref().is_ok_and(|l| l.len() as u64 > max_line))
+                    {
+                        st.ended = true;
+                        st.ready.clear();
+                        st.ready.push_back(Err(Error::TooLarge {
+                            limit: max_line,
+                            what: "one line",
+                        }));
+                    }
                 }
                 Some(Err(e)) => {
                     st.ended = true;
@@ -462,8 +477,8 @@ fn to_string(line: Vec<u8>) -> Result<String> {
 }
 
 /// Raw chunks of an answer.
-pub(crate) fn bytes(resp: reqwest::Response) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-    resp.bytes_stream().map(|r| r.map_err(Error::from))
+pub(crate) fn bytes(resp: Received) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
+    resp.into_stream().map(|r| r.map_err(Error::from))
 }
 
 #[cfg(test)]

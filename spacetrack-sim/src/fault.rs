@@ -27,6 +27,21 @@ pub enum Fault {
     InvalidJson,
     /// A JSON answer of two gp-shaped records whose second is hostile.
     Hostile(Hostile),
+    /// The session expires and the request is redirected (302) to an HTML
+    /// login page, as a web server in front of Space-Track might do.
+    RedirectToLogin,
+    /// The session expires and the answer is an HTML login page with HTTP
+    /// 200.
+    HtmlLoginPage,
+    /// A 200 HTML maintenance page instead of the answer.
+    Maintenance,
+    /// A gzip-encoded answer (`Content-Encoding: gzip`) that inflates to
+    /// this many MiB of JSON whitespace inside `[` `]`: about 1 KiB of
+    /// transfer per MiB.
+    GzipBomb {
+        /// Decompressed size in MiB.
+        mib: usize,
+    },
     /// Every `every`-th record of the answer carries `"N/A"` in its first
     /// numeric or datetime column (the rest of the answer is intact), as a
     /// real answer with one odd record would.
@@ -83,10 +98,52 @@ impl Hostile {
     }
 }
 
+/// The HTML login page a session-less request is sent to.
+pub(crate) const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Space-Track.Org - Login</title></head>\
+<body><form method=\"post\" action=\"/ajaxauth/login\"><input name=\"identity\">\
+<input type=\"password\" name=\"password\"><button>Login</button></form></body></html>";
+
+/// The maintenance page.
+pub(crate) const MAINTENANCE_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Space-Track is down for scheduled maintenance</title></head>\
+<body><h1>Scheduled maintenance</h1><p>Please try again later.</p></body></html>";
+
+/// `[`, `mib` MiB of spaces, `]`, gzip-compressed (cached per size).
+pub(crate) fn gzip_bomb(mib: usize) -> bytes::Bytes {
+    use std::collections::HashMap;
+    use std::io::Write;
+    use std::sync::{Mutex, OnceLock};
+    static CACHE: OnceLock<Mutex<HashMap<usize, bytes::Bytes>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(b) = cache.lock().expect("bombs").get(&mib) {
+        return b.clone();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let spaces = vec![b' '; 1 << 20];
+    let _ = gz.write_all(b"[");
+    for _ in 0..mib {
+        let _ = gz.write_all(&spaces);
+    }
+    let _ = gz.write_all(b"]");
+    let body = bytes::Bytes::from(gz.finish().unwrap_or_default());
+    cache.lock().expect("bombs").insert(mib, body.clone());
+    body
+}
+
 impl Fault {
     /// The response for faults that replace the whole answer.
     pub(crate) fn respond_early(&self) -> Option<Response> {
+        if let Fault::GzipBomb { mib } = self {
+            let mut r = Response::new(gzip_bomb(*mib).into());
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            return Some(r);
+        }
         let (status, body, ct) = match self {
+            Fault::Maintenance => (200, MAINTENANCE_PAGE.to_owned(), "text/html; charset=UTF-8"),
             Fault::RateLimit500 => (
                 500,
                 "<html><body>Error: you have violated your query rate limit. Please slow down.</body></html>".to_owned(),

@@ -112,6 +112,16 @@ pub struct SimConfig {
     /// does not know yet. They appear in answers (values generated from the
     /// type), in modeldef, and can be filtered on.
     pub extra_columns: Vec<(String, String, ModeldefRow)>,
+    /// Server-side limits on the account's queries, as `(at most, per
+    /// window)`: a query beyond one gets Space-Track's rate-limit answer
+    /// (HTTP 500) and is not served. Empty (the default for the library,
+    /// so tests can be fast) enforces nothing; [`SimBuilder::space_track_limits`]
+    /// sets Space-Track's 30 per minute and 300 per hour, which the
+    /// `spacetrack sim` and `spacetrack-sim` commands enforce.
+    pub account_limits: Vec<(usize, Duration)>,
+    /// Answer the login form one byte at a time, this long apart (a slow,
+    /// trickling login; the answer is padded to 20 bytes).
+    pub login_trickle: Option<Duration>,
 }
 
 impl Default for SimConfig {
@@ -136,6 +146,8 @@ impl Default for SimConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             answer_cache_bytes: 0,
             extra_columns: Vec::new(),
+            account_limits: Vec::new(),
+            login_trickle: None,
         }
     }
 }
@@ -223,6 +235,25 @@ impl SimBuilder {
         ));
         self
     }
+    /// Enforces limits on the account's queries server-side (see
+    /// [`SimConfig::account_limits`]).
+    pub fn account_limits(mut self, limits: impl IntoIterator<Item = (usize, Duration)>) -> Self {
+        self.config.account_limits = limits.into_iter().collect();
+        self
+    }
+    /// Enforces Space-Track's own limits: 30 queries per minute and 300 per
+    /// hour.
+    pub fn space_track_limits(self) -> Self {
+        self.account_limits([
+            (30, Duration::from_secs(60)),
+            (300, Duration::from_secs(3600)),
+        ])
+    }
+    /// Trickles the login answer one byte every `every`.
+    pub fn login_trickle(mut self, every: Duration) -> Self {
+        self.config.login_trickle = Some(every);
+        self
+    }
     /// Address to bind.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.config.bind = addr;
@@ -263,6 +294,10 @@ pub struct SimState {
     sessions: Mutex<HashMap<String, Instant>>,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<LoggedRequest>>,
+    /// When the account's served queries arrived (for account_limits).
+    served: Mutex<VecDeque<Instant>>,
+    /// Queries refused for exceeding account_limits.
+    refused: std::sync::atomic::AtomicUsize,
     counter: std::sync::atomic::AtomicU64,
 }
 
@@ -304,6 +339,8 @@ impl SimState {
             sessions: Mutex::new(HashMap::new()),
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),
+            served: Mutex::new(VecDeque::new()),
+            refused: Default::default(),
             counter: Default::default(),
         }
     }
@@ -357,6 +394,38 @@ impl SimState {
             }
             None => false,
         }
+    }
+
+    /// Whether one more query fits the account's limits (and counts it).
+    fn within_limits(&self) -> bool {
+        let limits = &self.config.account_limits;
+        if limits.is_empty() {
+            return true;
+        }
+        let now = Instant::now();
+        let mut served = self.served.lock().expect("served");
+        let horizon = limits.iter().map(|l| l.1).max().unwrap_or_default();
+        while served
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= horizon)
+        {
+            served.pop_front();
+        }
+        let over = limits.iter().any(|&(max, window)| {
+            served
+                .iter()
+                .rev()
+                .take_while(|t| now.duration_since(**t) < window)
+                .count()
+                >= max
+        });
+        if over {
+            self.refused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return false;
+        }
+        served.push_back(now);
+        true
     }
 
     fn peek_fault(&self) -> Option<Fault> {
@@ -441,6 +510,14 @@ impl Simulator {
     /// Forgets every session, as if they had been idle too long.
     pub fn expire_sessions(&self) {
         self.state.sessions.lock().expect("sessions").clear();
+    }
+
+    /// How many queries were refused for exceeding
+    /// [`SimConfig::account_limits`].
+    pub fn refused_for_rate(&self) -> usize {
+        self.state
+            .refused
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Every request received so far.

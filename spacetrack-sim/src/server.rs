@@ -48,6 +48,15 @@ fn json_response(status: StatusCode, body: impl Into<Body>) -> Response {
     r
 }
 
+fn html_page(body: &'static str) -> Response {
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=UTF-8"),
+    );
+    r
+}
+
 fn error(status: StatusCode, message: &str) -> Response {
     json_response(status, serde_json::json!({ "error": message }).to_string())
 }
@@ -71,7 +80,23 @@ async fn login(
         return json_response(StatusCode::OK, LOGIN_FAILED);
     }
     let token = st.new_session();
-    let mut r = json_response(StatusCode::OK, "\"\"");
+    let mut r = match st.config.login_trickle {
+        None => json_response(StatusCode::OK, "\"\""),
+        Some(every) => {
+            let body = Bytes::from_static(b"\"\"                  ");
+            let stream = futures_util::stream::unfold(0usize, move |i| {
+                let body = body.clone();
+                async move {
+                    if i >= body.len() {
+                        return None;
+                    }
+                    tokio::time::sleep(every).await;
+                    Some((Ok::<_, std::io::Error>(body.slice(i..=i)), i + 1))
+                }
+            });
+            json_response(StatusCode::OK, Body::from_stream(stream))
+        }
+    };
     if let Ok(v) = HeaderValue::from_str(&format!("chocolatechip={token}; path=/; HttpOnly")) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
@@ -127,6 +152,9 @@ async fn dispatch(
     if method != Method::GET {
         return error(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed");
     }
+    if uri.path() == "/auth/login" {
+        return html_page(crate::fault::LOGIN_PAGE);
+    }
     let segments = path_segments(&uri);
     if segments.len() < 4
         || segments[2] != "class"
@@ -156,15 +184,40 @@ fn admit(st: &SimState, token: Option<&str>) -> Result<Option<Fault>, Response> 
     if !st.check_session(token) {
         return Err(json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN));
     }
+    if !st.within_limits() {
+        // Space-Track's answer to a violation: HTTP 500 with this text.
+        let mut r = Response::new(Body::from(
+            "<html><body>Error: you have violated your query rate limit.  Please refer to our Acceptable Use guidelines.</body></html>",
+        ));
+        *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+        r.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
+        return Err(r);
+    }
     let Some(fault) = st.next_fault() else {
         return Ok(None);
     };
     if let Some(r) = fault.respond_early() {
         return Err(r);
     }
-    if let Fault::ExpireSession = fault {
-        st.sessions.lock().expect("sessions").clear();
-        return Err(json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN));
+    match fault {
+        Fault::ExpireSession => {
+            st.sessions.lock().expect("sessions").clear();
+            return Err(json_response(StatusCode::UNAUTHORIZED, NOT_LOGGED_IN));
+        }
+        Fault::RedirectToLogin => {
+            st.sessions.lock().expect("sessions").clear();
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::FOUND;
+            r.headers_mut()
+                .insert(header::LOCATION, HeaderValue::from_static("/auth/login"));
+            return Err(r);
+        }
+        Fault::HtmlLoginPage => {
+            st.sessions.lock().expect("sessions").clear();
+            return Err(html_page(crate::fault::LOGIN_PAGE));
+        }
+        _ => {}
     }
     Ok(Some(fault))
 }

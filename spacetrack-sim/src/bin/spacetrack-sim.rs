@@ -8,14 +8,21 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N]";
+const USAGE: &str = "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N] [--no-account-limits]
+
+Space-Track's account limits (30 queries per minute, 300 per hour) are enforced
+unless --no-account-limits is given (benchmarks).";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let mut builder = spacetrack_sim::Simulator::builder();
+    let mut builder = spacetrack_sim::Simulator::builder().space_track_limits();
     let mut port = 0u16;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
+        if flag == "--no-account-limits" {
+            builder = builder.account_limits([]);
+            continue;
+        }
         let Some(n) = args.next().and_then(|v| v.parse::<u64>().ok()) else {
             eprintln!("{flag} needs a number\n{USAGE}");
             return ExitCode::from(2);

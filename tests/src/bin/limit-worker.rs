@@ -3,7 +3,7 @@
 //! `memory`, in this process only).
 //!
 //! ```text
-//! limit-worker BASE_URL IDENTITY REDIS_URL|memory PREFIX N
+//! limit-worker BASE_URL IDENTITY REDIS_URL|memory|file:DIR PREFIX N
 //! ```
 //! The password comes from `SPACETRACK_PASSWORD` so it never appears in a
 //! process listing.
@@ -12,18 +12,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spacetrack::Rate;
-use spacetrack::ratelimit::{LimiterStore, MemoryStore, RedisStore};
+use spacetrack::ratelimit::{FileStore, LimiterStore, MemoryStore, RedisStore};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, base, identity, store, prefix, n] = args.as_slice() else {
-        eprintln!("usage: limit-worker BASE_URL IDENTITY REDIS_URL|memory PREFIX N");
+        eprintln!("usage: limit-worker BASE_URL IDENTITY REDIS_URL|memory|file:DIR PREFIX N");
         std::process::exit(2);
     };
     let password = std::env::var("SPACETRACK_PASSWORD").expect("SPACETRACK_PASSWORD");
     let store: Arc<dyn LimiterStore> = if store == "memory" {
         Arc::new(MemoryStore::new())
+    } else if let Some(dir) = store.strip_prefix("file:") {
+        Arc::new(FileStore::new(dir))
     } else {
         Arc::new(RedisStore::connect(store, prefix).await.expect("redis"))
     };
