@@ -46,8 +46,17 @@ impl<'a> Cli<'a> {
             password: Some(sim.password().to_owned()),
             env: Vec::new(),
             stdin: None,
-            prefix: Vec::new(),
+            // Every process of a test shares the account's ledger (a file
+            // in the test's cache folder), and the simulator enforces no
+            // limit unless a test asks: lift the client's.
+            prefix: vec!["--max-per-minute", "600"],
         }
+    }
+
+    /// Without the lifted limit: the command's own defaults.
+    fn default_limits(mut self) -> Self {
+        self.prefix = Vec::new();
+        self
     }
 
     /// Lifts the client-side rate limit (the simulator has none), for
@@ -414,6 +423,26 @@ async fn exit_codes_for_failures() {
     sim.inject([Fault::Status(500)]);
     let api = cli.run(&["query", "gp", "--limit", "1"]).await;
     assert_eq!(api.code, 5, "{}", api.stderr);
+
+    // The shared ledger unreachable: fail closed, nothing sent.
+    let before = query_paths(&sim).len();
+    let store = cli
+        .run(&[
+            "--redis",
+            "redis://127.0.0.1:1/",
+            "query",
+            "gp",
+            "--limit",
+            "1",
+        ])
+        .await;
+    assert_eq!(store.code, 10, "{}", store.stderr);
+    assert!(
+        store.stderr.contains("rate-limiter store unavailable"),
+        "{}",
+        store.stderr
+    );
+    assert_eq!(query_paths(&sim).len(), before);
 
     sim.inject([Fault::InvalidJson]);
     let out = home.0.join("bad.json");
@@ -906,4 +935,80 @@ async fn columns_are_never_lost_and_bad_records_can_be_skipped() {
         ])
         .await;
     assert_eq!(ok.code, 0, "{}", ok.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_loop_of_commands_shares_the_accounts_limit() {
+    // The server allows 5 queries per 10 s; the command's own limit
+    // (--max-per-minute 30) is at most 5 per 10 s, shared by every process
+    // through the ledger file in the cache folder.
+    let sim = Simulator::builder()
+        .objects(50)
+        .account_limits([(5, std::time::Duration::from_secs(10))])
+        .start()
+        .await
+        .unwrap();
+    let home = TempDir::new("cli-loop");
+    let cli = Cli::new(&sim, &home).default_limits();
+    for _ in 0..8 {
+        let run = cli
+            .run(&[
+                "--max-per-minute",
+                "30",
+                "--retries",
+                "0",
+                "query",
+                "launch_site",
+                "--limit",
+                "1",
+            ])
+            .await;
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    assert_eq!(
+        sim.refused_for_rate(),
+        0,
+        "no query went over the account's limit"
+    );
+    assert_eq!(query_paths(&sim).len(), 8);
+    assert!(
+        std::fs::read_dir(home.0.join("cache/spacetrack-rs/limits"))
+            .unwrap()
+            .count()
+            == 1,
+        "one ledger file for the account"
+    );
+
+    // Control: processes that do not share a ledger go over.
+    let sim2 = Simulator::builder()
+        .objects(50)
+        .account_limits([(5, std::time::Duration::from_secs(10))])
+        .start()
+        .await
+        .unwrap();
+    let mut over = 0;
+    for i in 0..8 {
+        let own = home.0.join(format!("cache-{i}"));
+        let run = Cli::new(&sim2, &home)
+            .default_limits()
+            .env("XDG_CACHE_HOME", own.to_str().unwrap())
+            .run(&[
+                "--max-per-minute",
+                "30",
+                "--retries",
+                "0",
+                "query",
+                "launch_site",
+                "--limit",
+                "1",
+            ])
+            .await;
+        if run.code == 4 {
+            over += 1;
+        }
+    }
+    assert!(
+        over > 0 && sim2.refused_for_rate() > 0,
+        "the control run stayed under the limit"
+    );
 }

@@ -286,7 +286,10 @@ mod generated {
 pub mod blocking;
 
 pub use auth::LoginPolicy;
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, RetryPolicy};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_LINE_BYTES,
+    DEFAULT_TIMEOUT, RetryPolicy,
+};
 pub use de::UnknownColumns;
 pub use error::{DecodeError, Error, Result};
 pub use files::{Download, PublicFile, Upload};

@@ -25,6 +25,8 @@ enum Outcome {
     Timeout,
     Decode,
     Api(u16),
+    Page,
+    TooLarge,
 }
 
 fn outcome<T: PartialEq + std::fmt::Debug>(r: Result<T, Error>, full: &T) -> Outcome {
@@ -38,6 +40,8 @@ fn outcome<T: PartialEq + std::fmt::Debug>(r: Result<T, Error>, full: &T) -> Out
         Err(Error::Timeout(_)) => Outcome::Timeout,
         Err(Error::Decode(_)) => Outcome::Decode,
         Err(Error::Api { status, .. }) => Outcome::Api(status),
+        Err(Error::Page { .. }) => Outcome::Page,
+        Err(Error::TooLarge { .. }) => Outcome::TooLarge,
         Err(e) => panic!("unexpected error {e}"),
     }
 }
@@ -50,7 +54,6 @@ async fn fault_matrix_send_and_stream() {
     let full = q().send().await.unwrap();
     assert_eq!(full.len(), 3_000);
     use Fault::*;
-    let slow = SlowBody(Duration::from_millis(300));
     #[allow(clippy::redundant_clone)]
     let cases: Vec<(Vec<Fault>, Outcome)> = vec![
         (vec![ExpireSession], Outcome::Recovered),
@@ -70,6 +73,11 @@ async fn fault_matrix_send_and_stream() {
         (vec![TruncateBody], Outcome::Recovered),
         (vec![TruncateBody; 4], Outcome::Transport),
         (vec![InvalidJson], Outcome::Decode),
+        (vec![RedirectToLogin], Outcome::Recovered),
+        (vec![HtmlLoginPage], Outcome::Recovered),
+        (vec![HtmlLoginPage, HtmlLoginPage], Outcome::Page),
+        (vec![Maintenance], Outcome::Page),
+        (vec![BadRecords { every: 100 }], Outcome::Decode),
     ];
     for (faults, want) in cases {
         sim.inject(faults.clone());
@@ -77,13 +85,21 @@ async fn fault_matrix_send_and_stream() {
         assert_eq!(got, want, "send() with {faults:?}");
         sim.inject([]);
     }
-    // Slow bodies against a short per-request timeout, on an answer small
-    // enough (one chunk) that only the injected delay can exceed it.
+    // A capped client refuses a gzip bomb as it inflates.
+    let capped = builder_for(&sim).max_answer_bytes(4 << 20).build().unwrap();
+    sim.inject([GzipBomb { mib: 16 }]);
+    let got = outcome(guarded(capped.gp().send()).await, &full);
+    assert_eq!(got, Outcome::TooLarge, "send() with a gzip bomb");
+    // Slow bodies against a per-request timeout, on an answer small enough
+    // (one chunk) that only the injected delay can exceed it. The margins
+    // are generous (1 s against a 3 s delay) so that a busy machine (a
+    // build beside the tests) cannot fail the undelayed request.
+    let slow = SlowBody(Duration::from_secs(3));
     let small = || {
         st.gp()
             .order_by(spacetrack::GpField::NoradCatId)
             .limit(20)
-            .timeout(Duration::from_millis(150))
+            .timeout(Duration::from_secs(1))
     };
     let full_small = small().send().await.unwrap();
     let slow_cases: Vec<(Vec<Fault>, Outcome)> = vec![
@@ -105,8 +121,14 @@ async fn fault_matrix_send_and_stream() {
         (vec![RateLimit500], Outcome::Recovered),
         (vec![RateLimit200], Outcome::RateLimited),
         (vec![Status(502)], Outcome::Recovered),
-        (vec![TruncateBody], Outcome::Transport),
+        // A cut within the first bytes (read before the stream is handed
+        // over) is retried like any failure before the body starts.
+        (vec![TruncateBody], Outcome::Recovered),
+        (vec![TruncateBody; 4], Outcome::Transport),
         (vec![InvalidJson], Outcome::Decode),
+        (vec![RedirectToLogin], Outcome::Recovered),
+        (vec![HtmlLoginPage], Outcome::Recovered),
+        (vec![Maintenance], Outcome::Page),
     ];
     for (faults, want) in stream_cases {
         sim.inject(faults.clone());
@@ -168,15 +190,19 @@ async fn streaming_matches_send_and_detects_truncation() {
     assert_eq!(csv, st.gp().send_bytes(Format::Csv).await.unwrap());
 
     // Cut short mid-way: some records, then an error; never a clean end.
+    // (The client reads the first bytes before handing the stream over, to
+    // tell a web page from data: a cut in them is an error at once.)
     sim.inject([Fault::TruncateBody]);
-    let mut s = st.gp_history().stream().await.unwrap();
     let mut n = 0;
-    let end = loop {
-        match s.try_next().await {
-            Ok(Some(_)) => n += 1,
-            Ok(None) => break None,
-            Err(e) => break Some(e),
-        }
+    let end = match st.gp_history().stream().await {
+        Err(e) => Some(e),
+        Ok(mut s) => loop {
+            match s.try_next().await {
+                Ok(Some(_)) => n += 1,
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            }
+        },
     };
     assert!(
         end.is_some(),
@@ -360,5 +386,79 @@ async fn per_request_timeout_overrides_the_default() {
     assert!(
         matches!(err, Error::Timeout(d) if d == Duration::from_millis(100)),
         "{err}"
+    );
+}
+
+/// Starts redis-server on `port` (for the restart test).
+fn redis_on(port: u16) -> std::process::Child {
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-server starts");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("redis-server did not start on {port}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_store_survives_a_redis_restart_and_fails_closed_meanwhile() {
+    use spacetrack::ratelimit::{Limit, LimiterStore, RedisStore, Window};
+    let Some((mut first, url)) = redis_server() else {
+        return;
+    };
+    let port: u16 = url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let store = RedisStore::connect(&url, "restart-test:").await.unwrap();
+    let limit = Limit {
+        key: "acct".into(),
+        windows: vec![Window {
+            max: 1000,
+            ms: 60_000,
+        }],
+    };
+    assert_eq!(store.acquire(&limit).await.unwrap(), Duration::ZERO);
+    // Redis goes away: every acquisition is an error (nothing admitted).
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let down = store.acquire(&limit).await;
+    assert!(matches!(down, Err(Error::Store(_))), "{down:?}");
+    // Redis comes back on the same port: the store reconnects by itself.
+    let mut second = tokio::task::spawn_blocking(move || redis_on(port))
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut back = false;
+    while started.elapsed() < Duration::from_secs(15) {
+        if store.acquire(&limit).await.is_ok() {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = second.kill();
+    assert!(back, "the store did not reconnect within 15 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
     );
 }
