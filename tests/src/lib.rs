@@ -107,3 +107,41 @@ pub fn paths_with(sim: &Simulator, part: &str) -> Vec<String> {
         .map(|r| format!("{} {}", r.method, r.path))
         .collect()
 }
+
+/// Runs `processes` copies of the `limit-worker` binary at `worker` (pass
+/// `env!("CARGO_BIN_EXE_limit-worker")`), each sending `n` queries to `sim`
+/// through a client whose ledger is `store` (`memory`, `file:DIR` or a
+/// Redis URL), and returns when the server received each query.
+pub fn run_limit_workers(
+    worker: &str,
+    sim: &Simulator,
+    store: &str,
+    prefix: &str,
+    processes: usize,
+    n: usize,
+) -> Vec<std::time::SystemTime> {
+    sim.clear_requests();
+    let children: Vec<_> = (0..processes)
+        .map(|_| {
+            std::process::Command::new(worker)
+                .args([
+                    &sim.base_url(),
+                    sim.identity(),
+                    store,
+                    prefix,
+                    &n.to_string(),
+                ])
+                .env("SPACETRACK_PASSWORD", sim.password())
+                .spawn()
+                .expect("limit-worker starts")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("limit-worker ends").success());
+    }
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/query/"))
+        .map(|r| r.at)
+        .collect()
+}

@@ -114,21 +114,14 @@ async fn processes_of_one_machine_share_the_ledger_through_a_file() {
     let times = tokio::task::spawn_blocking({
         let sim = sim.clone();
         move || {
-            sim.clear_requests();
-            let worker = env!("CARGO_BIN_EXE_limit-worker");
-            let children: Vec<_> = (0..3)
-                .map(|_| {
-                    std::process::Command::new(worker)
-                        .args([&sim.base_url(), sim.identity(), &store, "", "6"])
-                        .env("SPACETRACK_PASSWORD", sim.password())
-                        .spawn()
-                        .unwrap()
-                })
-                .collect();
-            for mut c in children {
-                assert!(c.wait().unwrap().success());
-            }
-            query_times(&sim)
+            spacetrack_tests::run_limit_workers(
+                env!("CARGO_BIN_EXE_limit-worker"),
+                &sim,
+                &store,
+                "",
+                3,
+                6,
+            )
         }
     })
     .await

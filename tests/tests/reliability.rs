@@ -279,29 +279,8 @@ fn redis_server() -> Option<(std::process::Child, String)> {
         .local_addr()
         .unwrap()
         .port();
-    let child = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn();
-    match child {
-        Ok(c) => {
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Some((c, format!("redis://127.0.0.1:{port}/")));
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            panic!("redis-server did not start");
-        }
+    match spawn_redis(port) {
+        Ok(c) => Some((c, format!("redis://127.0.0.1:{port}/"))),
         Err(e) => {
             if std::env::var_os("SPACETRACK_REQUIRE_REDIS").is_some() {
                 panic!("redis-server is required here but cannot start: {e}");
@@ -314,32 +293,39 @@ fn redis_server() -> Option<(std::process::Child, String)> {
     }
 }
 
-fn run_workers(sim: &Simulator, store: &str, prefix: &str, n: usize) -> Vec<std::time::SystemTime> {
-    sim.clear_requests();
-    let worker = env!("CARGO_BIN_EXE_limit-worker");
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            std::process::Command::new(worker)
-                .args([
-                    &sim.base_url(),
-                    sim.identity(),
-                    store,
-                    prefix,
-                    &n.to_string(),
-                ])
-                .env("SPACETRACK_PASSWORD", sim.password())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut c in children {
-        assert!(c.wait().unwrap().success());
+/// Starts redis-server on `port` and waits until it accepts connections.
+fn spawn_redis(port: u16) -> std::io::Result<std::process::Child> {
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn()?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(child);
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
-    sim.requests()
-        .into_iter()
-        .filter(|r| r.path.contains("/query/"))
-        .map(|r| r.at)
-        .collect()
+    panic!("redis-server did not start on {port}");
+}
+
+fn run_workers(sim: &Simulator, store: &str, prefix: &str, n: usize) -> Vec<std::time::SystemTime> {
+    spacetrack_tests::run_limit_workers(
+        env!("CARGO_BIN_EXE_limit-worker"),
+        sim,
+        store,
+        prefix,
+        2,
+        n,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -389,31 +375,6 @@ async fn per_request_timeout_overrides_the_default() {
     );
 }
 
-/// Starts redis-server on `port` (for the restart test).
-fn redis_on(port: u16) -> std::process::Child {
-    let child = std::process::Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("redis-server starts");
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return child;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("redis-server did not start on {port}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_redis_store_survives_a_redis_restart_and_fails_closed_meanwhile() {
     use spacetrack::ratelimit::{Limit, LimiterStore, RedisStore, Window};
@@ -442,9 +403,10 @@ async fn the_redis_store_survives_a_redis_restart_and_fails_closed_meanwhile() {
     let down = store.acquire(&limit).await;
     assert!(matches!(down, Err(Error::Store(_))), "{down:?}");
     // Redis comes back on the same port: the store reconnects by itself.
-    let mut second = tokio::task::spawn_blocking(move || redis_on(port))
+    let mut second = tokio::task::spawn_blocking(move || spawn_redis(port))
         .await
-        .unwrap();
+        .unwrap()
+        .expect("redis-server restarts");
     let started = std::time::Instant::now();
     let mut back = false;
     while started.elapsed() < Duration::from_secs(15) {
