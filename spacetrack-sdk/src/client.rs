@@ -757,7 +757,7 @@ impl Client {
                 if html_is_data || !status.is_success() || !got.is_html() {
                     return Ok(got);
                 }
-                let page = got.page(timeout).await;
+                let page = got.page().await;
                 if !page.login || status != StatusCode::OK {
                     return Err(Error::Page {
                         status: status.as_u16(),
@@ -846,15 +846,15 @@ impl Received {
             .any(|p| start.starts_with(p.as_bytes()))
     }
 
-    /// Reads up to 64 KiB of a page and says what it is.
-    async fn page(mut self, timeout: Option<Duration>) -> Page {
+    /// Reads up to 64 KiB of a page (within the request's timeout) and
+    /// says what it is.
+    async fn page(mut self) -> Page {
         while self.head.len() < 64 << 10 {
             match self.resp.chunk().await {
                 Ok(Some(c)) => self.head.extend_from_slice(&c),
                 _ => break,
             }
         }
-        let _ = timeout;
         let text = String::from_utf8_lossy(&self.head).to_string();
         let lower = text.to_ascii_lowercase();
         let title = page_title(&text);

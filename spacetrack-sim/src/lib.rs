@@ -490,6 +490,15 @@ impl Simulator {
         self.state.faults.lock().expect("faults").extend(faults);
     }
 
+    /// Drops the faults not consumed yet (a request that failed early may
+    /// leave some of a sequence unused) and returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        let mut f = self.state.faults.lock().expect("faults");
+        let n = f.len();
+        f.clear();
+        n
+    }
+
     /// The session tokens currently valid (the `chocolatechip` values), so
     /// tests can search output for them.
     pub fn session_tokens(&self) -> Vec<String> {

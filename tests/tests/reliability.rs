@@ -83,7 +83,7 @@ async fn fault_matrix_send_and_stream() {
         sim.inject(faults.clone());
         let got = outcome(guarded(q().send()).await, &full);
         assert_eq!(got, want, "send() with {faults:?}");
-        sim.inject([]);
+        sim.clear_faults();
     }
     // A capped client refuses a gzip bomb as it inflates.
     let capped = builder_for(&sim).max_answer_bytes(4 << 20).build().unwrap();
@@ -113,6 +113,7 @@ async fn fault_matrix_send_and_stream() {
         sim.inject(faults.clone());
         let got = outcome(guarded(small().send()).await, &full_small);
         assert_eq!(got, want, "send() with {faults:?}");
+        sim.clear_faults();
     }
     // Streams retry until the body starts; after that a fault is an error,
     // and never a shorter, clean end.
@@ -122,8 +123,8 @@ async fn fault_matrix_send_and_stream() {
         (vec![RateLimit200], Outcome::RateLimited),
         (vec![Status(502)], Outcome::Recovered),
         // A cut within the first bytes (read before the stream is handed
-        // over) is retried like any failure before the body starts.
-        (vec![TruncateBody], Outcome::Recovered),
+        // over) is retried like any failure before the body starts; a later
+        // one ends the stream with the error. Either way, never a clean end.
         (vec![TruncateBody; 4], Outcome::Transport),
         (vec![InvalidJson], Outcome::Decode),
         (vec![RedirectToLogin], Outcome::Recovered),
@@ -138,6 +139,9 @@ async fn fault_matrix_send_and_stream() {
         })
         .await;
         assert_eq!(outcome(got, &full), want, "stream() with {faults:?}");
+        // Where a cut lands (in the first bytes, retried, or later, not
+        // retried) depends on timing: drop what a case left unused.
+        sim.clear_faults();
     }
 }
 
