@@ -150,10 +150,13 @@
 //! ## Rate limits and retries
 //!
 //! Space-Track allows fewer than 30 requests a minute and 300 an hour per
-//! account. Every request waits its turn in a client-side limiter
-//! ([`ratelimit`]) set to those limits; clones of a [`Client`] share it,
-//! and processes can share it through Redis (`ratelimit::RedisStore`,
-//! feature `redis`). A rate-limit answer from the server is retried after
+//! account. Every request waits its turn in the account's ledger
+//! ([`ratelimit`]): every client of one identity and server in the process
+//! shares it, processes of a machine can share it through a
+//! `ratelimit::FileStore` and machines through Redis
+//! (`ratelimit::RedisStore`, feature `redis`). Logins run one at a time per
+//! account, and refused credentials are not retried for a while (see
+//! [`LoginPolicy`]). A rate-limit answer from the server is retried after
 //! a minute, and connection failures and 502/503/504 with backoff
 //! ([`RetryPolicy`]). [`ClientBuilder::on_wait`] reports every wait.
 //!
