@@ -97,7 +97,80 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Builds a blocking [`Client`] with every option of the async
+/// [`ClientBuilder`](crate::ClientBuilder), like `reqwest::blocking`.
+///
+/// ```no_run
+/// # fn demo() -> spacetrack::Result<()> {
+/// use std::time::Duration;
+/// let st = spacetrack::blocking::Client::builder()
+///     .identity("me@example.com")
+///     .password(std::env::var("SPACETRACK_PASSWORD").unwrap_or_default())
+///     .timeout(Duration::from_secs(60))
+///     .build()?;
+/// let iss = st.gp().norad_cat_id(25544).first()?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+#[must_use = "a builder does nothing until built"]
+pub struct ClientBuilder(crate::ClientBuilder);
+
+macro_rules! forward {
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        $(#[$doc])*
+        pub fn $name(self, $($arg: $ty),*) -> Self {
+            ClientBuilder(self.0.$name($($arg),*))
+        }
+    )*};
+}
+
+impl ClientBuilder {
+    forward! {
+        /// See [`crate::ClientBuilder::identity`].
+        identity(identity: impl Into<String>);
+        /// See [`crate::ClientBuilder::password`].
+        password(password: impl Into<String>);
+        /// See [`crate::ClientBuilder::base_url`].
+        base_url(url: impl Into<String>);
+        /// See [`crate::ClientBuilder::allow_http`].
+        allow_http(allow: bool);
+        /// See [`crate::ClientBuilder::http_client`].
+        http_client(client: reqwest::Client);
+        /// See [`crate::ClientBuilder::timeout`].
+        timeout(timeout: Duration);
+        /// See [`crate::ClientBuilder::rate_limits`].
+        rate_limits(rates: impl IntoIterator<Item = crate::Rate>);
+        /// See [`crate::ClientBuilder::extra_rate_limit`].
+        extra_rate_limit(rate: crate::Rate);
+        /// See [`crate::ClientBuilder::limiter_store`].
+        limiter_store(store: Arc<dyn crate::ratelimit::LimiterStore>);
+        /// See [`crate::ClientBuilder::login_policy`].
+        login_policy(policy: crate::LoginPolicy);
+        /// See [`crate::ClientBuilder::max_answer_bytes`].
+        max_answer_bytes(bytes: u64);
+        /// See [`crate::ClientBuilder::max_line_bytes`].
+        max_line_bytes(bytes: u64);
+        /// See [`crate::ClientBuilder::on_wait`].
+        on_wait(observer: impl Fn(&crate::ratelimit::Wait) + Send + Sync + 'static);
+        /// See [`crate::ClientBuilder::retry`].
+        retry(policy: crate::RetryPolicy);
+        /// See [`crate::ClientBuilder::modeldef_cache_dir`].
+        modeldef_cache_dir(dir: Option<std::path::PathBuf>);
+    }
+
+    /// Builds the client and its runtime. Nothing is sent until the first
+    /// query. Call it outside any async runtime.
+    pub fn build(self) -> Result<Client> {
+        Client::from_async(self.0.build()?)
+    }
+}
+
 impl Client {
+    /// A [`ClientBuilder`] with the async builder's options.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
     /// Wraps a configured async client (see [`crate::Client::builder`]).
     pub fn from_async(client: crate::Client) -> Result<Client> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -205,6 +278,13 @@ impl<R: Record> Query<R, Blocking> {
     pub fn send(self) -> Result<Vec<R>> {
         let (q, mode) = self.into_async();
         mode.block_on(q.send())?
+    }
+
+    /// The first record of the answer, in the query's order, or `None`
+    /// (see [`Query::first`]).
+    pub fn first(self) -> Result<Option<R>> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.first())?
     }
 
     /// Sends with `metadata/true` (see [`Query::send_with_metadata`]).

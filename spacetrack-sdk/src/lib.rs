@@ -266,6 +266,7 @@
 mod auth;
 mod client;
 pub mod de;
+mod elements;
 mod error;
 pub mod files;
 pub mod modeldef;

@@ -448,6 +448,29 @@ impl<R: Record> Query<R, Async> {
         }
     }
 
+    /// The first record of the answer, in the query's order (set one with
+    /// [`order_by`](Self::order_by)), or `None` when nothing matches. Sends
+    /// the query with `limit/1`, so only one record travels.
+    ///
+    /// ```
+    /// use spacetrack::GpHistoryField;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let latest = st
+    ///     .gp_history()
+    ///     .norad_cat_id(25544)
+    ///     .order_by(GpHistoryField::Epoch.desc())
+    ///     .first()
+    ///     .await?;
+    /// if let Some(gp) = latest {
+    ///     println!("latest element set: {:?}", gp.epoch);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn first(self) -> Result<Option<R>> {
+        let mut rows = self.limit(1).send().await?;
+        Ok(rows.pop())
+    }
+
     /// Sends the query and returns the records that decoded together with
     /// one [`DecodeError`](crate::DecodeError) per record that did not
     /// (class, record index, column, value). Strict [`send`](Self::send)

@@ -100,3 +100,59 @@ fn inside_an_async_runtime_it_is_an_error_not_a_panic() {
     // Still usable from the plain thread afterwards.
     assert_eq!(st.gp().limit(1).send().unwrap().len(), 1);
 }
+
+#[test]
+fn builder_first_and_element_set_lines() {
+    let (_rt, sim) = sim(300);
+    // The blocking builder has the async builder's options.
+    let st = spacetrack::blocking::Client::builder()
+        .base_url(sim.base_url())
+        .allow_http(true)
+        .identity(sim.identity())
+        .password(sim.password())
+        .rate_limits([])
+        .modeldef_cache_dir(None)
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap();
+    // first(): one record, in the query's order; None when nothing matches.
+    let newest = st
+        .gp()
+        .order_by(GpField::NoradCatId.desc())
+        .first()
+        .unwrap()
+        .expect("a record");
+    let all = st.gp().order_by(GpField::NoradCatId.desc()).send().unwrap();
+    assert_eq!(newest, all[0]);
+    assert!(
+        paths_with(&sim, "/limit/1/").len() == 1,
+        "only one record asked for"
+    );
+    assert_eq!(
+        st.gp().norad_cat_id(4_000_000_000u32).first().unwrap(),
+        None
+    );
+
+    // tle() and three_le() are the lines Space-Track's 3le format sends.
+    let text = st
+        .gp()
+        .order_by(GpField::NoradCatId)
+        .send_text(Format::ThreeLe)
+        .unwrap();
+    let mut from_records = String::new();
+    let mut without = 0;
+    for gp in st.gp().order_by(GpField::NoradCatId).send().unwrap() {
+        match gp.three_le() {
+            Some([l0, l1, l2]) => {
+                assert_eq!(gp.tle(), Some([l1, l2]));
+                from_records.push_str(&format!("{l0}\n{l1}\n{l2}\n"));
+            }
+            None => {
+                assert!(gp.tle_line1.is_none() || gp.tle_line2.is_none() || gp.tle_line0.is_none());
+                without += 1;
+            }
+        }
+    }
+    assert_eq!(text, from_records);
+    let _ = without;
+}
