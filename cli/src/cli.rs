@@ -224,6 +224,8 @@ fn class_command(info: &'static ClassInfo) -> Command {
         cmd = cmd.arg(
             Arg::new(col.name)
                 .long(flag(col.name))
+                // `--lat -30`, `--lon -10--5`: a value may start with `-`.
+                .allow_hyphen_values(true)
                 .value_name(predicate::value_name(col.sql_type))
                 .action(ArgAction::Append)
                 .value_parser(move |v: &str| predicate::check(info, col, v).map(|()| v.to_owned()))
@@ -235,9 +237,26 @@ fn class_command(info: &'static ClassInfo) -> Command {
 
 /// Resolves a column name as typed (`norad_cat_id`, `NORAD-CAT-ID`).
 fn column(info: &'static ClassInfo, name: &str) -> Result<&'static str, String> {
-    info.column(&name.trim().replace('-', "_"))
-        .map(|c| c.name)
-        .ok_or_else(|| format!("`{name}` is not a column of {}", info.class))
+    let wanted = name.trim().replace('-', "_");
+    info.column(&wanted).map(|c| c.name).ok_or_else(|| {
+        let mut msg = format!("`{name}` is not a column of {}", info.class);
+        if let Some(near) = closest(info, &wanted) {
+            msg.push_str(&format!("; did you mean `{}`?", near.to_ascii_lowercase()));
+        }
+        msg
+    })
+}
+
+/// The column whose name is nearest to `name` (edit distance), if any is
+/// near enough to be a likely misspelling.
+fn closest(info: &ClassInfo, name: &str) -> Option<&'static str> {
+    let name = name.to_ascii_uppercase();
+    info.columns
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(&name, c.name), c.name))
+        .filter(|&(d, n)| d <= (n.len() / 3).max(2))
+        .min()
+        .map(|(_, n)| n)
 }
 
 fn field_parser(info: &'static ClassInfo) -> impl Fn(&str) -> Result<String, String> + Clone {
@@ -253,7 +272,13 @@ pub struct SortKey {
 
 fn order_parser(info: &'static ClassInfo) -> impl Fn(&str) -> Result<SortKey, String> + Clone {
     move |v| {
-        let (name, dir) = v.split_once(':').unwrap_or((v, "asc"));
+        // `epoch:desc`, or Space-Track's own `EPOCH desc`.
+        let v = v.trim();
+        let (name, dir) = v
+            .split_once(':')
+            .or_else(|| v.split_once(char::is_whitespace))
+            .map(|(n, d)| (n, d.trim()))
+            .unwrap_or((v, "asc"));
         let descending = match dir.to_ascii_lowercase().as_str() {
             "asc" => false,
             "desc" => true,

@@ -53,6 +53,18 @@ impl Sink {
         let (out, file): (Box<dyn Write>, _) = match path {
             None => (Box::new(std::io::stdout().lock()), None),
             Some(p) => {
+                // Name the missing folder, not the temporary file in it.
+                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if !dir.is_dir() {
+                        return Err(Failure::io(
+                            dir,
+                            std::io::Error::new(
+                                std::io::ErrorKind::NotFound,
+                                "the output folder does not exist",
+                            ),
+                        ));
+                    }
+                }
                 let mut tmp = p.as_os_str().to_owned();
                 tmp.push(".partial");
                 let tmp = PathBuf::from(tmp);

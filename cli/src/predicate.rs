@@ -117,7 +117,23 @@ fn nonempty<'a>(v: &'a str, term: &str) -> Result<&'a str, String> {
 fn operand(ty: &SqlType, v: &str) -> Result<(), String> {
     let v = nonempty(v, v)?.trim();
     let ok = match ty {
-        SqlType::Int { .. } => v.parse::<i128>().is_ok(),
+        SqlType::Int { bytes, unsigned } => {
+            let Ok(n) = v.parse::<i128>() else {
+                return Err(format!("`{v}` is not {}", describe(ty)));
+            };
+            let bits = u32::from(*bytes) * 8;
+            let (lo, hi) = if *unsigned {
+                (0i128, (1i128 << bits) - 1)
+            } else {
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+            };
+            if n < lo || n > hi {
+                return Err(format!(
+                    "`{v}` is out of range for the column's type ({lo} to {hi})"
+                ));
+            }
+            true
+        }
         SqlType::Real { .. } => v.parse::<f64>().is_ok_and(f64::is_finite),
         SqlType::Date | SqlType::DateTime { .. } => is_now(v) || is_date(v),
         SqlType::Enum(members) => {
@@ -267,7 +283,7 @@ mod tests {
             "<5",
             "<>5",
             "1--5",
-            "-5--3",
+            "4294967295",
             "null-val",
             "<>null-val",
             "~~55",
@@ -275,8 +291,27 @@ mod tests {
         ] {
             assert_eq!(check(&CLASS, &c, ok), Ok(()), "{ok}");
         }
-        for bad in ["ISS", "", "1,", ">", "1--", "1.5", "now"] {
+        for bad in [
+            "ISS",
+            "",
+            "1,",
+            ">",
+            "1--",
+            "1.5",
+            "now",
+            "-5--3",
+            "4294967296",
+            "<-1",
+        ] {
             assert!(check(&CLASS, &c, bad).is_err(), "{bad}");
+        }
+        // Signed columns take negative values and ranges of them.
+        let signed = col("smallint(6)");
+        for ok in ["-5--3", "-32768", "32767", "<-1"] {
+            assert_eq!(check(&CLASS, &signed, ok), Ok(()), "{ok}");
+        }
+        for bad in ["32768", "-32769"] {
+            assert!(check(&CLASS, &signed, bad).is_err(), "{bad}");
         }
     }
 

@@ -996,3 +996,93 @@ async fn a_shell_loop_of_commands_shares_the_accounts_limit() {
         "the control run stayed under the limit"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn natural_values_and_helpful_errors() {
+    let sim = sim(200).await;
+    let home = TempDir::new("cli-natural");
+    let cli = Cli::new(&sim, &home);
+
+    // Negative numbers are values, not flags.
+    let neg = cli
+        .run(&[
+            "query", "tip", "--lat", "-30--10", "--lon", "-5", "--format", "json",
+        ])
+        .await;
+    assert_eq!(neg.code, 0, "{}", neg.stderr);
+    assert!(
+        query_paths(&sim)
+            .iter()
+            .any(|p| p.contains("/lat/-30--10/lon/-5/")),
+        "{:?}",
+        query_paths(&sim)
+    );
+
+    // Integers are checked against the MySQL type's range; nothing is sent.
+    let before = query_paths(&sim).len();
+    let big = cli
+        .run(&["query", "gp", "--norad-cat-id", "4294967296"])
+        .await;
+    assert_eq!(big.code, 2, "{}", big.stderr);
+    assert!(big.stderr.contains("out of range"), "{}", big.stderr);
+    assert_eq!(query_paths(&sim).len(), before);
+
+    // Space-Track's own `EPOCH desc` ordering.
+    let ordered = cli
+        .run(&["query", "gp", "--order-by", "EPOCH desc", "--limit", "2"])
+        .await;
+    assert_eq!(ordered.code, 0, "{}", ordered.stderr);
+    assert!(
+        query_paths(&sim)
+            .iter()
+            .any(|p| p.contains("/orderby/epoch%20desc/"))
+    );
+
+    // Did you mean, wherever a column is named.
+    let typo = cli.run(&["query", "gp", "--order-by", "epohc:desc"]).await;
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("did you mean `epoch`"),
+        "{}",
+        typo.stderr
+    );
+    let typo = cli.run(&["query", "gp", "--select", "norad_cat_di"]).await;
+    assert_eq!(typo.code, 2);
+    assert!(
+        typo.stderr.contains("did you mean `norad_cat_id`"),
+        "{}",
+        typo.stderr
+    );
+    let typo = cli.run(&["query", "gp", "--norad-cat-idd", "5"]).await;
+    assert_eq!(typo.code, 2);
+    assert!(typo.stderr.contains("--norad-cat-id"), "{}", typo.stderr);
+
+    // A missing output folder is named.
+    let missing = home.0.join("nodir").join("x.json");
+    let out = cli
+        .run(&[
+            "query",
+            "gp",
+            "--limit",
+            "1",
+            "-o",
+            missing.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(out.code, 8, "{}", out.stderr);
+    assert!(out.stderr.contains("nodir:"), "{}", out.stderr);
+    assert!(!out.stderr.contains("partial"), "{}", out.stderr);
+
+    // Table cells are the shortest decimal that round-trips.
+    let table = cli
+        .run(&["query", "tip", "--limit", "50", "--format", "table"])
+        .await;
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    for cell in table.stdout.split_whitespace().filter(|c| c.contains('.')) {
+        let frac = cell.rsplit('.').next().unwrap_or("");
+        assert!(
+            !frac.contains("000000") && !frac.contains("999999"),
+            "{cell} is a float artefact"
+        );
+    }
+}

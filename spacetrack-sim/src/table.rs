@@ -391,7 +391,10 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
             ((2.0 * ctx.u(i) - 1.0) * o.inclination.min(180.0 - o.inclination) * 100.0).round()
                 / 100.0,
         )),
-        ("tip", "LON") => Some(Val::Real((ctx.u(i) * 36_000.0).round() / 100.0 - 180.0)),
+        // Rounded after the shift, so the value is the decimal it prints as.
+        ("tip", "LON") => Some(Val::Real(
+            ((ctx.u(i) * 36_000.0).round() - 18_000.0) / 100.0,
+        )),
         ("tip", "REV") => Some(Val::Int(i64::from(o.rev) + (ctx.u(i) * 30.0) as i64)),
         ("decay", "MSG_TYPE") if ctx.reentry.is_some() => Some(text("Prediction")),
         ("decay", "SOURCE") => Some(text(if ctx.r % 2 == 0 {
