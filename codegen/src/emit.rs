@@ -165,26 +165,33 @@ fn filter_type(col: &Column, enum_name: &str) -> TokenStream {
     }
 }
 
-/// The column's meaning and unit, when the schema has them.
+/// The column's meaning and unit, when the schema has them, as Markdown
+/// (the notes are plain text: `[8,8]` must not become a link, `m**2` not
+/// bold).
 fn meaning(col: &Column) -> Option<String> {
-    let doc = col
-        .note
-        .doc
-        .as_deref()
-        .map(str::trim)
-        .filter(|d| !d.is_empty());
-    let unit = col
-        .note
-        .unit
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty());
+    fn trimmed(v: Option<&str>) -> Option<&str> {
+        v.map(str::trim).filter(|t| !t.is_empty())
+    }
+    let doc = trimmed(col.note.doc.as_deref()).map(markdown_text);
+    let unit = trimmed(col.note.unit.as_deref()).map(|u| format!("`{}`", u.replace('`', "'")));
     match (doc, unit) {
         (None, None) => None,
-        (Some(d), None) => Some(d.to_owned()),
+        (Some(d), None) => Some(d),
         (None, Some(u)) => Some(format!("Unit: {u}.")),
         (Some(d), Some(u)) => Some(format!("{d} Unit: {u}.")),
     }
+}
+
+/// Plain text made safe for rustdoc Markdown.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '[' | ']' | '<' | '>' | '*' | '`' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// How to filter a text column that carries datetimes.
@@ -686,6 +693,14 @@ mod tests {
         let all = schemas();
         let tip: Vec<ClassSchema> = all.into_iter().filter(|c| c.class == "tip").collect();
         insta::assert_snapshot!("tip", generate(&tip).unwrap());
+    }
+
+    #[test]
+    fn notes_are_plain_text_in_docs() {
+        assert_eq!(
+            markdown_text("Element [8,8] of C, in m**2 <i>"),
+            "Element \\[8,8\\] of C, in m\\*\\*2 \\<i\\>"
+        );
     }
 
     #[test]
