@@ -367,17 +367,41 @@ impl<R: Record, M: Mode> Query<R, M> {
         self
     }
 
-    /// Returns at most `n` records.
-    pub fn limit(mut self, n: u64) -> Self {
-        self.spec.limit = Some(n);
-        self.spec.set_limit();
+    /// Returns at most `n` records. Any integer type is accepted (`usize`
+    /// from a `len()`, `u32`, a literal); a negative one is an
+    /// [`Error::InvalidArgument`] when the query is sent.
+    ///
+    /// ```
+    /// # fn demo(st: spacetrack::Client, ids: Vec<u32>) {
+    /// st.gp().limit(10);
+    /// st.gp().limit(ids.len()).offset(5u8);
+    /// # }
+    /// ```
+    pub fn limit<N: TryInto<u64>>(mut self, n: N) -> Self {
+        match n.try_into() {
+            Ok(n) => {
+                self.spec.limit = Some(n);
+                self.spec.set_limit();
+            }
+            Err(_) => self
+                .spec
+                .fail("limit must be a non-negative integer".into()),
+        }
         self
     }
 
-    /// Skips the first `n` records (needs [`limit`](Self::limit)).
-    pub fn offset(mut self, n: u64) -> Self {
-        self.spec.offset = Some(n);
-        self.spec.set_limit();
+    /// Skips the first `n` records (needs [`limit`](Self::limit)). Any
+    /// integer type is accepted, as for `limit`.
+    pub fn offset<N: TryInto<u64>>(mut self, n: N) -> Self {
+        match n.try_into() {
+            Ok(n) => {
+                self.spec.offset = Some(n);
+                self.spec.set_limit();
+            }
+            Err(_) => self
+                .spec
+                .fail("offset must be a non-negative integer".into()),
+        }
         self
     }
 

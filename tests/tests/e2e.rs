@@ -835,3 +835,32 @@ async fn selected_columns_stream_as_objects() {
     assert_eq!(rows[0].len(), 2);
     assert_eq!(rows[1]["OBJECT_NAME"], "ISS (ZARYA)");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_and_offset_take_any_integer() {
+    let (sim, st) = sim_and_client(100).await;
+    let ids: Vec<u32> = vec![1, 2, 3];
+    let rows = st
+        .gp()
+        .order_by(GpField::NoradCatId)
+        .limit(ids.len())
+        .offset(2u8)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(
+        query_paths(&sim)
+            .iter()
+            .any(|p| p.contains("/limit/3%2C2/"))
+    );
+    let before = query_paths(&sim).len();
+    let e = st.gp().limit(-1).send().await.unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidArgument(ref m) if m.contains("limit")),
+        "{e}"
+    );
+    let e = st.gp().limit(5).offset(-3i64).send().await.unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+    assert_eq!(query_paths(&sim).len(), before, "nothing sent");
+}
