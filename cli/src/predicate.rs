@@ -206,36 +206,13 @@ pub fn value_name(sql_type: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    const CLASS: ClassInfo = ClassInfo {
-        controller: "basicspacedata",
-        class: "decay",
-        rust_name: "Decay",
-        confidence: "test",
-        columns: &[
-            ColumnInfo {
-                name: "DECAY_EPOCH",
-                sql_type: "varchar(24)",
-                nullable: true,
-                inferred: false,
-                semantic: Some(spacetrack::Semantic::DateTime),
-                doc: None,
-                unit: None,
-            },
-            ColumnInfo {
-                name: "MSG_EPOCH",
-                sql_type: "datetime",
-                nullable: true,
-                inferred: false,
-                semantic: None,
-                doc: None,
-                unit: None,
-            },
-        ],
-    };
+    /// decay: `DECAY_EPOCH` is text carrying datetimes, `MSG_EPOCH` a
+    /// datetime.
+    const CLASS: &ClassInfo = <spacetrack::Decay as spacetrack::Record>::CLASS;
 
     #[test]
     fn now_on_a_text_column_names_a_datetime_column() {
-        let text = &CLASS.columns[0];
+        let text = CLASS.column("DECAY_EPOCH").unwrap();
         for bad in [
             ">now",
             "now",
@@ -244,7 +221,7 @@ mod tests {
             "2026-01-01--now",
             "x,>now+1",
         ] {
-            let e = check(&CLASS, text, bad).unwrap_err();
+            let e = check(CLASS, text, bad).unwrap_err();
             assert!(e.contains("--msg-epoch"), "{bad}: {e}");
             assert!(e.contains("DECAY_EPOCH is a text column"), "{e}");
         }
@@ -255,10 +232,11 @@ mod tests {
             "nowhere",
             "null-val",
         ] {
-            assert_eq!(check(&CLASS, text, ok), Ok(()), "{ok}");
+            assert_eq!(check(CLASS, text, ok), Ok(()), "{ok}");
         }
         // A datetime column accepts `now`.
-        assert_eq!(check(&CLASS, &CLASS.columns[1], ">now-1"), Ok(()));
+        let datetime = CLASS.column("MSG_EPOCH").unwrap();
+        assert_eq!(check(CLASS, datetime, ">now-1"), Ok(()));
     }
 
     fn col(sql_type: &'static str) -> ColumnInfo {
@@ -289,7 +267,7 @@ mod tests {
             "~~55",
             "^255",
         ] {
-            assert_eq!(check(&CLASS, &c, ok), Ok(()), "{ok}");
+            assert_eq!(check(CLASS, &c, ok), Ok(()), "{ok}");
         }
         for bad in [
             "ISS",
@@ -303,24 +281,24 @@ mod tests {
             "4294967296",
             "<-1",
         ] {
-            assert!(check(&CLASS, &c, bad).is_err(), "{bad}");
+            assert!(check(CLASS, &c, bad).is_err(), "{bad}");
         }
         // Signed columns take negative values and ranges of them.
         let signed = col("smallint(6)");
         for ok in ["-5--3", "-32768", "32767", "<-1"] {
-            assert_eq!(check(&CLASS, &signed, ok), Ok(()), "{ok}");
+            assert_eq!(check(CLASS, &signed, ok), Ok(()), "{ok}");
         }
         for bad in ["32768", "-32769"] {
-            assert!(check(&CLASS, &signed, bad).is_err(), "{bad}");
+            assert!(check(CLASS, &signed, bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn reals_dates_enums_text() {
         let r = col("decimal(13,8)");
-        assert_eq!(check(&CLASS, &r, "0.99--1.01"), Ok(()));
-        assert!(check(&CLASS, &r, "NaN").is_err());
-        assert!(check(&CLASS, &r, "abc").is_err());
+        assert_eq!(check(CLASS, &r, "0.99--1.01"), Ok(()));
+        assert!(check(CLASS, &r, "NaN").is_err());
+        assert!(check(CLASS, &r, "abc").is_err());
 
         let d = col("datetime");
         for ok in [
@@ -333,21 +311,21 @@ mod tests {
             "2024-01-01T12:00:00.123456",
             "2024-01-01--2024-02-01",
         ] {
-            assert_eq!(check(&CLASS, &d, ok), Ok(()), "{ok}");
+            assert_eq!(check(CLASS, &d, ok), Ok(()), "{ok}");
         }
         for bad in ["yesterday", ">now-x", "2024-13-01", "25544", "nowish"] {
-            assert!(check(&CLASS, &d, bad).is_err(), "{bad}");
+            assert!(check(CLASS, &d, bad).is_err(), "{bad}");
         }
 
         let e = col("enum('Y','N')");
-        assert_eq!(check(&CLASS, &e, "y"), Ok(()));
-        assert_eq!(check(&CLASS, &e, "Y,N"), Ok(()));
-        let err = check(&CLASS, &e, "maybe").unwrap_err();
+        assert_eq!(check(CLASS, &e, "y"), Ok(()));
+        assert_eq!(check(CLASS, &e, "Y,N"), Ok(()));
+        let err = check(CLASS, &e, "maybe").unwrap_err();
         assert!(err.contains("Y, N"), "{err}");
 
         let t = col("varchar(25)");
-        assert_eq!(check(&CLASS, &t, "ISS (ZARYA)"), Ok(()));
-        assert_eq!(check(&CLASS, &t, "~~STARLINK"), Ok(()));
-        assert!(check(&CLASS, &t, "~~").is_err());
+        assert_eq!(check(CLASS, &t, "ISS (ZARYA)"), Ok(()));
+        assert_eq!(check(CLASS, &t, "~~STARLINK"), Ok(()));
+        assert!(check(CLASS, &t, "~~").is_err());
     }
 }

@@ -618,7 +618,7 @@ impl Client {
         let cap = self.inner.max_answer_bytes;
         self.get_retrying(spec, format, |got| async move {
             let status = got.status;
-            let body = got.collect(cap, timeout).await?;
+            let body = got.body(cap, timeout).await?;
             classify(status, body, sniff)
         })
         .await
@@ -638,7 +638,7 @@ impl Client {
             if status.is_success() {
                 return Ok(got);
             }
-            let body = got.collect(cap.min(1 << 20), timeout).await?;
+            let body = got.body(cap, timeout).await?;
             Err(classify(status, body, true)
                 .err()
                 .unwrap_or_else(|| Error::Api {
@@ -790,6 +790,10 @@ fn looks_like_login(location: &str) -> bool {
         || l.trim_end_matches('/').is_empty()
 }
 
+/// How much of an error answer or a web page is read: its message or
+/// title is at the start.
+const PAGE_BYTES: usize = 64 << 10;
+
 /// An answer whose status and first bytes have been read: enough to tell a
 /// web page from data before anything is handed on.
 pub(crate) struct Received {
@@ -807,32 +811,37 @@ struct Page {
 
 impl Received {
     /// Reads up to 512 bytes (or the whole body if shorter).
-    async fn start(mut resp: reqwest::Response, timeout: Option<Duration>) -> Result<Received> {
+    async fn start(resp: reqwest::Response, timeout: Option<Duration>) -> Result<Received> {
         let html_type = resp
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"));
-        let mut head = bytes::BytesMut::new();
-        while head.len() < 512 {
-            match resp.chunk().await.map_err(|e| transport(e, timeout))? {
-                Some(c) => head.extend_from_slice(&c),
+        let mut got = Received {
+            status: resp.status(),
+            head: bytes::BytesMut::new(),
+            html_type,
+            resp,
+        };
+        got.read_head(512, timeout).await?;
+        Ok(got)
+    }
+
+    /// Reads on until at least `n` bytes are held (or the body ends).
+    async fn read_head(&mut self, n: usize, timeout: Option<Duration>) -> Result<()> {
+        while self.head.len() < n {
+            match self.resp.chunk().await.map_err(|e| transport(e, timeout))? {
+                Some(c) => self.head.extend_from_slice(&c),
                 None => break,
             }
         }
-        Ok(Received {
-            status: resp.status(),
-            head,
-            html_type,
-            resp,
-        })
+        Ok(())
     }
 
-    /// An HTML document, by its type or its first bytes.
+    /// An HTML document. Decided by the first bytes, which a page cannot
+    /// hide: a `text/html` type alone is not enough (servers mislabel JSON
+    /// and XML), but it makes any body that starts with a tag a page.
     fn is_html(&self) -> bool {
-        if self.html_type {
-            return true;
-        }
         let start: Vec<u8> = self
             .head
             .iter()
@@ -844,17 +853,14 @@ impl Received {
         ["<!doctype html", "<html", "<head", "<body", "<title"]
             .iter()
             .any(|p| start.starts_with(p.as_bytes()))
+            || (self.html_type && start.first() == Some(&b'<') && !start.starts_with(b"<?xml"))
     }
 
     /// Reads up to 64 KiB of a page (within the request's timeout) and
     /// says what it is.
     async fn page(mut self) -> Page {
-        while self.head.len() < 64 << 10 {
-            match self.resp.chunk().await {
-                Ok(Some(c)) => self.head.extend_from_slice(&c),
-                _ => break,
-            }
-        }
+        // A page cut short is still a page: keep what arrived.
+        let _ = self.read_head(PAGE_BYTES, None).await;
         let text = String::from_utf8_lossy(&self.head).to_string();
         let lower = text.to_ascii_lowercase();
         let title = page_title(&text);
@@ -866,8 +872,16 @@ impl Received {
         Page { login, title }
     }
 
-    /// The whole body, at most `cap` bytes (decompressed).
-    pub(crate) async fn collect(mut self, cap: u64, timeout: Option<Duration>) -> Result<Bytes> {
+    /// The body: for a success the whole of it, at most `cap` bytes
+    /// (decompressed), else an error; for an error status only its first
+    /// [`PAGE_BYTES`], which is all a message needs (the rest is left
+    /// unread).
+    pub(crate) async fn body(mut self, cap: u64, timeout: Option<Duration>) -> Result<Bytes> {
+        if !self.status.is_success() {
+            self.read_head(PAGE_BYTES, timeout).await?;
+            self.head.truncate(PAGE_BYTES);
+            return Ok(self.head.freeze());
+        }
         let too_large = || Error::TooLarge {
             limit: cap,
             what: "an answer held in memory",
@@ -1012,7 +1026,9 @@ fn error_message(body: &[u8]) -> String {
     let text = text.trim();
     if text.starts_with('<') {
         // An HTML error page: its title or text, not its markup.
-        return page_title(&String::from_utf8_lossy(&body[..body.len().min(64 << 10)]));
+        return page_title(&String::from_utf8_lossy(
+            &body[..body.len().min(PAGE_BYTES)],
+        ));
     }
     if text.is_empty() {
         "(empty body)".into()

@@ -155,7 +155,7 @@ impl Client {
             let outcome = match sent {
                 Ok(got) => {
                     let status = got.status;
-                    let body = got.collect(1 << 20, timeout).await?;
+                    let body = got.body(1 << 20, timeout).await?;
                     classify(status, body, true)
                 }
                 Err(e) => Err(e),

@@ -459,17 +459,10 @@ impl<R: Record> Query<R, Async> {
     pub async fn send(self) -> Result<Vec<R>> {
         let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
         let class = R::CLASS.class;
-        // Decoding 100,000 gp records takes long enough to stall a runtime
-        // worker; move big bodies off the async threads.
-        if body.len() > 1 << 20 {
-            tokio::task::spawn_blocking(move || {
-                crate::de::decode_records::<R>(class, &body).map(|r| r.0)
-            })
-            .await
-            .map_err(|e| Error::InvalidArgument(format!("decoder task failed: {e}")))?
-        } else {
-            crate::de::decode_records::<R>(class, &body).map(|r| r.0)
-        }
+        decode_off_runtime(body, move |b| {
+            crate::de::decode_records::<R>(class, b).map(|r| r.0)
+        })
+        .await
     }
 
     /// The first record of the answer, in the query's order (set one with
@@ -514,13 +507,7 @@ impl<R: Record> Query<R, Async> {
     pub async fn send_partial(self) -> Result<Partial<R>> {
         let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
         let class = R::CLASS.class;
-        if body.len() > 1 << 20 {
-            tokio::task::spawn_blocking(move || crate::stream::decode_partial::<R>(class, &body))
-                .await
-                .map_err(|e| Error::InvalidArgument(format!("decoder task failed: {e}")))?
-        } else {
-            crate::stream::decode_partial::<R>(class, &body)
-        }
+        decode_off_runtime(body, move |b| crate::stream::decode_partial::<R>(class, b)).await
     }
 
     /// [`stream`](Self::stream) that goes on past records that do not
@@ -628,6 +615,21 @@ impl<R: Record> Query<R, Async> {
     pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
         self.client.get_body(&self.spec, Some(format)).await
     }
+}
+
+/// Decodes `body` with `decode`: decoding 100,000 gp records takes long
+/// enough to stall a runtime worker, so bodies over 1 MiB are decoded on a
+/// blocking thread.
+async fn decode_off_runtime<T: Send + 'static>(
+    body: Bytes,
+    decode: impl FnOnce(&[u8]) -> Result<T> + Send + 'static,
+) -> Result<T> {
+    if body.len() <= 1 << 20 {
+        return decode(&body);
+    }
+    tokio::task::spawn_blocking(move || decode(&body))
+        .await
+        .map_err(|e| Error::InvalidArgument(format!("decoder task failed: {e}")))?
 }
 
 /// Converts a text answer: UTF-8 checked, CRLF → LF, error bodies detected.

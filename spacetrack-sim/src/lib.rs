@@ -49,34 +49,36 @@ mod embedded {
 
 /// The classes the simulator serves, parsed from the embedded schemas.
 pub fn schemas() -> Vec<(ClassSchema, Vec<ModeldefRow>)> {
+    schemas_with(&[]).expect("embedded schemas are valid (checked by codegen tests)")
+}
+
+/// The embedded schemas with `extra` columns appended to their classes'
+/// modeldef, parsed by the generator's own parser (an unknown type becomes
+/// text, a bad or duplicate name is an error naming the column).
+fn schemas_with(
+    extra: &[(String, String, ModeldefRow)],
+) -> Result<Vec<(ClassSchema, Vec<ModeldefRow>)>, spacetrack_codegen::SchemaError> {
     embedded::SCHEMAS
         .iter()
         .map(|(rel, text)| {
             let path = std::path::Path::new("schemas").join(rel);
-            let schema = ClassSchema::parse(&path, text)
-                .expect("embedded schemas are valid (checked by codegen tests)");
-            let doc: spacetrack_codegen::schema::ModeldefDocument =
+            let mut doc: spacetrack_codegen::schema::ModeldefDocument =
                 serde_json::from_str(text).expect("embedded schema is JSON");
-            (schema, doc.data)
+            let class = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            doc.data.extend(
+                extra
+                    .iter()
+                    .filter(|(ctl, cls, _)| *ctl == doc.controller && cls == class)
+                    .map(|(_, _, row)| row.clone()),
+            );
+            let text = serde_json::to_string(&doc).expect("a modeldef document serialises");
+            let schema = ClassSchema::parse(&path, &text)?;
+            Ok((schema, doc.data))
         })
         .collect()
-}
-
-/// A column for [`SimConfig::extra_columns`]: an unknown type is text, as
-/// in the SDK's generator.
-fn extra_column(row: &ModeldefRow) -> spacetrack_codegen::Column {
-    use spacetrack_codegen::mysql::SqlType;
-    spacetrack_codegen::Column {
-        name: row.field.clone(),
-        raw_type: row.ty.clone(),
-        sql: SqlType::parse(&row.ty).unwrap_or(SqlType::Text { max_len: None }),
-        nullable: row.null != "NO",
-        default: row.default.clone(),
-        inferred: false,
-        deprecated: None,
-        semantic: None,
-        note: Default::default(),
-    }
 }
 
 /// Simulator settings.
@@ -302,8 +304,10 @@ pub struct SimState {
 }
 
 impl SimState {
-    /// Builds the catalog and tables (no I/O).
-    pub fn new(config: SimConfig) -> SimState {
+    /// Builds the catalog and tables (no I/O). An extra column that is not
+    /// a valid modeldef row (see [`SimBuilder::extra_column`]) is an
+    /// `InvalidInput` error.
+    pub fn new(config: SimConfig) -> std::io::Result<SimState> {
         let anchor = config.anchor.unwrap_or_else(|| {
             let now = chrono::Utc::now().naive_utc();
             now - chrono::Duration::nanoseconds(chrono::Timelike::nanosecond(&now) as i64)
@@ -311,16 +315,10 @@ impl SimState {
         let catalog = catalog::Catalog::new(config.objects, config.seed, anchor);
         let mut tables = HashMap::new();
         let mut modeldef = HashMap::new();
-        for (mut schema, mut rows) in schemas() {
+        let classes = schemas_with(&config.extra_columns)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        for (schema, rows) in classes {
             let key = (schema.controller.clone(), schema.class.clone());
-            for (_, _, row) in config
-                .extra_columns
-                .iter()
-                .filter(|(ctl, class, _)| (ctl, class) == (&key.0, &key.1))
-            {
-                schema.columns.push(extra_column(row));
-                rows.push(row.clone());
-            }
             tables.insert(
                 key.clone(),
                 table::Table::new(schema, catalog.objects.len(), config.history_depth),
@@ -328,7 +326,7 @@ impl SimState {
             modeldef.insert(key, rows);
         }
         let files = Mutex::new(files::Files::new(&catalog));
-        SimState {
+        Ok(SimState {
             config,
             catalog,
             tables,
@@ -342,7 +340,7 @@ impl SimState {
             served: Mutex::new(VecDeque::new()),
             refused: Default::default(),
             counter: Default::default(),
-        }
+        })
     }
 
     fn log(&self, method: Method, uri: &Uri, cookie: bool) {
@@ -453,7 +451,7 @@ impl Simulator {
     /// Starts a simulator with `config`.
     pub async fn start(config: SimConfig) -> std::io::Result<Simulator> {
         let bind = config.bind;
-        let state = Arc::new(tokio::task::spawn_blocking(move || SimState::new(config)).await?);
+        let state = Arc::new(tokio::task::spawn_blocking(move || SimState::new(config)).await??);
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let app = server::router(state.clone());

@@ -145,3 +145,25 @@ pub fn run_limit_workers(
         .map(|r| r.at)
         .collect()
 }
+
+/// Reads a stream asked for with `started` to its end: how many items came,
+/// and the error it ended with, whether the error came at the start (from
+/// `stream()` itself) or mid-way.
+pub async fn drain<T, S>(started: spacetrack::Result<S>) -> (usize, Option<spacetrack::Error>)
+where
+    S: futures_util::Stream<Item = spacetrack::Result<T>> + Unpin,
+{
+    use futures_util::TryStreamExt;
+    let mut s = match started {
+        Ok(s) => s,
+        Err(e) => return (0, Some(e)),
+    };
+    let mut n = 0;
+    loop {
+        match s.try_next().await {
+            Ok(Some(_)) => n += 1,
+            Ok(None) => return (n, None),
+            Err(e) => return (n, Some(e)),
+        }
+    }
+}

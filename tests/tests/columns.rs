@@ -90,6 +90,18 @@ async fn unknown_columns_are_kept_in_every_class() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extra_column_that_is_no_valid_modeldef_row_is_refused() {
+    // The simulator parses extra columns with the generator's own parser.
+    let dup = Simulator::builder()
+        .extra_column("basicspacedata", "gp", "norad_cat_id", "int(10)")
+        .start()
+        .await;
+    let e = dup.err().expect("a duplicate column is refused");
+    assert_eq!(e.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("duplicate field"), "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_columns_can_be_filtered_on_with_a_raw_predicate() {
     let sim = Simulator::builder()
         .objects(300)
@@ -354,21 +366,8 @@ async fn partial_results_give_the_good_records_and_one_error_per_bad_record() {
     // A body cut short (every retry too) ends in an error, before the
     // stream is handed over or during it, never in a clean end.
     sim.inject([Fault::TruncateBody; 4]);
-    let mut ended_with_error = false;
-    match st.gp().stream_partial().await {
-        Err(_) => ended_with_error = true,
-        Ok(mut s) => loop {
-            match s.try_next().await {
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(_) => {
-                    ended_with_error = true;
-                    break;
-                }
-            }
-        },
-    }
-    assert!(ended_with_error);
+    let (_, end) = spacetrack_tests::drain(st.gp().stream_partial().await).await;
+    assert!(end.is_some());
 
     // Blocking too.
     let async_client = st.clone();

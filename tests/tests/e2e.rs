@@ -762,18 +762,8 @@ async fn the_answer_cache_serves_identical_bytes() {
         .retry(spacetrack::RetryPolicy::none())
         .build()
         .unwrap();
-    let mut n = 0;
-    let end = match once.gp().stream().await {
-        Err(e) => Err(e),
-        Ok(mut s) => loop {
-            match futures_util::TryStreamExt::try_next(&mut s).await {
-                Ok(Some(_)) => n += 1,
-                Ok(None) => break Ok(()),
-                Err(e) => break Err(e),
-            }
-        },
-    };
-    assert!(end.is_err() && n < 500);
+    let (n, end) = spacetrack_tests::drain(once.gp().stream().await).await;
+    assert!(end.is_some() && n < 500);
     // A different query is a different answer.
     st.gp().limit(3).send().await.unwrap();
     assert_eq!(sim.cached_answers(), 2);

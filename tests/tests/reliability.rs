@@ -197,17 +197,7 @@ async fn streaming_matches_send_and_detects_truncation() {
     // (The client reads the first bytes before handing the stream over, to
     // tell a web page from data: a cut in them is an error at once.)
     sim.inject([Fault::TruncateBody]);
-    let mut n = 0;
-    let end = match st.gp_history().stream().await {
-        Err(e) => Some(e),
-        Ok(mut s) => loop {
-            match s.try_next().await {
-                Ok(Some(_)) => n += 1,
-                Ok(None) => break None,
-                Err(e) => break Some(e),
-            }
-        },
-    };
+    let (n, end) = spacetrack_tests::drain(st.gp_history().stream().await).await;
     assert!(
         end.is_some(),
         "a truncated stream must end with an error after {n} records"
