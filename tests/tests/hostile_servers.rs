@@ -235,3 +235,19 @@ async fn a_login_that_never_answers_ends_at_the_timeout() {
     );
     assert_eq!(s.logins.load(Ordering::SeqCst), 1, "no login storm");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_mislabelled_as_html_is_still_data() {
+    // Some servers label every answer text/html: the body decides.
+    let s = serve(
+        Reply::Raw(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=UTF-8\r\nContent-Length: 43\r\nConnection: close\r\n\r\n[{\"SITE_CODE\":\"AFETR\",\"LAUNCH_SITE\":\"X\"}]\n\n",
+        ),
+        None,
+    )
+    .await;
+    let st = client(&s.base);
+    let rows = st.launch_site().send().await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].site_code, "AFETR");
+}
