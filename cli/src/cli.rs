@@ -149,6 +149,7 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .value_delimiter(',')
                 .action(ArgAction::Append)
                 .value_parser(field_parser(info))
+                .hide_possible_values(true)
                 .help("Only these columns, in this order (comma-separated); Space-Track cuts them for csv and xml"),
         )
         .next_help_heading("Query")
@@ -159,6 +160,7 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .value_delimiter(',')
                 .action(ArgAction::Append)
                 .value_parser(order_parser(info))
+                .hide_possible_values(true)
                 .help("Sort keys, e.g. epoch:desc"),
         )
         .arg(
@@ -259,8 +261,65 @@ fn closest(info: &ClassInfo, name: &str) -> Option<&'static str> {
         .map(|(_, n)| n)
 }
 
-fn field_parser(info: &'static ClassInfo) -> impl Fn(&str) -> Result<String, String> + Clone {
-    move |v| column(info, v).map(str::to_owned)
+fn field_parser(info: &'static ClassInfo) -> Columns<String> {
+    Columns {
+        info,
+        parse: |info, v| column(info, v).map(str::to_owned),
+        descending_too: false,
+    }
+}
+
+/// A value parser for a column name that also tells shell completion the
+/// class's columns (`--select`, and `--order-by` with `:desc` forms): a
+/// plain closure parser would leave the shell offering file names.
+#[derive(Clone)]
+struct Columns<T> {
+    info: &'static ClassInfo,
+    parse: fn(&'static ClassInfo, &str) -> Result<T, String>,
+    descending_too: bool,
+}
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Columns<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &Command,
+        arg: Option<&Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidUtf8,
+                "a column name is ASCII\n",
+            )
+            .with_cmd(cmd)
+        })?;
+        (self.parse)(self.info, text).map_err(|why| {
+            let flag = arg.and_then(Arg::get_long).unwrap_or("value");
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value '{text}' for '--{flag}': {why}\n"),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let names = self
+            .info
+            .columns
+            .iter()
+            .map(|c| c.name.to_ascii_lowercase());
+        let descending_too = self.descending_too;
+        Some(Box::new(names.flat_map(move |n| {
+            let desc =
+                descending_too.then(|| clap::builder::PossibleValue::new(format!("{n}:desc")));
+            std::iter::once(clap::builder::PossibleValue::new(n)).chain(desc)
+        })))
+    }
 }
 
 /// A parsed `--order-by` key.
@@ -270,8 +329,16 @@ pub struct SortKey {
     pub descending: bool,
 }
 
-fn order_parser(info: &'static ClassInfo) -> impl Fn(&str) -> Result<SortKey, String> + Clone {
-    move |v| {
+fn order_parser(info: &'static ClassInfo) -> Columns<SortKey> {
+    Columns {
+        info,
+        parse: parse_sort_key,
+        descending_too: true,
+    }
+}
+
+fn parse_sort_key(info: &'static ClassInfo, v: &str) -> Result<SortKey, String> {
+    {
         // `epoch:desc`, or Space-Track's own `EPOCH desc`.
         let v = v.trim();
         let (name, dir) = v

@@ -19,9 +19,9 @@ pub async fn run(
     quiet: bool,
 ) -> Result<(), Failure> {
     macro_rules! dispatch {
-        ($rec:ident, $field:ident, $method:ident, $controller:literal, $class:literal) => {
+        ($rec:ident, $field:ident, $query:ident, $method:ident, $controller:literal, $class:literal) => {
             if info.controller == $controller && info.class == $class {
-                return typed(client.$method(), m, quiet).await;
+                return typed(client.$method().into_query(), m, quiet).await;
             }
         };
     }

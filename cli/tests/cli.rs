@@ -388,6 +388,43 @@ async fn help_lists_every_class_and_each_columns_type() {
             "{word} missing from the bash completions"
         );
     }
+    // --order-by and --select complete column names, not file names.
+    let gp_case = bash
+        .stdout
+        .split("spacetrack__subcmd__query__subcmd__gp)")
+        .nth(1)
+        .expect("a case for `query gp`");
+    for (flag, words) in [
+        ("--order-by)", &["epoch", "epoch:desc", "norad_cat_id"][..]),
+        ("--select)", &["epoch", "tle_line1"][..]),
+    ] {
+        let arm = gp_case
+            .split(flag)
+            .nth(1)
+            .and_then(|rest| rest.split(";;").next())
+            .unwrap_or_else(|| panic!("no {flag} arm"));
+        assert!(!arm.contains("compgen -f"), "{flag} offers files: {arm}");
+        let offered: Vec<&str> = arm
+            .split('"')
+            .nth(1)
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect();
+        for w in words {
+            assert!(
+                offered.contains(w),
+                "{w} missing from the {flag} completion: {arm}"
+            );
+        }
+    }
+    // The table of every column is kept out of --help.
+    let help = cli.run(&["query", "gp", "--help"]).await;
+    assert!(!help.stdout.contains("epoch:desc"), "{}", help.stdout);
+    assert!(
+        help.stdout.contains("--order-by <FIELD[:desc]>"),
+        "{}",
+        help.stdout
+    );
 }
 
 #[tokio::test]

@@ -22,6 +22,8 @@ pub struct ClassNames {
     pub field_enum: String,
     /// `Client` method, e.g. `gp`, `fileshare_file`.
     pub method: String,
+    /// Query builder, e.g. `GpQuery`.
+    pub query: String,
 }
 
 /// Chooses the Rust names of every class: a class whose name exists in
@@ -42,6 +44,7 @@ pub fn class_names(classes: &[ClassSchema]) -> Vec<ClassNames> {
             let record = names::pascal(&base);
             ClassNames {
                 field_enum: format!("{record}Field"),
+                query: format!("{record}Query"),
                 method: names::field_ident(&base),
                 record,
             }
@@ -71,9 +74,10 @@ pub fn generate(classes: &[ClassSchema]) -> Result<String, SchemaError> {
             let rec = ident(&n.record);
             let field = ident(&n.field_enum);
             let method = ident(&n.method);
+            let query = ident(&n.query);
             let controller = &c.controller;
             let class = &c.class;
-            quote!($m!(#rec, #field, #method, #controller, #class);)
+            quote!($m!(#rec, #field, #query, #method, #controller, #class);)
         })
         .collect();
     let file = quote! {
@@ -82,7 +86,7 @@ pub fn generate(classes: &[ClassSchema]) -> Result<String, SchemaError> {
         /// Every class this build of the crate knows, in controller order.
         pub static CLASSES: &[&crate::schema::ClassInfo] = &[#(#registry),*];
 
-        /// Calls `$m!(Record, FieldEnum, client_method, "controller", "class")`
+        /// Calls `$m!(Record, FieldEnum, QueryBuilder, client_method, "controller", "class")`
         /// once per generated class. Used by the test-suite to drive every
         /// class; handy for code that must cover all of them.
         #[doc(hidden)]
@@ -262,7 +266,7 @@ fn emit_class(
         column: column.map(str::to_owned),
         message,
     };
-    for name in [&n.record, &n.field_enum] {
+    for name in [&n.record, &n.field_enum, &n.query] {
         if !taken.insert(name.clone()) {
             return Err(err(
                 None,
@@ -272,7 +276,9 @@ fn emit_class(
     }
     let rec = ident(&n.record);
     let fenum = ident(&n.field_enum);
+    let qtype = ident(&n.query);
     let method = ident(&n.method);
+    let key_cols: Vec<&str> = class.key.iter().map(String::as_str).collect();
     let controller = &class.controller;
     let class_name = &class.class;
     let record_name = &n.record;
@@ -407,18 +413,23 @@ fn emit_class(
     let record_doc = format!(
         "A record of the `{class_name}` class (`{controller}/query/class/{class_name}`).\n\n\
          Generated from `schemas/{controller}/{class_name}.json` (schema confidence: {confidence}). \
-         Query it with [`Client::{m}`](crate::Client::{m}).",
-        m = n.method
+         Query it with [`Client::{m}`](crate::Client::{m}), whose builder [`{q}`] has one filter per column.",
+        m = n.method,
+        q = n.query
     );
     let record_doc_attrs = docs(&record_doc);
     let field_doc = format!(
-        "The columns of `{class_name}`, for [`order_by`](crate::query::Query::order_by), \
-         [`select`](crate::query::Query::select) and schema checks."
+        "The columns of `{class_name}`, for [`order_by`]({q}::order_by), \
+         [`select`]({q}::select) and schema checks.",
+        q = n.query
     );
     let field_doc_attrs = docs(&field_doc);
     let method_doc = format!(
-        "Starts a query on `{controller}/{class_name}`, returning [`{record_name}`] records."
+        "Starts a query on `{controller}/{class_name}`, returning [`{record_name}`] records: \
+         see [`{q}`] for its filters.",
+        q = n.query
     );
+    let query_doc_attrs = docs(&query_doc(class, n));
     let method_doc_attrs = docs(&method_doc);
     let expecting = format!("a Space-Track `{class_name}` record (a JSON object)");
     let visitor = format_ident!("{}Visitor", n.record);
@@ -510,6 +521,7 @@ fn emit_class(
                 rust_name: #record_name,
                 confidence: #confidence,
                 columns: &[#(#column_infos),*],
+                key: &[#(#key_cols),*],
             };
         }
 
@@ -567,19 +579,79 @@ fn emit_class(
             }
         }
 
+        #query_doc_attrs
+        #[must_use = "a query does nothing until it is sent"]
+        pub struct #qtype<M = crate::query::Async> {
+            inner: crate::query::Query<#rec, M>,
+        }
+
+        crate::class_query::class_query!(#qtype, #rec);
+
         #[allow(deprecated)]
-        impl<M: crate::query::Mode> crate::query::Query<#rec, M> {
+        impl<M: crate::query::Mode> #qtype<M> {
             #(#methods)*
         }
 
         impl crate::Client {
             #method_doc_attrs
-            pub fn #method(&self) -> crate::query::Query<#rec> {
-                crate::query::Query::new(self.clone())
+            pub fn #method(&self) -> #qtype {
+                #qtype::new(crate::query::Query::new(self.clone()))
             }
         }
     });
     Ok(out)
+}
+
+/// The page of a class's query builder: what it returns, where its
+/// filters come from, and an example using one of its columns.
+fn query_doc(class: &ClassSchema, n: &ClassNames) -> String {
+    let (controller, class_name, m, rec) = (&class.controller, &class.class, &n.method, &n.record);
+    let example_filter = class
+        .columns
+        .iter()
+        .filter(|c| c.deprecated.is_none())
+        .find_map(|c| {
+            let value = match (&c.sql, c.semantic) {
+                (_, Some(_)) => return None,
+                (SqlType::Int { .. }, _) => "op::gt(0)".to_owned(),
+                (SqlType::Date | SqlType::DateTime { .. }, _) => {
+                    "op::gt(op::now_minus_days(30))".to_owned()
+                }
+                (SqlType::Text { .. }, _) => "op::like(\"A\")".to_owned(),
+                _ => return None,
+            };
+            Some(format!("\n    .{}({value})", names::method_ident(&c.name)))
+        })
+        .unwrap_or_default();
+    let key = if class.key.is_empty() {
+        "no known key: [`paginate`](Self::paginate) orders by every column".to_owned()
+    } else {
+        format!(
+            "key {}: [`paginate`](Self::paginate) orders by it after the query's own order",
+            class
+                .key
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "The query builder of `{controller}/{class_name}`, returning [`{rec}`] records.\n\n\
+         Made by [`Client::{m}`](crate::Client::{m}) (or the blocking client's method of the same \
+         name). Each column of the class is a filter method below, documented with the column's \
+         MySQL type and meaning; each takes the column's own type, lists, ranges and the \
+         operators of [`op`](crate::op). The methods common to every class (ordering, limits, \
+         sending, streaming) follow the filters; [`into_query`](Self::into_query) gives the \
+         generic [`Query`](crate::Query) for code that handles any class. Schema: \
+         `schemas/{controller}/{class_name}.json`, {key}.\n\n\
+         ```no_run\n\
+         use spacetrack::op;\n\
+         # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {{\n\
+         let rows: Vec<spacetrack::{rec}> = st\n    .{m}(){example_filter}\n    .limit(10)\n    .send()\n    .await?;\n\
+         # Ok(()) }}\n\
+         ```"
+    )
 }
 
 fn emit_value_enum(

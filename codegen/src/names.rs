@@ -37,6 +37,13 @@ pub const RESERVED_METHODS: &[&str] = &[
     "clone",
     "into_raw",
     "raw",
+    "raw_predicate",
+    "first",
+    "send_partial",
+    "stream_partial",
+    "paginate",
+    "into_query",
+    "filter",
 ];
 
 /// `NORAD_CAT_ID` → `norad_cat_id`, `gp_history` → `gp_history`.

@@ -86,6 +86,10 @@ pub struct SnapshotMeta {
     /// or the CCSDS standards.
     #[serde(default)]
     pub columns: std::collections::BTreeMap<String, ColumnNote>,
+    /// The columns that identify a row (our reading of the class: modeldef
+    /// reports no keys). Pagination orders by them to make its order total.
+    #[serde(default)]
+    pub key: Vec<String>,
 }
 
 /// The meaning of one column (`x-spacetrack.columns`).
@@ -156,6 +160,8 @@ pub struct ClassSchema {
     pub columns: Vec<Column>,
     /// The snapshot's confidence note.
     pub confidence: Option<String>,
+    /// The columns that identify a row (`x-spacetrack.key`), possibly none.
+    pub key: Vec<String>,
     /// Problems that did not stop generation (an unknown MySQL type read as
     /// text, a note about a column that no longer exists), each naming the
     /// file and the column. `build.rs` prints them as `cargo::warning`s.
@@ -331,12 +337,21 @@ impl ClassSchema {
                 }
             }
         }
+        for name in &meta.key {
+            if !columns.iter().any(|c| &c.name == name) {
+                return Err(err(
+                    Some(name),
+                    "is named in `x-spacetrack.key` but is not a column".into(),
+                ));
+            }
+        }
         Ok(ClassSchema {
             controller: doc.controller,
             class,
             path: path.to_path_buf(),
             columns,
             confidence: meta.confidence,
+            key: meta.key,
             warnings,
         })
     }

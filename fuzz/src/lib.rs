@@ -10,7 +10,7 @@ use spacetrack::Record;
 /// arrays, the `metadata/true` object and error bodies.
 pub fn decode_records(data: &[u8]) {
     macro_rules! each {
-        ($rec:ident, $field:ident, $method:ident, $controller:literal, $class:literal) => {
+        ($rec:ident, $field:ident, $query:ident, $method:ident, $controller:literal, $class:literal) => {
             check::<spacetrack::$rec>(data);
         };
     }

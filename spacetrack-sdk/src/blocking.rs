@@ -262,11 +262,11 @@ impl Client {
 }
 
 macro_rules! blocking_class_methods {
-    ($rec:ident, $field:ident, $method:ident, $controller:literal, $class:literal) => {
+    ($rec:ident, $field:ident, $query:ident, $method:ident, $controller:literal, $class:literal) => {
         impl Client {
             #[doc = concat!("Starts a blocking query on `", $controller, "/", $class, "`, returning [`", stringify!($rec), "`](crate::", stringify!($rec), ") records.")]
-            pub fn $method(&self) -> Query<crate::$rec, Blocking> {
-                self.query()
+            pub fn $method(&self) -> crate::$query<Blocking> {
+                crate::$query::new(self.query())
             }
         }
     };
@@ -324,6 +324,13 @@ impl<R: Record> Query<R, Blocking> {
         let (q, mode) = self.into_async();
         let stream = mode.block_on(q.lines(format))??;
         Ok(Iter::new(stream.boxed(), mode))
+    }
+
+    /// Every record, page by page, as an iterator (see
+    /// [`Query::paginate`]). An error ends it.
+    pub fn paginate(self, page_size: u64) -> Iter<R> {
+        let (q, mode) = self.into_async();
+        Iter::new(q.paginate(page_size).boxed(), mode)
     }
 
     /// The records that decoded and one error per record that did not (see

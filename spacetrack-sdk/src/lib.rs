@@ -32,9 +32,13 @@
 //!
 //! ## The query builder
 //!
-//! `st.<class>()` starts a [`Query`]. Each column is a method; `order_by`,
+//! `st.<class>()` starts the class's own builder ([`GpQuery`],
+//! [`SatcatQuery`], ...: one page per class, listing its filters with each
+//! column's type and meaning). Each column is a method; `order_by`,
 //! `limit`, `offset`, `distinct` and `select` shape the answer; `send`
-//! decodes it. Nothing is sent before `send` (or `stream`, `lines`, ...).
+//! decodes it and `first` returns the first record or `None`. Nothing is
+//! sent before `send` (or `stream`, `paginate`, `lines`, ...). Every builder
+//! converts into the generic [`Query`] for code that handles any class.
 //!
 //! ```
 //! use spacetrack::{SatcatField, op};
@@ -79,6 +83,50 @@
 //! | `op::gt(1).or(op::lt(-1))`, `op::any_of(...)` | `>1,<-1` |
 //!
 //! Values are percent-encoded, so no value can add a path segment.
+//!
+//! ## What each column type accepts
+//!
+//! | column type (Rust field) | accepts |
+//! |---|---|
+//! | integer (`u32`, `i64`, ...) | any integer type (`25544`, a `u16`, an `i64`, a `usize`), range-checked: a value out of the column's range is [`Error::InvalidArgument`] when sent, never truncated |
+//! | decimal (`f64`) | `f64`, and integer types `f64` holds exactly (`i32`, `u32` and smaller) |
+//! | text (`String`) | `&str`, `String`, `&String` |
+//! | date (`NaiveDate`) | `NaiveDate`, [`op::now`] and its offsets |
+//! | datetime (`DateTime<Utc>`) | `DateTime<Utc>`, a `NaiveDate` (its midnight, UTC), [`op::now`] and its offsets |
+//! | enum (`GpObjectType`, ...) | the enum |
+//! | every type | `None` (null), an operator from [`op`] on the column's type, and lists of any accepted value: arrays, `&[T]`, `Vec<T>`, `&Vec<T>`, `&[T; N]`; inclusive ranges `a..=b`; any iterator through [`op::one_of`] |
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use spacetrack::op;
+//! # fn demo(st: spacetrack::Client) {
+//! let ids: Vec<u32> = vec![25544, 20580];
+//! let from_db: i64 = 43013;
+//! let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+//! st.gp().norad_cat_id(&ids[..]);                      // a slice
+//! st.gp().norad_cat_id(&ids);                          // &Vec<u32>
+//! st.gp().norad_cat_id(op::one_of(ids.iter().copied())); // any iterator
+//! st.gp().norad_cat_id(from_db);                       // i64 on a u32 column
+//! st.gp().norad_cat_id(7u16..=9u16);                   // a u16 range
+//! st.gp().mean_motion(15);                             // an integer on a decimal column
+//! st.gp().epoch(day);                                  // 2026-11-01 00:00:00 UTC
+//! st.gp().epoch(op::gt(day));
+//! st.gp().object_type(vec!["PAYLOAD".to_string()].as_slice());
+//! st.gp().limit(ids.len()).offset(2u8);                // any unsigned integer
+//! # }
+//! ```
+//!
+//! An integer out of the column's range fails when the query is sent, and
+//! nothing reaches the server:
+//!
+//! ```
+//! # fn demo(st: spacetrack::Client) {
+//! let q = st.gp().norad_cat_id(-1);
+//! assert!(matches!(q.url(), Err(spacetrack::Error::InvalidArgument(_))));
+//! let q = st.gp().norad_cat_id(u64::MAX);
+//! assert!(q.url().unwrap_err().to_string().contains("out of range"));
+//! # }
+//! ```
 //!
 //! ```
 //! use spacetrack::op;
@@ -233,6 +281,44 @@
 //! # }
 //! ```
 //!
+//! A decimal where an integer is expected, or an integer `f64` cannot hold
+//! exactly:
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().norad_cat_id(25544.0);
+//! # }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().mean_motion(15u64);
+//! # }
+//! ```
+//!
+//! A number on a text column, a list of the wrong type, an iterator
+//! without [`op::one_of`]:
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().object_name(25544);
+//! # }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! let names = vec!["ISS"];
+//! st.gp().norad_cat_id(&names);
+//! # }
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! let ids = vec![25544u32];
+//! st.gp().norad_cat_id(ids.iter().copied());
+//! # }
+//! ```
+//!
 //! A date column wants a date, and `now` only works on dates:
 //!
 //! ```compile_fail,E0277
@@ -244,6 +330,22 @@
 //! ```compile_fail,E0277
 //! # fn demo(st: spacetrack::Client) {
 //! st.gp().mean_motion(spacetrack::op::gt(spacetrack::op::now()));
+//! # }
+//! ```
+//!
+//! A date column does not take a datetime (it would lose the time):
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.satcat().launch(chrono::Utc::now());
+//! # }
+//! ```
+//!
+//! A filter of another class (each builder has only its own columns):
+//!
+//! ```compile_fail,E0599
+//! # fn demo(st: spacetrack::Client) {
+//! st.boxscore().norad_cat_id(25544);
 //! # }
 //! ```
 //!
@@ -264,6 +366,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod class_query;
 mod client;
 pub mod de;
 mod elements;
@@ -276,6 +379,7 @@ pub mod orbit;
 pub mod query;
 pub mod ratelimit;
 pub mod schema;
+mod split;
 mod stream;
 
 /// The generated typed layer: one record struct, field enum and set of
@@ -302,6 +406,7 @@ pub use modeldef::{ModeldefColumn, SchemaDrift};
 pub use query::{Async, Format, Mode, Order, Page, Partial, Projection, Query, RawQuery};
 pub use ratelimit::Rate;
 pub use schema::{ClassInfo, ColumnInfo, Field, Record, Semantic};
+pub use split::MAX_URL_BYTES;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

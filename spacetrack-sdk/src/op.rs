@@ -61,6 +61,9 @@ enum Term<T> {
     StartsWith(String),
     Null,
     NotNull,
+    /// A value that does not fit the column (an integer out of its range):
+    /// an error when the query is sent.
+    Invalid(String),
 }
 
 /// One side of a comparison: a value of the column's type, or `now` with
@@ -89,6 +92,17 @@ impl<T> From<T> for Operand<T> {
     fn from(v: T) -> Self {
         Operand::Value(v)
     }
+}
+
+/// A date on a datetime column means its midnight, UTC.
+impl From<NaiveDate> for Operand<DateTime<Utc>> {
+    fn from(d: NaiveDate) -> Self {
+        Operand::Value(midnight(d))
+    }
+}
+
+fn midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_time(chrono::NaiveTime::MIN).and_utc()
 }
 
 impl<T: Temporal> From<Now> for Operand<T> {
@@ -171,6 +185,170 @@ impl IntoPredicate<String> for Vec<&str> {
     fn into_predicate(self) -> Predicate<String> {
         any_of(self.into_iter().map(|s| eq(s.to_owned())))
     }
+}
+
+impl<T: Clone> IntoPredicate<T> for &[T] {
+    fn into_predicate(self) -> Predicate<T> {
+        any_of(self.iter().cloned().map(eq))
+    }
+}
+
+impl<T: Clone> IntoPredicate<T> for &Vec<T> {
+    fn into_predicate(self) -> Predicate<T> {
+        self.as_slice().into_predicate()
+    }
+}
+
+impl<T: Clone, const N: usize> IntoPredicate<T> for &[T; N] {
+    fn into_predicate(self) -> Predicate<T> {
+        self.as_slice().into_predicate()
+    }
+}
+
+impl IntoPredicate<String> for &[&str] {
+    fn into_predicate(self) -> Predicate<String> {
+        any_of(self.iter().map(|s| eq(s.to_string())))
+    }
+}
+
+impl IntoPredicate<String> for &Vec<&str> {
+    fn into_predicate(self) -> Predicate<String> {
+        self.as_slice().into_predicate()
+    }
+}
+
+impl<const N: usize> IntoPredicate<String> for &[&str; N] {
+    fn into_predicate(self) -> Predicate<String> {
+        self.as_slice().into_predicate()
+    }
+}
+
+/// One value given in another type than the column's: converted, or an
+/// [`Term::Invalid`] that fails the query when it is sent.
+trait Convert<T>: Sized {
+    fn term(self) -> Term<T>;
+    fn predicate(self) -> Predicate<T> {
+        single(self.term())
+    }
+}
+
+/// The input impls of a source type `S` that converts into a column type
+/// `T` through [`Convert`]: the value, arrays, slices, vectors and ranges.
+macro_rules! converted_inputs {
+    ($col:ty => $($src:ty),*) => {$(
+        impl IntoPredicate<$col> for $src {
+            fn into_predicate(self) -> Predicate<$col> {
+                Convert::<$col>::predicate(self)
+            }
+        }
+        impl<const N: usize> IntoPredicate<$col> for [$src; N] {
+            fn into_predicate(self) -> Predicate<$col> {
+                any_of(self.into_iter().map(Convert::<$col>::predicate))
+            }
+        }
+        impl<const N: usize> IntoPredicate<$col> for &[$src; N] {
+            fn into_predicate(self) -> Predicate<$col> {
+                self.as_slice().into_predicate()
+            }
+        }
+        impl IntoPredicate<$col> for Vec<$src> {
+            fn into_predicate(self) -> Predicate<$col> {
+                any_of(self.into_iter().map(Convert::<$col>::predicate))
+            }
+        }
+        impl IntoPredicate<$col> for &[$src] {
+            fn into_predicate(self) -> Predicate<$col> {
+                any_of(self.iter().cloned().map(Convert::<$col>::predicate))
+            }
+        }
+        impl IntoPredicate<$col> for &Vec<$src> {
+            fn into_predicate(self) -> Predicate<$col> {
+                self.as_slice().into_predicate()
+            }
+        }
+        impl IntoPredicate<$col> for RangeInclusive<$src> {
+            fn into_predicate(self) -> Predicate<$col> {
+                let (a, b) = self.into_inner();
+                match (Convert::<$col>::term(a), Convert::<$col>::term(b)) {
+                    (Term::Eq(a), Term::Eq(b)) => single(Term::Range(a, b)),
+                    (Term::Invalid(why), _) | (_, Term::Invalid(why)) => single(Term::Invalid(why)),
+                    _ => unreachable!("Convert::term returns Eq or Invalid"),
+                }
+            }
+        }
+    )*};
+}
+
+/// Integers of any type on an integer column: range-checked, never
+/// truncated. Every integer type is accepted (not only the lossless ones) so
+/// that a bare literal (`norad_cat_id(25544)`, typed `i32` when several
+/// impls apply) still compiles; a value out of range is an error when sent.
+macro_rules! int_columns {
+    ($($col:ty => [$($src:ty),*];)*) => {$(
+        $(
+            impl Convert<$col> for $src {
+                fn term(self) -> Term<$col> {
+                    match <$col>::try_from(self) {
+                        Ok(v) => Term::Eq(Operand::Value(v)),
+                        Err(_) => Term::Invalid(format!(
+                            "{self} is out of range for the column's type {}",
+                            stringify!($col)
+                        )),
+                    }
+                }
+            }
+        )*
+        converted_inputs!($col => $($src),*);
+    )*};
+}
+int_columns! {
+    u8 => [i8, u16, i16, u32, i32, u64, i64, usize, isize];
+    i8 => [u8, u16, i16, u32, i32, u64, i64, usize, isize];
+    u16 => [u8, i8, i16, u32, i32, u64, i64, usize, isize];
+    i16 => [u8, i8, u16, u32, i32, u64, i64, usize, isize];
+    u32 => [u8, i8, u16, i16, i32, u64, i64, usize, isize];
+    i32 => [u8, i8, u16, i16, u32, u64, i64, usize, isize];
+    u64 => [u8, i8, u16, i16, u32, i32, i64, usize, isize];
+    i64 => [u8, i8, u16, i16, u32, i32, u64, usize, isize];
+}
+
+/// Integers on a decimal column: only the types `f64` holds exactly.
+macro_rules! float_column {
+    ($($src:ty),*) => {$(
+        impl Convert<f64> for $src {
+            fn term(self) -> Term<f64> {
+                Term::Eq(Operand::Value(f64::from(self)))
+            }
+        }
+    )*
+    converted_inputs!(f64 => $($src),*);
+    };
+}
+float_column!(u8, i8, u16, i16, u32, i32);
+
+/// A date on a datetime column: its midnight, UTC.
+impl Convert<DateTime<Utc>> for NaiveDate {
+    fn term(self) -> Term<DateTime<Utc>> {
+        Term::Eq(Operand::Value(midnight(self)))
+    }
+}
+converted_inputs!(DateTime<Utc> => NaiveDate);
+
+/// Any of the values an iterator yields (`a,b,c`): for the inputs that
+/// are not a list already, such as `ids.iter().copied()` or a `HashSet`.
+/// Each value is converted as the column's predicate method would convert
+/// it.
+///
+/// ```
+/// use spacetrack::op;
+/// # fn demo(st: spacetrack::Client) {
+/// let ids = std::collections::BTreeSet::from([25544u32, 20580]);
+/// st.gp().norad_cat_id(op::one_of(ids));
+/// st.gp().norad_cat_id(op::one_of((1..=5).map(|i| 25540 + i)));
+/// # }
+/// ```
+pub fn one_of<T, V: IntoPredicate<T>>(values: impl IntoIterator<Item = V>) -> Predicate<T> {
+    any_of(values.into_iter().map(IntoPredicate::into_predicate))
 }
 
 fn single<T>(term: Term<T>) -> Predicate<T> {
@@ -293,6 +471,7 @@ impl<T: ToWire> Predicate<T> {
                 }
                 Term::Null => out.push_str("null-val"),
                 Term::NotNull => out.push_str("<>null-val"),
+                Term::Invalid(why) => return Err(why.clone()),
             }
         }
         Ok(out)

@@ -448,21 +448,112 @@ impl<R: Record, M: Mode> Query<R, M> {
         Projection { query: self }
     }
 
-    /// The full URL that [`send`](Self::send) requests.
+    /// The full URL that [`send`](Self::send) requests (the first one when
+    /// a long value list is split: see [`urls`](Self::urls)).
     pub fn url(&self) -> Result<String> {
         Ok(self.client.url_for(&self.spec.path(Some(Format::Json))?))
+    }
+
+    /// Every URL that [`send`](Self::send) requests: one, or several when
+    /// the query's URL would be longer than [`MAX_URL_BYTES`](crate::MAX_URL_BYTES).
+    /// Its longest value list is then divided between requests, in order,
+    /// each under the bound; every request goes through the rate limiter.
+    ///
+    /// ```
+    /// # fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let ids: Vec<u32> = (1..=2000).collect();
+    /// let urls = st.gp().norad_cat_id(&ids).urls()?;
+    /// assert!(urls.len() > 1);
+    /// assert!(urls.iter().all(|u| u.len() <= spacetrack::MAX_URL_BYTES));
+    /// # Ok(()) }
+    /// ```
+    pub fn urls(&self) -> Result<Vec<String>> {
+        Ok(self
+            .parts(Some(Format::Json))?
+            .iter()
+            .map(|spec| {
+                spec.path(Some(Format::Json))
+                    .map(|p| self.client.url_for(&p))
+            })
+            .collect::<Result<_>>()?)
+    }
+
+    /// The requests that answer this query in `format`.
+    fn parts(&self, format: Option<Format>) -> Result<Vec<Spec>> {
+        let parts = crate::split::split(
+            &self.spec,
+            format,
+            self.client.url_for("").len(),
+            crate::split::MAX_URL_BYTES,
+        )?;
+        if parts.len() > 1 && self.spec.offset.is_some() {
+            return Err(Error::InvalidArgument(format!(
+                "offset cannot be combined with a value list too long for one URL \
+                 (it needs {} requests); use paginate or a shorter list",
+                parts.len()
+            )));
+        }
+        Ok(parts)
+    }
+
+    /// The one request that answers this query, or an error saying that
+    /// `what` cannot merge several.
+    fn single(&self, format: Option<Format>, what: &str) -> Result<Spec> {
+        let mut parts = self.parts(format)?;
+        if parts.len() > 1 {
+            return Err(Error::InvalidArgument(format!(
+                "{what} cannot merge the {} requests that a value list this long needs \
+                 (URLs are kept under {} bytes); use send, stream or paginate, or a shorter list",
+                parts.len(),
+                crate::split::MAX_URL_BYTES
+            )));
+        }
+        Ok(parts.remove(0))
+    }
+
+    /// Sorts records merged from several requests by the query's order and
+    /// applies its limit, as one request would have.
+    fn merge<T>(&self, rows: Vec<T>, record: impl Fn(&T) -> Option<serde_json::Value>) -> Vec<T> {
+        let mut rows = if self.spec.order.is_empty() {
+            rows
+        } else {
+            let mut keyed: Vec<(serde_json::Value, T)> = rows
+                .into_iter()
+                .map(|r| (record(&r).unwrap_or_default(), r))
+                .collect();
+            crate::split::sort_rows(&mut keyed, &self.spec.order);
+            keyed.into_iter().map(|(_, r)| r).collect()
+        };
+        if let Some(limit) = self.spec.limit {
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        }
+        rows
     }
 }
 
 impl<R: Record> Query<R, Async> {
     /// Sends the query and decodes every record.
+    ///
+    /// A value list too long for one URL (see [`urls`](Self::urls)) is sent
+    /// as several requests; their records are merged in the query's order
+    /// (`order_by`) and cut to its `limit`, as one request would have
+    /// answered.
     pub async fn send(self) -> Result<Vec<R>> {
-        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        let parts = self.parts(Some(Format::Json))?;
         let class = R::CLASS.class;
-        decode_off_runtime(body, move |b| {
-            crate::de::decode_records::<R>(class, b).map(|r| r.0)
-        })
-        .await
+        let mut rows = Vec::new();
+        for spec in &parts {
+            let body = self.client.get_body(spec, Some(Format::Json)).await?;
+            let part = decode_off_runtime(body, move |b| {
+                crate::de::decode_records::<R>(class, b).map(|r| r.0)
+            })
+            .await?;
+            if parts.len() == 1 {
+                return Ok(part);
+            }
+            rows.extend(part);
+        }
+        Ok(self.merge(rows, |r| serde_json::to_value(r).ok()))
     }
 
     /// The first record of the answer, in the query's order (set one with
@@ -505,9 +596,25 @@ impl<R: Record> Query<R, Async> {
     /// # Ok(()) }
     /// ```
     pub async fn send_partial(self) -> Result<Partial<R>> {
-        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        let parts = self.parts(Some(Format::Json))?;
         let class = R::CLASS.class;
-        decode_off_runtime(body, move |b| crate::stream::decode_partial::<R>(class, b)).await
+        let mut all = Partial {
+            records: Vec::new(),
+            errors: Vec::new(),
+        };
+        for spec in &parts {
+            let body = self.client.get_body(spec, Some(Format::Json)).await?;
+            let part =
+                decode_off_runtime(body, move |b| crate::stream::decode_partial::<R>(class, b))
+                    .await?;
+            if parts.len() == 1 {
+                return Ok(part);
+            }
+            all.records.extend(part.records);
+            all.errors.extend(part.errors);
+        }
+        all.records = self.merge(all.records, |r| serde_json::to_value(r).ok());
+        Ok(all)
     }
 
     /// [`stream`](Self::stream) that goes on past records that do not
@@ -535,14 +642,74 @@ impl<R: Record> Query<R, Async> {
         + Send
         + 'static,
     > {
-        let resp = self
-            .client
-            .get_response(&self.spec, Some(Format::Json))
-            .await?;
-        Ok(Box::pin(crate::stream::records_partial::<R>(
-            R::CLASS.class,
-            resp,
-        )))
+        let parts = self.stream_parts()?;
+        self.chained(parts, Some(Format::Json), |resp| {
+            crate::stream::records_partial::<R>(R::CLASS.class, resp)
+        })
+        .await
+    }
+
+    /// The requests a stream sends in turn: several only when their answers
+    /// can simply follow each other (no `order_by`, no `limit`).
+    fn stream_parts(&self) -> Result<Vec<Spec>> {
+        let parts = self.parts(Some(Format::Json))?;
+        if parts.len() > 1 && (!self.spec.order.is_empty() || self.spec.limit.is_some()) {
+            return Err(Error::InvalidArgument(format!(
+                "a stream cannot merge the {} requests of a value list this long in order_by \
+                 order or under a limit; use send (which merges them), or a shorter list",
+                parts.len()
+            )));
+        }
+        Ok(parts)
+    }
+
+    /// Sends the first request now (so that its error is this call's) and
+    /// the others as the stream reaches them, one after the other.
+    async fn chained<T, S, F>(
+        &self,
+        parts: Vec<Spec>,
+        format: Option<Format>,
+        make: F,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<T>>>
+    where
+        T: Send + 'static,
+        S: futures_util::Stream<Item = Result<T>> + Send + 'static,
+        F: Fn(crate::client::Received) -> S + Send + Sync + 'static,
+    {
+        use futures_util::StreamExt;
+        let mut parts = parts.into_iter();
+        let first = parts.next().expect("split returns at least one request");
+        let resp = self.client.get_response(&first, format).await?;
+        let head = make(resp);
+        if parts.len() == 0 {
+            return Ok(head.boxed());
+        }
+        let make = std::sync::Arc::new(make);
+        let client = self.client.clone();
+        let rest = futures_util::stream::iter(parts)
+            .then(move |spec| {
+                let client = client.clone();
+                let make = make.clone();
+                async move {
+                    match client.get_response(&spec, format).await {
+                        Ok(resp) => make(resp).left_stream(),
+                        Err(e) => futures_util::stream::once(async move { Err(e) }).right_stream(),
+                    }
+                }
+            })
+            .flatten();
+        // An error (a failed request, an answer cut short) ends the stream:
+        // nothing after it.
+        Ok(head
+            .chain(rest)
+            .scan(false, |ended, item| {
+                if *ended {
+                    return std::future::ready(None);
+                }
+                *ended = item.is_err();
+                std::future::ready(Some(item))
+            })
+            .boxed())
     }
 
     /// Sends the query and yields records one at a time as they arrive,
@@ -562,21 +729,150 @@ impl<R: Record> Query<R, Async> {
     pub async fn stream(
         self,
     ) -> Result<impl futures_util::Stream<Item = Result<R>> + Send + 'static> {
-        let resp = self
-            .client
-            .get_response(&self.spec, Some(Format::Json))
-            .await?;
-        Ok(Box::pin(crate::stream::records::<R>(R::CLASS.class, resp)))
+        let parts = self.stream_parts()?;
+        self.chained(parts, Some(Format::Json), |resp| {
+            crate::stream::records::<R>(R::CLASS.class, resp)
+        })
+        .await
     }
 
-    /// Streams a text format line by line (line endings removed).
+    /// Every record of the query, fetched page by page (`limit/N,offset`)
+    /// and yielded one at a time: for answers too large for one request, or
+    /// to start work before the last page has arrived. Each page is one
+    /// request through the rate limiter; the stream ends after the first
+    /// page with fewer than `page_size` records.
+    ///
+    /// Pages only fit together if the order is total, so the query's own
+    /// [`order_by`](Self::order_by) keys are followed by the class's key
+    /// columns ([`ClassInfo::key`](crate::ClassInfo::key), e.g. `GP_ID`;
+    /// every column for a class with no known key). A query that sets its
+    /// own `limit` or `offset`, or whose value list needs more than one URL,
+    /// yields one [`Error::InvalidArgument`].
+    ///
+    /// ```
+    /// use futures_util::TryStreamExt;
+    /// use spacetrack::GpField;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let mut all = st.gp().order_by(GpField::NoradCatId).paginate(10_000);
+    /// while let Some(gp) = all.try_next().await? {
+    ///     println!("{:?}", gp.norad_cat_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn paginate(
+        self,
+        page_size: u64,
+    ) -> impl futures_util::Stream<Item = Result<R>> + Send + 'static {
+        use futures_util::{StreamExt, TryStreamExt};
+        let start = self.paged(page_size);
+        let client = self.client.clone();
+        futures_util::stream::try_unfold(start.map(|spec| (spec, 0u64, false)), move |state| {
+            let client = client.clone();
+            async move {
+                let Ok((mut spec, offset, done)) = state else {
+                    return Err(state.err().expect("checked"));
+                };
+                if done {
+                    return Ok(None);
+                }
+                spec.limit = Some(page_size);
+                spec.offset = Some(offset);
+                spec.set_limit();
+                let body = client.get_body(&spec, Some(Format::Json)).await?;
+                let class = R::CLASS.class;
+                let rows = decode_off_runtime(body, move |b| {
+                    crate::de::decode_records::<R>(class, b).map(|r| r.0)
+                })
+                .await?;
+                let done = (rows.len() as u64) < page_size;
+                let page = futures_util::stream::iter(rows.into_iter().map(Ok));
+                Ok(Some((page, Ok((spec, offset + page_size, done)))))
+            }
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// The request of the first page of [`paginate`](Self::paginate), its
+    /// order made total.
+    fn paged(&self, page_size: u64) -> Result<Spec> {
+        if page_size == 0 {
+            return Err(Error::InvalidArgument(
+                "page_size must be at least 1".into(),
+            ));
+        }
+        if self.spec.limit.is_some() || self.spec.offset.is_some() {
+            return Err(Error::InvalidArgument(
+                "paginate sets limit and offset itself: remove them from the query".into(),
+            ));
+        }
+        let mut spec = self.single(Some(Format::Json), "paginate")?;
+        let class = R::CLASS;
+        let tiebreak: Vec<&str> = if class.key.is_empty() {
+            class.columns.iter().map(|c| c.name).collect()
+        } else {
+            class.key.to_vec()
+        };
+        for key in tiebreak {
+            let named = spec.order.iter().any(|o| {
+                o.strip_suffix(" desc")
+                    .unwrap_or(o)
+                    .eq_ignore_ascii_case(key)
+            });
+            if !named {
+                spec.order.push(key.to_ascii_lowercase());
+            }
+        }
+        let joined = spec.order.join(",");
+        spec.set("orderby", joined);
+        Ok(spec)
+    }
+
+    /// Streams a text format line by line (line endings removed). A value
+    /// list too long for one URL is sent as several requests whose lines
+    /// follow each other (`tle`, `3le`, `kvn`, and `csv`, whose header is
+    /// kept once); other formats cannot be merged and are refused.
     pub async fn lines(
         self,
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
+        use futures_util::StreamExt;
         let max_line = self.client.max_line_bytes();
-        let resp = self.client.get_response(&self.spec, Some(format)).await?;
-        Ok(Box::pin(crate::stream::lines(resp, max_line)))
+        let parts = self.text_parts(format)?;
+        let csv = format == Format::Csv;
+        let first = std::sync::atomic::AtomicBool::new(true);
+        self.chained(parts, Some(format), move |resp| {
+            // The header of every csv answer after the first is dropped.
+            let skip = usize::from(csv && !first.swap(false, std::sync::atomic::Ordering::SeqCst));
+            crate::stream::lines(resp, max_line).skip(skip)
+        })
+        .await
+    }
+
+    /// The requests of a text answer: several only for formats whose
+    /// answers can follow each other.
+    fn text_parts(&self, format: Format) -> Result<Vec<Spec>> {
+        let parts = self.parts(Some(format))?;
+        if parts.len() > 1
+            && !matches!(
+                format,
+                Format::Tle | Format::ThreeLe | Format::Kvn | Format::Csv
+            )
+        {
+            return Err(Error::InvalidArgument(format!(
+                "{format} answers of the {} requests that a value list this long needs cannot be \
+                 merged; use json, csv, tle, 3le or kvn, or a shorter list",
+                parts.len()
+            )));
+        }
+        if parts.len() > 1 && (!self.spec.order.is_empty() || self.spec.limit.is_some()) {
+            return Err(Error::InvalidArgument(format!(
+                "text answers of the {} requests that a value list this long needs cannot be \
+                 merged in order_by order or under a limit; use send, or a shorter list",
+                parts.len()
+            )));
+        }
+        Ok(parts)
     }
 
     /// Streams the raw answer in any format, chunk by chunk.
@@ -584,7 +880,8 @@ impl<R: Record> Query<R, Async> {
         self,
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<Bytes>> + Send + 'static> {
-        let resp = self.client.get_response(&self.spec, Some(format)).await?;
+        let spec = self.single(Some(format), "bytes")?;
+        let resp = self.client.get_response(&spec, Some(format)).await?;
         Ok(Box::pin(crate::stream::bytes(resp)))
     }
 
@@ -592,7 +889,8 @@ impl<R: Record> Query<R, Async> {
     /// `request_metadata` (total count, limit, ...).
     pub async fn send_with_metadata(mut self) -> Result<Page<R>> {
         self.spec.set("metadata", "true".into());
-        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        let spec = self.single(Some(Format::Json), "send_with_metadata")?;
+        let body = self.client.get_body(&spec, Some(Format::Json)).await?;
         let (rows, metadata) = crate::de::decode_records::<R>(R::CLASS.class, &body)?;
         Ok(Page { rows, metadata })
     }
@@ -600,20 +898,43 @@ impl<R: Record> Query<R, Async> {
     /// Sends and returns the JSON answer untouched (error bodies are still
     /// turned into errors).
     pub async fn send_json(self) -> Result<serde_json::Value> {
-        let body = self.client.get_body(&self.spec, Some(Format::Json)).await?;
+        let spec = self.single(Some(Format::Json), "send_json")?;
+        let body = self.client.get_body(&spec, Some(Format::Json)).await?;
         crate::de::decode_any(R::CLASS.class, &body)
     }
 
     /// Sends in a text format (`csv`, `xml`, `html`, `tle`, `3le`, `kvn`)
-    /// and returns the text with line endings normalised to `\n`.
+    /// and returns the text with line endings normalised to `\n`. A value
+    /// list too long for one URL is merged as for [`lines`](Self::lines).
     pub async fn send_text(self, format: Format) -> Result<String> {
-        let body = self.client.get_body(&self.spec, Some(format)).await?;
-        text_body(R::CLASS.class, &body)
+        let parts = self.text_parts(format)?;
+        let mut out = String::new();
+        for (i, spec) in parts.iter().enumerate() {
+            let body = self.client.get_body(spec, Some(format)).await?;
+            let text = text_body(R::CLASS.class, &body)?;
+            if i == 0 {
+                out = text;
+                continue;
+            }
+            let text = if format == Format::Csv {
+                text.split_once('\n')
+                    .map_or("", |(_, rest)| rest)
+                    .to_owned()
+            } else {
+                text
+            };
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(&text);
+        }
+        Ok(out)
     }
 
     /// Sends in any format and returns the raw bytes.
     pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
-        self.client.get_body(&self.spec, Some(format)).await
+        let spec = self.single(Some(format), "send_bytes")?;
+        self.client.get_body(&spec, Some(format)).await
     }
 }
 

@@ -15,6 +15,10 @@ pub struct ClassInfo {
     pub confidence: &'static str,
     /// Columns in modeldef order.
     pub columns: &'static [ColumnInfo],
+    /// The columns that identify a row, when the schema names them
+    /// (`x-spacetrack.key`: our reading of the class, modeldef reports no
+    /// keys); empty when unknown.
+    pub key: &'static [&'static str],
 }
 
 /// One column of a [`ClassInfo`].

@@ -26,7 +26,7 @@ async fn unknown_columns_are_kept_in_every_class() {
     let st = client_for(&sim);
     let mut checked = 0;
     macro_rules! check {
-        ($rec:ident, $field:ident, $method:ident, $controller:literal, $class:literal) => {
+        ($rec:ident, $field:ident, $query:ident, $method:ident, $controller:literal, $class:literal) => {
             loop {
                 // `delete` is an action: its answer is not rows of a table.
                 if $class == "delete" {

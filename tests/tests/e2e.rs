@@ -10,7 +10,7 @@ async fn every_generated_class_round_trips_through_the_simulator() {
     let (sim, st) = sim_and_client(2_000).await;
     let mut seen = Vec::new();
     macro_rules! check {
-        ($rec:ident, $field:ident, $method:ident, $controller:literal, $class:literal) => {{
+        ($rec:ident, $field:ident, $query:ident, $method:ident, $controller:literal, $class:literal) => {{
             // `delete` is an action (it needs a file_id and removes the
             // file): give it one; tests/files.rs checks its effect.
             let query = st.$method();

@@ -1,7 +1,7 @@
 //! Decode throughput of realistic answers and query-building cost.
 //!
 //! Bodies come from the simulator, formatted as Space-Track formats them
-//! (every value a string). Run: `cargo bench -p spacetrack --bench decode`.
+//! (every value a string). Run: `cargo bench -p spacetrack-tests --bench decode`.
 
 use std::hint::black_box;
 

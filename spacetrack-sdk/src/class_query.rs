@@ -1,0 +1,273 @@
+//! The per-class query builders (`GpQuery`, `SatcatQuery`, ...).
+//!
+//! Each class gets its own builder type so that its filters have their own
+//! documentation page and IDE completion after `st.gp().` offers gp's
+//! columns only. A builder wraps the generic [`Query`](crate::Query), which
+//! does the work; [`class_query!`] gives every builder the methods common to
+//! all classes by forwarding to it. The generated layer invokes the macro
+//! and adds one filter method per column.
+
+/// Gives `$query<M>` (a generated struct with one field, `inner:
+/// Query<$rec, M>`) the common builder, async and blocking methods,
+/// forwarded to [`Query`](crate::Query).
+macro_rules! class_query {
+    ($query:ident, $rec:ident) => {
+        impl<M: crate::query::Mode> Clone for $query<M> {
+            fn clone(&self) -> Self {
+                $query { inner: self.inner.clone() }
+            }
+        }
+
+        impl<M> std::fmt::Debug for $query<M> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.inner.fmt(f)
+            }
+        }
+
+        impl<M: crate::query::Mode> From<$query<M>> for crate::query::Query<$rec, M> {
+            fn from(q: $query<M>) -> Self {
+                q.inner
+            }
+        }
+
+        impl<M: crate::query::Mode> $query<M> {
+            pub(crate) fn new(inner: crate::query::Query<$rec, M>) -> Self {
+                $query { inner }
+            }
+
+            fn filter<T: crate::de::ToWire>(self, key: &str, predicate: crate::op::Predicate<T>) -> Self {
+                $query { inner: self.inner.filter(key, predicate) }
+            }
+
+            /// The generic [`Query`](crate::Query) behind this builder, for
+            /// code that handles any class.
+            pub fn into_query(self) -> crate::query::Query<$rec, M> {
+                self.inner
+            }
+
+            /// Adds a predicate on a column this build does not know, written
+            /// as Space-Track reads it (see [`Query::raw_predicate`](crate::Query::raw_predicate)).
+            pub fn raw_predicate(self, key: &str, value: impl crate::query::RawValue) -> Self {
+                $query { inner: self.inner.raw_predicate(key, value) }
+            }
+
+            /// Sorts by a column; call again to add further keys (see
+            /// [`Query::order_by`](crate::Query::order_by)).
+            pub fn order_by(
+                self,
+                order: impl Into<crate::query::Order<<$rec as crate::schema::Record>::Field>>,
+            ) -> Self {
+                $query { inner: self.inner.order_by(order) }
+            }
+
+            /// Returns at most `n` records; any integer type (see
+            /// [`Query::limit`](crate::Query::limit)).
+            pub fn limit<N: TryInto<u64>>(self, n: N) -> Self {
+                $query { inner: self.inner.limit(n) }
+            }
+
+            /// Skips the first `n` records; needs a limit (see
+            /// [`Query::offset`](crate::Query::offset)).
+            pub fn offset<N: TryInto<u64>>(self, n: N) -> Self {
+                $query { inner: self.inner.offset(n) }
+            }
+
+            /// Removes duplicate rows (`distinct/true`).
+            pub fn distinct(self) -> Self {
+                $query { inner: self.inner.distinct() }
+            }
+
+            /// Asks for an empty answer instead of an error when nothing
+            /// matches (`emptyresult/show`).
+            pub fn empty_result_show(self) -> Self {
+                $query { inner: self.inner.empty_result_show() }
+            }
+
+            /// Restricts to one of the account's favorites lists.
+            pub fn favorites(self, name: &str) -> Self {
+                $query { inner: self.inner.favorites(name) }
+            }
+
+            /// Overrides the client's timeout for this request.
+            pub fn timeout(self, timeout: std::time::Duration) -> Self {
+                $query { inner: self.inner.timeout(timeout) }
+            }
+
+            /// Returns only the given columns (see
+            /// [`Query::select`](crate::Query::select)).
+            pub fn select(
+                self,
+                fields: impl IntoIterator<Item = <$rec as crate::schema::Record>::Field>,
+            ) -> crate::query::Projection<$rec, M> {
+                self.inner.select(fields)
+            }
+
+            /// The full URL of the request (the first one when a long value
+            /// list is split, see [`Query::urls`](crate::Query::urls)).
+            pub fn url(&self) -> crate::Result<String> {
+                self.inner.url()
+            }
+
+            /// Every URL the query sends: more than one when a value list is
+            /// too long for one URL (see [`Query::urls`](crate::Query::urls)).
+            pub fn urls(&self) -> crate::Result<Vec<String>> {
+                self.inner.urls()
+            }
+        }
+
+        impl $query<crate::query::Async> {
+            /// Sends the query and decodes every record (see
+            /// [`Query::send`](crate::Query::send)).
+            pub async fn send(self) -> crate::Result<Vec<$rec>> {
+                self.inner.send().await
+            }
+
+            /// The first record in the query's order, or `None` (see
+            /// [`Query::first`](crate::Query::first)).
+            pub async fn first(self) -> crate::Result<Option<$rec>> {
+                self.inner.first().await
+            }
+
+            /// The records that decoded and one error per record that did
+            /// not (see [`Query::send_partial`](crate::Query::send_partial)).
+            pub async fn send_partial(self) -> crate::Result<crate::query::Partial<$rec>> {
+                self.inner.send_partial().await
+            }
+
+            /// Records one at a time as they arrive (see
+            /// [`Query::stream`](crate::Query::stream)).
+            pub async fn stream(
+                self,
+            ) -> crate::Result<impl futures_util::Stream<Item = crate::Result<$rec>> + Send + 'static> {
+                self.inner.stream().await
+            }
+
+            /// [`stream`](Self::stream) that goes on past records that do not
+            /// decode (see [`Query::stream_partial`](crate::Query::stream_partial)).
+            pub async fn stream_partial(
+                self,
+            ) -> crate::Result<
+                impl futures_util::Stream<
+                    Item = crate::Result<std::result::Result<$rec, Box<crate::DecodeError>>>,
+                > + Send
+                + 'static,
+            > {
+                self.inner.stream_partial().await
+            }
+
+            /// Every record, page by page with `limit`/`offset`, in a stable
+            /// order (see [`Query::paginate`](crate::Query::paginate)).
+            pub fn paginate(
+                self,
+                page_size: u64,
+            ) -> impl futures_util::Stream<Item = crate::Result<$rec>> + Send + 'static {
+                self.inner.paginate(page_size)
+            }
+
+            /// Streams a text format line by line (see
+            /// [`Query::lines`](crate::Query::lines)).
+            pub async fn lines(
+                self,
+                format: crate::query::Format,
+            ) -> crate::Result<impl futures_util::Stream<Item = crate::Result<String>> + Send + 'static> {
+                self.inner.lines(format).await
+            }
+
+            /// Streams the raw answer chunk by chunk (see
+            /// [`Query::bytes`](crate::Query::bytes)).
+            pub async fn bytes(
+                self,
+                format: crate::query::Format,
+            ) -> crate::Result<impl futures_util::Stream<Item = crate::Result<bytes::Bytes>> + Send + 'static> {
+                self.inner.bytes(format).await
+            }
+
+            /// The records with Space-Track's `request_metadata` (see
+            /// [`Query::send_with_metadata`](crate::Query::send_with_metadata)).
+            pub async fn send_with_metadata(self) -> crate::Result<crate::query::Page<$rec>> {
+                self.inner.send_with_metadata().await
+            }
+
+            /// The JSON answer untouched (see
+            /// [`Query::send_json`](crate::Query::send_json)).
+            pub async fn send_json(self) -> crate::Result<serde_json::Value> {
+                self.inner.send_json().await
+            }
+
+            /// The answer in a text format, line endings normalised (see
+            /// [`Query::send_text`](crate::Query::send_text)).
+            pub async fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
+                self.inner.send_text(format).await
+            }
+
+            /// The answer in any format as raw bytes (see
+            /// [`Query::send_bytes`](crate::Query::send_bytes)).
+            pub async fn send_bytes(self, format: crate::query::Format) -> crate::Result<bytes::Bytes> {
+                self.inner.send_bytes(format).await
+            }
+        }
+
+        impl $query<crate::blocking::Blocking> {
+            /// Sends the query and decodes every record, blocking.
+            pub fn send(self) -> crate::Result<Vec<$rec>> {
+                self.inner.send()
+            }
+
+            /// The first record in the query's order, or `None`, blocking.
+            pub fn first(self) -> crate::Result<Option<$rec>> {
+                self.inner.first()
+            }
+
+            /// The records that decoded and one error per record that did
+            /// not, blocking.
+            pub fn send_partial(self) -> crate::Result<crate::query::Partial<$rec>> {
+                self.inner.send_partial()
+            }
+
+            /// Records one at a time as they arrive, as an iterator.
+            pub fn stream(self) -> crate::Result<crate::blocking::Iter<$rec>> {
+                self.inner.stream()
+            }
+
+            /// [`stream`](Self::stream) that goes on past records that do not
+            /// decode.
+            pub fn stream_partial(
+                self,
+            ) -> crate::Result<crate::blocking::Iter<std::result::Result<$rec, Box<crate::DecodeError>>>> {
+                self.inner.stream_partial()
+            }
+
+            /// Every record, page by page, as an iterator (see
+            /// [`Query::paginate`](crate::Query::paginate)).
+            pub fn paginate(self, page_size: u64) -> crate::blocking::Iter<$rec> {
+                self.inner.paginate(page_size)
+            }
+
+            /// The lines of a text format, as an iterator.
+            pub fn lines(self, format: crate::query::Format) -> crate::Result<crate::blocking::Iter<String>> {
+                self.inner.lines(format)
+            }
+
+            /// The records with Space-Track's `request_metadata`, blocking.
+            pub fn send_with_metadata(self) -> crate::Result<crate::query::Page<$rec>> {
+                self.inner.send_with_metadata()
+            }
+
+            /// The JSON answer untouched, blocking.
+            pub fn send_json(self) -> crate::Result<serde_json::Value> {
+                self.inner.send_json()
+            }
+
+            /// The answer in a text format, line endings normalised, blocking.
+            pub fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
+                self.inner.send_text(format)
+            }
+
+            /// The answer in any format as raw bytes, blocking.
+            pub fn send_bytes(self, format: crate::query::Format) -> crate::Result<bytes::Bytes> {
+                self.inner.send_bytes(format)
+            }
+        }
+    };
+}
+pub(crate) use class_query;

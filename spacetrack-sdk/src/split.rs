@@ -1,0 +1,214 @@
+//! Long value lists: a query whose URL would be longer than
+//! [`MAX_URL_BYTES`] is sent as several requests, each with part of its
+//! longest value list, and the answers are merged in the query's order.
+
+use std::cmp::Ordering;
+
+use crate::error::{Error, Result};
+use crate::query::{Format, Spec, encode_segment};
+
+/// The longest URL a query sends, in bytes. A query with a longer URL is
+/// split into several requests, each under this bound, by dividing its
+/// longest value list (`norad_cat_id([...])`); every request goes through the
+/// rate limiter. 4,000 bytes stays well under the 8 KiB request line that
+/// common web servers and proxies accept (Apache's `LimitRequestLine` is
+/// 8,190) and holds about 400 NORAD catalog numbers.
+pub const MAX_URL_BYTES: usize = 4000;
+
+/// Path segments that are not filters, so never split.
+const CONTROL_KEYS: &[&str] = &[
+    "orderby",
+    "predicates",
+    "limit",
+    "metadata",
+    "distinct",
+    "emptyresult",
+    "favorites",
+];
+
+/// The requests that together answer `spec`: `spec` itself when its URL
+/// (`base_len` bytes of base URL plus the path) fits in `max_url`, else one
+/// request per part of its longest value list, in the list's order.
+pub(crate) fn split(
+    spec: &Spec,
+    format: Option<Format>,
+    base_len: usize,
+    max_url: usize,
+) -> Result<Vec<Spec>> {
+    let len = base_len + spec.path(format)?.len();
+    if len <= max_url {
+        return Ok(vec![spec.clone()]);
+    }
+    let too_long = |why: &str| {
+        Error::InvalidArgument(format!(
+            "the request URL would be {len} bytes, over the {max_url}-byte bound, and {why}"
+        ))
+    };
+    let (index, list) = spec
+        .segments
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, v))| !CONTROL_KEYS.contains(&k.as_str()) && v.contains(','))
+        .max_by_key(|(_, (_, v))| encode_segment(v).len())
+        .map(|(i, (_, v))| (i, v.clone()))
+        .ok_or_else(|| too_long("has no value list to split"))?;
+    let fixed = len - encode_segment(&list).len();
+    let room = max_url
+        .checked_sub(fixed)
+        .filter(|&r| r > 0)
+        .ok_or_else(|| too_long("is too long even without its value list"))?;
+    const COMMA: usize = 3; // `%2C`
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut current_len = 0;
+    for term in list.split(',') {
+        let term_len = encode_segment(term).len();
+        if term_len > room {
+            return Err(too_long(&format!(
+                "the value `{}` alone does not fit",
+                term.chars().take(40).collect::<String>()
+            )));
+        }
+        if !current.is_empty() && current_len + COMMA + term_len > room {
+            parts.push(std::mem::take(&mut current));
+            current_len = 0;
+        }
+        if !current.is_empty() {
+            current.push(',');
+            current_len += COMMA;
+        }
+        current.push_str(term);
+        current_len += term_len;
+    }
+    parts.push(current);
+    Ok(parts
+        .into_iter()
+        .map(|part| {
+            let mut s = spec.clone();
+            s.segments[index].1 = part;
+            s
+        })
+        .collect())
+}
+
+/// Sorts `rows` (serialised records) the way Space-Track's `orderby` would:
+/// each key is `column` or `column desc`; nulls first when ascending, text
+/// compared ignoring ASCII case like MySQL's default collation. Stable, so
+/// rows equal on every key keep the order in which they arrived.
+pub(crate) fn sort_rows<T>(rows: &mut [(serde_json::Value, T)], order: &[String]) {
+    let keys: Vec<(String, bool)> = order
+        .iter()
+        .map(|k| match k.strip_suffix(" desc") {
+            Some(name) => (name.to_ascii_uppercase(), true),
+            None => (k.to_ascii_uppercase(), false),
+        })
+        .collect();
+    rows.sort_by(|(a, _), (b, _)| {
+        for (name, desc) in &keys {
+            let ord = compare(field(a, name), field(b, name));
+            let ord = if *desc { ord.reverse() } else { ord };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        Ordering::Equal
+    });
+}
+
+fn field<'a>(row: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    let obj = row.as_object();
+    obj.and_then(|o| {
+        o.get(name).or_else(|| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+        })
+    })
+    .unwrap_or(&serde_json::Value::Null)
+}
+
+fn compare(a: &serde_json::Value, b: &serde_json::Value) -> Ordering {
+    use serde_json::Value::*;
+    match (a, b) {
+        (Null, Null) => Ordering::Equal,
+        (Null, _) => Ordering::Less,
+        (_, Null) => Ordering::Greater,
+        (Number(x), Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+            x.total_cmp(&y)
+        }
+        (String(x), String(y)) => {
+            let ord = x
+                .bytes()
+                .map(|c| c.to_ascii_lowercase())
+                .cmp(y.bytes().map(|c| c.to_ascii_lowercase()));
+            ord.then_with(|| x.cmp(y))
+        }
+        (Bool(x), Bool(y)) => x.cmp(y),
+        _ => a.to_string().cmp(&b.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec_with(ids: &[u32]) -> Spec {
+        let mut s = Spec::new("basicspacedata", "gp");
+        let list: Vec<String> = ids.iter().map(u32::to_string).collect();
+        s.set("norad_cat_id", list.join(","));
+        s.set("orderby", "epoch desc".into());
+        s
+    }
+
+    #[test]
+    fn short_queries_are_one_request() {
+        let s = spec_with(&[1, 2, 3]);
+        assert_eq!(split(&s, Some(Format::Json), 30, 4000).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn long_lists_split_in_order_under_the_bound() {
+        let ids: Vec<u32> = (10_000..12_000).collect();
+        let s = spec_with(&ids);
+        let parts = split(&s, Some(Format::Json), 30, 500).unwrap();
+        assert!(parts.len() > 1);
+        let mut seen = Vec::new();
+        for p in &parts {
+            assert!(30 + p.path(Some(Format::Json)).unwrap().len() <= 500);
+            assert_eq!(p.segments[1], ("orderby".into(), "epoch desc".into()));
+            seen.extend(
+                p.segments[0]
+                    .1
+                    .split(',')
+                    .map(|v| v.parse::<u32>().unwrap()),
+            );
+        }
+        assert_eq!(seen, ids);
+    }
+
+    #[test]
+    fn unsplittable_queries_are_refused() {
+        let mut s = Spec::new("basicspacedata", "gp");
+        s.set("object_name", "X".repeat(600));
+        let e = split(&s, None, 30, 500).unwrap_err();
+        assert!(e.to_string().contains("no value list"), "{e}");
+        let mut s = Spec::new("basicspacedata", "gp");
+        s.set("object_name", format!("A,{}", "X".repeat(600)));
+        let e = split(&s, None, 30, 500).unwrap_err();
+        assert!(e.to_string().contains("alone does not fit"), "{e}");
+    }
+
+    #[test]
+    fn rows_sort_like_orderby() {
+        let v = |n: Option<i64>, s: &str| serde_json::json!({"N": n, "S": s});
+        let mut rows = vec![
+            (v(Some(2), "b"), 0),
+            (v(None, "a"), 1),
+            (v(Some(1), "B"), 2),
+            (v(Some(2), "A"), 3),
+        ];
+        sort_rows(&mut rows, &["n".into(), "s desc".into()]);
+        assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), [1, 2, 0, 3]);
+    }
+}

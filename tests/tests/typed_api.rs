@@ -1,0 +1,310 @@
+//! Issue 15's helpers against the simulator, counted on the server side:
+//! long value lists split under the URL bound and merged in order,
+//! pagination over limit/offset, `first`, the per-class builders.
+
+use futures_util::TryStreamExt;
+use spacetrack::{Error, Format, GpField, MAX_URL_BYTES};
+use spacetrack_tests::{query_paths, sim_and_client};
+
+/// NORAD ids of the simulator's catalog, enough of them that a list of all
+/// needs several URLs.
+async fn setup() -> (spacetrack_sim::Simulator, spacetrack::Client, Vec<u32>) {
+    let (sim, st) = sim_and_client(1_500).await;
+    let ids = sim.norad_ids();
+    assert!(ids.len() >= 1_000);
+    (sim, st, ids)
+}
+
+fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort_unstable();
+    v
+}
+
+#[tokio::test]
+async fn long_lists_are_split_under_the_bound_and_merged() {
+    let (sim, st, ids) = setup().await;
+    let urls = st.gp().norad_cat_id(&ids).urls().unwrap();
+    assert!(urls.len() >= 3, "{} urls", urls.len());
+    sim.clear_requests();
+
+    let rows = st.gp().norad_cat_id(&ids).send().await.unwrap();
+    let got: Vec<u32> = rows.iter().map(|g| g.norad_cat_id).collect();
+    assert_eq!(sorted(got), sorted(ids.clone()), "every object, once");
+
+    // What reached the server: one request per URL, each under the bound.
+    let paths = query_paths(&sim);
+    assert_eq!(paths.len(), urls.len());
+    let base = sim.base_url();
+    for p in &paths {
+        let full = format!("{}{}", base.trim_end_matches('/'), p);
+        assert!(full.len() <= MAX_URL_BYTES, "{} bytes", full.len());
+    }
+    // Together the requests asked for each id exactly once.
+    let mut asked: Vec<u32> = paths
+        .iter()
+        .flat_map(|p| {
+            let list = p.split("/norad_cat_id/").nth(1).unwrap();
+            let list = list.split('/').next().unwrap().to_owned();
+            list.split("%2C")
+                .map(|v| v.parse::<u32>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    asked.sort_unstable();
+    assert_eq!(asked, sorted(ids));
+}
+
+#[tokio::test]
+async fn split_answers_keep_the_order_and_the_limit() {
+    let (sim, st, ids) = setup().await;
+    // Every id but a few, so the list is long; order by a column that is
+    // not the list's own order.
+    let list: Vec<u32> = ids.iter().copied().skip(5).collect();
+    let want: Vec<(u32, String)> = {
+        let mut all = st.gp().send().await.unwrap();
+        all.retain(|g| list.contains(&g.norad_cat_id));
+        all.sort_by(|a, b| {
+            b.epoch
+                .cmp(&a.epoch)
+                .then(a.norad_cat_id.cmp(&b.norad_cat_id))
+        });
+        all.iter()
+            .take(25)
+            .map(|g| (g.norad_cat_id, format!("{:?}", g.epoch)))
+            .collect()
+    };
+    sim.clear_requests();
+    let got = st
+        .gp()
+        .norad_cat_id(&list)
+        .order_by(GpField::Epoch.desc())
+        .order_by(GpField::NoradCatId)
+        .limit(25)
+        .send()
+        .await
+        .unwrap();
+    let got: Vec<(u32, String)> = got
+        .iter()
+        .map(|g| (g.norad_cat_id, format!("{:?}", g.epoch)))
+        .collect();
+    assert_eq!(got, want);
+    let paths = query_paths(&sim);
+    assert!(paths.len() > 1);
+    assert!(paths.iter().all(|p| p.contains("/limit/25/")), "{paths:?}");
+
+    // first() over a split list is the first record of the merged order.
+    let first = st
+        .gp()
+        .norad_cat_id(&list)
+        .order_by(GpField::Epoch.desc())
+        .order_by(GpField::NoradCatId)
+        .first()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.norad_cat_id, want[0].0);
+}
+
+#[tokio::test]
+async fn split_streams_and_texts_follow_each_other() {
+    let (sim, st, ids) = setup().await;
+    let n = st.gp().norad_cat_id(&ids).urls().unwrap().len();
+
+    sim.clear_requests();
+    let streamed: Vec<u32> = st
+        .gp()
+        .norad_cat_id(&ids)
+        .stream()
+        .await
+        .unwrap()
+        .map_ok(|g| g.norad_cat_id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sorted(streamed), sorted(ids.clone()));
+    assert_eq!(query_paths(&sim).len(), n);
+
+    let tle = st
+        .gp()
+        .norad_cat_id(&ids)
+        .send_text(Format::Tle)
+        .await
+        .unwrap();
+    // As many element sets as records that have one (the simulator, like
+    // Space-Track, has objects without a TLE).
+    let with_tle = st
+        .gp()
+        .norad_cat_id(&ids)
+        .send()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|g| g.tle_line1.is_some())
+        .count();
+    assert!(with_tle > ids.len() / 2);
+    assert_eq!(tle.lines().count(), 2 * with_tle);
+    assert!(
+        tle.lines()
+            .all(|l| l.starts_with("1 ") || l.starts_with("2 "))
+    );
+
+    let csv: Vec<String> = st
+        .gp()
+        .norad_cat_id(&ids)
+        .lines(Format::Csv)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let header = &csv[0];
+    assert!(header.contains("NORAD_CAT_ID"));
+    assert_eq!(csv.iter().filter(|l| *l == header).count(), 1, "one header");
+    assert_eq!(csv.len(), ids.len() + 1);
+}
+
+#[tokio::test]
+async fn what_cannot_be_merged_is_refused_before_sending() {
+    let (sim, st, ids) = setup().await;
+    sim.clear_requests();
+    let refused = [
+        st.gp()
+            .norad_cat_id(&ids)
+            .order_by(GpField::Epoch)
+            .stream()
+            .await
+            .err(),
+        st.gp()
+            .norad_cat_id(&ids)
+            .limit(10)
+            .offset(10)
+            .send()
+            .await
+            .err(),
+        st.gp().norad_cat_id(&ids).send_json().await.err(),
+        st.gp()
+            .norad_cat_id(&ids)
+            .send_text(Format::Xml)
+            .await
+            .err(),
+    ];
+    for e in refused {
+        assert!(matches!(e, Some(Error::InvalidArgument(_))), "{e:?}");
+    }
+    assert!(query_paths(&sim).is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn paginate_walks_every_record_in_a_total_order() {
+    let (sim, st) = sim_and_client(450).await;
+    let all = st.gp().order_by(GpField::GpId).send().await.unwrap();
+    assert_eq!(all.len(), 450);
+    sim.clear_requests();
+    let paged: Vec<u32> = st
+        .gp()
+        .paginate(100)
+        .map_ok(|g| g.gp_id)
+        .try_collect()
+        .await
+        .unwrap();
+    let want: Vec<u32> = all.iter().map(|g| g.gp_id).collect();
+    assert_eq!(paged, want);
+    let paths = query_paths(&sim);
+    assert_eq!(paths.len(), 5, "four full pages and a short one: {paths:?}");
+    for (i, p) in paths.iter().enumerate() {
+        assert!(p.contains("/orderby/gp_id/"), "{p}");
+        assert!(p.contains(&format!("/limit/100%2C{}/", i * 100)), "{p}");
+    }
+
+    // The query's own order comes first; the key breaks ties.
+    let by_epoch: Vec<u32> = st
+        .gp()
+        .order_by(GpField::Epoch.desc())
+        .paginate(64)
+        .map_ok(|g| g.gp_id)
+        .try_collect()
+        .await
+        .unwrap();
+    let mut want = all.clone();
+    want.sort_by(|a, b| b.epoch.cmp(&a.epoch).then(a.gp_id.cmp(&b.gp_id)));
+    assert_eq!(by_epoch, want.iter().map(|g| g.gp_id).collect::<Vec<_>>());
+
+    // A page size that divides the answer ends with one empty page.
+    sim.clear_requests();
+    let n = st.gp().paginate(150).try_collect::<Vec<_>>().await.unwrap();
+    assert_eq!(n.len(), 450);
+    assert_eq!(query_paths(&sim).len(), 4);
+
+    // limit/offset of its own, or a zero page, are refused.
+    for bad in [st.gp().limit(5).paginate(10), st.gp().paginate(0)] {
+        let e = bad.try_collect::<Vec<_>>().await.unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn first_is_none_on_an_empty_answer() {
+    let (sim, st) = sim_and_client(50).await;
+    let id = sim.norad_ids()[3];
+    assert_eq!(
+        st.gp()
+            .norad_cat_id(id)
+            .first()
+            .await
+            .unwrap()
+            .map(|g| g.norad_cat_id),
+        Some(id)
+    );
+    assert!(
+        st.gp()
+            .norad_cat_id(999_999_999u32)
+            .first()
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn blocking_paginate_and_first() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sim = rt.block_on(async {
+        spacetrack_sim::Simulator::builder()
+            .objects(120)
+            .start()
+            .await
+            .unwrap()
+    });
+    let st = spacetrack::blocking::Client::builder()
+        .base_url(sim.base_url())
+        .allow_http(true)
+        .identity(sim.identity())
+        .password(sim.password())
+        .build()
+        .unwrap();
+    let rows: Vec<_> = st.gp().paginate(50).collect::<Result<_, _>>().unwrap();
+    assert_eq!(rows.len(), 120);
+    let first = st.gp().order_by(GpField::GpId).first().unwrap().unwrap();
+    assert_eq!(first.gp_id, rows[0].gp_id);
+    drop(sim);
+}
+
+#[tokio::test]
+async fn integers_of_any_type_are_range_checked_not_truncated() {
+    let (sim, st) = sim_and_client(50).await;
+    let id = sim.norad_ids()[0];
+    sim.clear_requests();
+    let wide: i64 = id.into();
+    let rows = st.gp().norad_cat_id(wide).send().await.unwrap();
+    assert_eq!(rows[0].norad_cat_id, id);
+    // 2^32 + id would truncate to id: it must be refused, not sent.
+    let e = st
+        .gp()
+        .norad_cat_id(wide + (1i64 << 32))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+    assert!(e.to_string().contains("out of range"), "{e}");
+    assert_eq!(query_paths(&sim).len(), 1, "only the valid query was sent");
+}
