@@ -376,6 +376,7 @@ pub mod modeldef;
 pub mod op;
 #[cfg(feature = "sgp4")]
 pub mod orbit;
+mod parallel;
 pub mod query;
 pub mod ratelimit;
 pub mod schema;
