@@ -397,6 +397,12 @@ fn sim() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Do not enforce Space-Track's 30 queries per minute and 300 per hour (benchmarks)"),
         )
+        .arg(
+            Arg::new("no-compression")
+                .long("no-compression")
+                .action(ArgAction::SetTrue)
+                .help("Serve answers plain even to clients that ask for gzip"),
+        )
 }
 
 fn schemas() -> Command {

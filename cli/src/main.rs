@@ -117,6 +117,9 @@ async fn sim(m: &clap::ArgMatches) -> Result<(), Failure> {
     if !m.get_flag("no-account-limits") {
         b = b.space_track_limits();
     }
+    if m.get_flag("no-compression") {
+        b = b.compression(false);
+    }
     let port = m.get_one::<u16>("port").copied().unwrap_or(0);
     b = b.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
     if let Some(&n) = m.get_one::<u64>("objects") {

@@ -124,6 +124,9 @@ pub struct SimConfig {
     /// Answer the login form one byte at a time, this long apart (a slow,
     /// trickling login; the answer is padded to 20 bytes).
     pub login_trickle: Option<Duration>,
+    /// Compress query answers with gzip when the client asks for it (on by
+    /// default, as over the internet; off with [`SimBuilder::compression`]).
+    pub compression: bool,
 }
 
 impl Default for SimConfig {
@@ -150,6 +153,7 @@ impl Default for SimConfig {
             extra_columns: Vec::new(),
             account_limits: Vec::new(),
             login_trickle: None,
+            compression: true,
         }
     }
 }
@@ -256,6 +260,12 @@ impl SimBuilder {
         self.config.login_trickle = Some(every);
         self
     }
+    /// Whether answers are gzip-compressed for clients that ask (default
+    /// true); `false` serves them plain, as to a client that does not ask.
+    pub fn compression(mut self, on: bool) -> Self {
+        self.config.compression = on;
+        self
+    }
     /// Address to bind.
     pub fn bind(mut self, addr: SocketAddr) -> Self {
         self.config.bind = addr;
@@ -293,6 +303,8 @@ pub struct SimState {
     files: Mutex<files::Files>,
     answers: Mutex<HashMap<String, (&'static str, Vec<bytes::Bytes>)>>,
     answers_size: std::sync::atomic::AtomicUsize,
+    /// Gzip-compressed forms of cached answers, made on first demand.
+    pub(crate) answers_gz: Mutex<HashMap<String, bytes::Bytes>>,
     sessions: Mutex<HashMap<String, Instant>>,
     faults: Mutex<VecDeque<Fault>>,
     log: Mutex<Vec<LoggedRequest>>,
@@ -334,6 +346,7 @@ impl SimState {
             files,
             answers: Mutex::new(HashMap::new()),
             answers_size: Default::default(),
+            answers_gz: Mutex::new(HashMap::new()),
             sessions: Mutex::new(HashMap::new()),
             faults: Mutex::new(VecDeque::new()),
             log: Mutex::new(Vec::new()),

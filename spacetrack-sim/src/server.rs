@@ -162,8 +162,12 @@ async fn dispatch(
     {
         return error(StatusCode::NOT_FOUND, "Not found");
     }
+    // Answers are gzip-compressed when the client asks (reqwest, curl
+    // --compressed and Python's requests all do), as a web server in front
+    // of Space-Track would; faulted answers stay as the fault makes them.
+    let gzip = st.config.compression && accepts_gzip(&headers);
     match admit(&st, token.as_deref()) {
-        Ok(fault) => query(&st, &segments, uri.query(), fault).await,
+        Ok(fault) => query(&st, &segments, uri.query(), fault, gzip).await,
         Err(r) => r,
     }
 }
@@ -455,12 +459,92 @@ fn content_response(name: &str, content: Bytes, fault: Option<Fault>) -> Respons
     r
 }
 
+/// Whether `Accept-Encoding` lists gzip (with a non-zero quality).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            let q_zero = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    == Some(0.0)
+            });
+            coding.eq_ignore_ascii_case("gzip") && !q_zero
+        })
+}
+
+/// `body` gzip-compressed as it streams (fast level: the simulator must
+/// keep up with large uncached answers).
+fn gzip_stream(
+    body: impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
+    use futures_util::StreamExt;
+    use std::io::Write;
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    futures_util::stream::unfold(
+        (Box::pin(body), Some(encoder)),
+        |(mut body, mut encoder)| async move {
+            loop {
+                let enc = encoder.as_mut()?;
+                match body.next().await {
+                    Some(Ok(chunk)) => {
+                        if let Err(e) = enc.write_all(&chunk) {
+                            return Some((Err(e), (body, None)));
+                        }
+                        let out = std::mem::take(enc.get_mut());
+                        if !out.is_empty() {
+                            return Some((Ok(Bytes::from(out)), (body, encoder)));
+                        }
+                    }
+                    Some(Err(e)) => return Some((Err(e), (body, None))),
+                    None => {
+                        let rest = encoder.take()?.finish();
+                        return Some((rest.map(Bytes::from), (body, None)));
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// A cached answer compressed once (default level, as a web server's
+/// static compression would) and kept beside the plain one.
+fn gzip_cached(st: &SimState, key: &str, chunks: &[Bytes]) -> Bytes {
+    if let Some(gz) = st.answers_gz.lock().expect("answers_gz").get(key) {
+        return gz.clone();
+    }
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for c in chunks {
+        let _ = enc.write_all(c);
+    }
+    let gz = Bytes::from(enc.finish().unwrap_or_default());
+    st.answers_gz
+        .lock()
+        .expect("answers_gz")
+        .insert(key.to_owned(), gz.clone());
+    gz
+}
+
+fn gzip_header(r: &mut Response) {
+    r.headers_mut()
+        .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+}
+
 async fn query(
     st: &Arc<SimState>,
     segments: &[String],
     query_string: Option<&str>,
     fault: Option<Fault>,
+    gzip: bool,
 ) -> Response {
+    let gzip = gzip && fault.is_none();
     let (controller, action, class) = (&segments[0], &segments[1], &segments[3]);
     if action == "query" {
         if let Some(r) = file_action(st, controller, class, &segments[4..], query_string, fault) {
@@ -507,12 +591,28 @@ async fn query(
     let cache_key = (st.config.answer_cache_bytes > 0 && fault.is_none())
         .then(|| format!("{}?{}", segments.join("/"), query_string.unwrap_or("")));
     if let Some(key) = &cache_key {
-        if let Some((ct, chunks)) = st.answers.lock().expect("answers").get(key).cloned() {
+        let cached = st.answers.lock().expect("answers").get(key).cloned();
+        if let Some((ct, chunks)) = cached {
+            let chunks = if gzip {
+                let (st, key) = (st.clone(), key.clone());
+                let gz = tokio::task::spawn_blocking(move || gzip_cached(&st, &key, &chunks))
+                    .await
+                    .unwrap_or_default();
+                (0..gz.len())
+                    .step_by(CHUNK)
+                    .map(|i| gz.slice(i..(i + CHUNK).min(gz.len())))
+                    .collect()
+            } else {
+                chunks
+            };
             let stream =
                 futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
             let mut r = Response::new(Body::from_stream(stream));
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+            if gzip {
+                gzip_header(&mut r);
+            }
             return r;
         }
     }
@@ -573,7 +673,13 @@ async fn query(
         }
         item.map(|item| (item, (rx, cache)))
     });
-    let mut r = Response::new(Body::from_stream(stream));
+    let mut r = if gzip {
+        let mut r = Response::new(Body::from_stream(gzip_stream(stream)));
+        gzip_header(&mut r);
+        r
+    } else {
+        Response::new(Body::from_stream(stream))
+    };
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     r

@@ -8,10 +8,11 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N] [--no-account-limits]
+const USAGE: &str = "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N] [--no-account-limits] [--no-compression]
 
 Space-Track's account limits (30 queries per minute, 300 per hour) are enforced
-unless --no-account-limits is given (benchmarks).";
+unless --no-account-limits is given (benchmarks). Answers are gzip-compressed
+for clients that ask, unless --no-compression is given.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -21,6 +22,10 @@ async fn main() -> ExitCode {
     while let Some(flag) = args.next() {
         if flag == "--no-account-limits" {
             builder = builder.account_limits([]);
+            continue;
+        }
+        if flag == "--no-compression" {
+            builder = builder.compression(false);
             continue;
         }
         let Some(n) = args.next().and_then(|v| v.parse::<u64>().ok()) else {

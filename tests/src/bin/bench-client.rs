@@ -4,10 +4,53 @@
 //! bench-client MODE RUNS, with SPACETRACK_* pointing at a simulator.
 //! Prints one JSON object per run, then one with the peak RSS.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use futures_util::TryStreamExt;
 use spacetrack::Format;
+
+/// The system allocator, counting live heap bytes and their peak, so that
+/// `*-heap` modes can compare send()'s peak with the records it returns.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded to `System` unchanged; only counters are
+// added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let now = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed)
+                    + new_size
+                    - layout.size();
+                PEAK.fetch_max(now, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -44,6 +87,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .modeldef_cache_dir(None)
         .build()?;
     st.login().await?;
+    if let Some(which) = mode.strip_suffix("-heap") {
+        // The records' heap (live bytes after send minus before) and the
+        // heap's peak above the same baseline during send.
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let n = match which {
+            "gp" => heap_of(st.gp().send().await?),
+            "history" => heap_of(st.gp_history().send().await?),
+            other => return Err(format!("unknown mode {other}-heap").into()),
+        };
+        let (records, peak) = n;
+        println!(
+            "{{\"client\":\"rust\",\"mode\":\"{mode}\",\"records_heap\":{},\"peak_heap\":{}}}",
+            records - base,
+            peak - base
+        );
+        return Ok(());
+    }
     for run in 0..runs {
         let t = Instant::now();
         let cpu = cpu_seconds();
@@ -67,6 +128,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     st.close().await?;
     Ok(())
+}
+
+/// Live heap while `rows` is held, and the peak so far.
+fn heap_of<T>(rows: Vec<T>) -> (usize, usize) {
+    let live = LIVE.load(Ordering::Relaxed);
+    let peak = PEAK.load(Ordering::Relaxed);
+    std::hint::black_box(&rows);
+    drop(rows);
+    (live, peak)
 }
 
 async fn count<T>(
