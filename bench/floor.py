@@ -32,8 +32,13 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNS = int(os.environ.get("RUNS", "5"))
 SIM = os.path.join(ROOT, "target/release/spacetrack-sim")
-CLIENT = os.path.join(ROOT, "target/release/bench-client")
-CLI = os.path.join(ROOT, "target/release/spacetrack")
+# CLIENT_BIN_DIR: the clients of another build (a "before" worktree's
+# target/release), measured against this build's simulator.
+BIN = os.environ.get("CLIENT_BIN_DIR", os.path.join(ROOT, "target/release"))
+CLIENT = os.path.join(BIN, "bench-client")
+CLI = os.path.join(BIN, "spacetrack")
+# TRANSFERS=plain (or gzip) runs one of the two.
+TRANSFERS = [t == "gzip" for t in os.environ.get("TRANSFERS", "plain,gzip").split(",")]
 PY = os.path.join(ROOT, "bench/.venv/bin/python")
 
 ANSWERS = [
@@ -88,7 +93,7 @@ def main():
         cred = os.path.join(tmp, "cred")
         jar = os.path.join(tmp, "jar")
         for label, klass, objects, depth, prefix, py_mode in ANSWERS:
-            for gzip in (False, True):
+            for gzip in TRANSFERS:
                 proc, env = start_sim(objects, depth, gzip, tmp)
                 try:
                     env["XDG_CACHE_HOME"] = os.path.join(tmp, "cache")
@@ -122,9 +127,10 @@ def main():
                             results.append({"answer": label, "gzip": gzip, "round": r,
                                             "contestant": name, "wall": wall, "cpu": cpu,
                                             "rss_kib": rss})
-                    # The heap of send()'s records against its peak heap.
+                    # The heap of send()'s records against its peak heap
+                    # (builds before issue 14 have no heap mode).
                     out = subprocess.run([CLIENT, f"{prefix}-heap", "1"], env=env,
-                                         capture_output=True, text=True, check=True).stdout
+                                         capture_output=True, text=True).stdout
                     heap = [json.loads(l) for l in out.splitlines() if "records_heap" in l]
                     if heap:
                         results.append({"answer": label, "gzip": gzip, "heap": heap[-1]})

@@ -798,7 +798,13 @@ pub(crate) fn decode_one<R: DeserializeOwned>(
     raw: &[u8],
 ) -> Result<R, Error> {
     reset_context();
-    serde_json::from_slice::<R>(raw).map_err(|e| {
+    // As for whole answers: one UTF-8 check, then `from_str`; a record that
+    // is not UTF-8 takes the checking path, whose error names the column.
+    let result = match std::str::from_utf8(raw) {
+        Ok(text) => serde_json::from_str::<R>(text),
+        Err(_) => serde_json::from_slice::<R>(raw),
+    };
+    result.map_err(|e| {
         CONTEXT.with(|c| c.borrow_mut().record = Some(index));
         decode_error(class, e.to_string())
     })

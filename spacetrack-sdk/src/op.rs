@@ -6,7 +6,10 @@
 //! | you write | Space-Track receives |
 //! |---|---|
 //! | `25544` | `25544` |
-//! | `[25544, 20580]` or a `Vec` | `25544,20580` (any of) |
+//! | `[25544, 20580]`, a `Vec`, `&ids[..]`, `&ids` | `25544,20580` (any of) |
+//! | [`one_of`]`(iterator)` | `25544,20580` (any of) |
+//! | an `i64`, `u16`, `usize`, ... on an integer column | range-checked, never truncated |
+//! | a `NaiveDate` on a datetime column | its midnight, UTC |
 //! | `0.99..=1.01` | `0.99--1.01` (inclusive range) |
 //! | `None` | `null-val` |
 //! | [`gt`]`(x)`, [`lt`]`(x)`, [`ne`]`(x)` | `>x`, `<x`, `<>x` |

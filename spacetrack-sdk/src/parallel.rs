@@ -43,7 +43,13 @@ pub(crate) fn decode<R: DeserializeOwned + Send>(text: &str) -> Option<Vec<R>> {
         out.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
         out
     });
-    let mut rows = Vec::with_capacity(results.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum());
+    // The first run's vector grows to hold the others: a large vector
+    // grows by remapping its pages (glibc's `mremap`), so only the later
+    // runs' records are copied.
+    let total: usize = results.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
+    let mut results = results.into_iter();
+    let mut rows = results.next()??;
+    rows.reserve_exact(total - rows.len());
     for run in results {
         rows.extend(run?);
     }

@@ -268,10 +268,30 @@ impl sealed::Sealed for crate::blocking::Blocking {}
 impl Mode for crate::blocking::Blocking {}
 
 /// A typed query on class `R`, built fluently and sent with
-/// [`send`](Query::send).
+/// [`send`](Query::send): the engine behind every class's builder.
 ///
-/// The predicate methods (one per column, e.g. `norad_cat_id`) are
-/// generated from the schemas; the methods here are common to every class.
+/// `st.gp()` returns [`GpQuery`](crate::GpQuery), whose page lists gp's
+/// filters (one per column, generated from the schemas) beside these
+/// common methods; [`GpQuery::into_query`](crate::GpQuery::into_query)
+/// gives this generic form, for code that handles any class:
+///
+/// ```
+/// use spacetrack::{Query, Record};
+/// async fn count<R: Record>(q: Query<R>) -> spacetrack::Result<usize> {
+///     Ok(q.send().await?.len())
+/// }
+/// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+/// let n = count(st.gp().norad_cat_id(25544).into_query()).await?;
+/// # Ok(()) }
+/// ```
+///
+/// Filters are not methods of `Query` itself:
+///
+/// ```compile_fail,E0599
+/// # fn demo(st: spacetrack::Client) {
+/// st.gp().into_query().norad_cat_id(25544);
+/// # }
+/// ```
 #[must_use = "a query does nothing until it is sent"]
 pub struct Query<R, M = Async> {
     client: Client,

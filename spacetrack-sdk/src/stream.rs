@@ -59,7 +59,9 @@ impl ArraySplitter {
             })))
         };
         let mut start = None;
-        for (i, &b) in chunk.iter().enumerate() {
+        let mut i = 0;
+        while i < chunk.len() {
+            let b = chunk[i];
             match self.state {
                 State::Start => match b {
                     b'[' => self.state = State::BeforeElement { first: true },
@@ -80,10 +82,23 @@ impl ArraySplitter {
                     if self.in_string {
                         if self.escaped {
                             self.escaped = false;
-                        } else if b == b'\\' {
-                            self.escaped = true;
-                        } else if b == b'"' {
-                            self.in_string = false;
+                        } else {
+                            // Most of a record is inside strings: jump to
+                            // the next quote or backslash.
+                            match memchr::memchr2(b'"', b'\\', &chunk[i..]) {
+                                None => {
+                                    i = chunk.len();
+                                    continue;
+                                }
+                                Some(k) => {
+                                    i += k;
+                                    if chunk[i] == b'\\' {
+                                        self.escaped = true;
+                                    } else {
+                                        self.in_string = false;
+                                    }
+                                }
+                            }
                         }
                     } else {
                         match b {
@@ -119,6 +134,7 @@ impl ArraySplitter {
                     }
                 }
             }
+            i += 1;
         }
         if self.state == State::InElement {
             let rest = &chunk[start.unwrap_or(0)..];

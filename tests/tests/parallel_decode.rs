@@ -30,7 +30,10 @@ async fn a_record_boundary_inside_a_string_is_still_decoded_right() {
     let body = String::from_utf8(big_body().await).unwrap();
     // Put `},{` inside object names all over the body, where a cut would
     // otherwise land.
-    let tricky = body.replace(r#""OBJECT_NAME":"OBJECT"#, r#""OBJECT_NAME":"},{\"X\":\"1\"}],["#);
+    let tricky = body.replace(
+        r#""OBJECT_NAME":"OBJECT"#,
+        r#""OBJECT_NAME":"},{\"X\":\"1\"}],["#,
+    );
     assert_ne!(tricky, body);
     let rows = spacetrack::de::from_json_slice::<Gp>(tricky.as_bytes()).unwrap();
     assert_eq!(rows, sequential(tricky.as_bytes()));
