@@ -18,6 +18,20 @@ pub fn decode_records(data: &[u8]) {
 }
 
 fn check<R: Record + PartialEq + std::fmt::Debug>(data: &[u8]) {
+    // The parallel decoder of large answers, forced to 2-4 runs: it either
+    // gives up (and the caller decodes sequentially) or agrees exactly.
+    if let Ok(text) = std::str::from_utf8(data) {
+        let runs = 2 + data.len() % 3;
+        let parallel = spacetrack::de::decode_in_runs::<R>(text, runs);
+        let sequential: Result<Vec<R>, _> = serde_json::from_str(text);
+        match (parallel, sequential) {
+            (Some(p), Ok(s)) => assert_eq!(p, s, "parallel and sequential decoders disagree"),
+            (Some(_), Err(e)) => {
+                panic!("the parallel decoder accepted what the sequential refused: {e}")
+            }
+            _ => {}
+        }
+    }
     if let Ok(rows) = spacetrack::de::from_json_slice::<R>(data) {
         // Whatever decodes serialises, and decodes again to the same rows.
         let json = serde_json::to_vec(&rows).expect("records serialise");
