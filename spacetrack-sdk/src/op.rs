@@ -230,8 +230,14 @@ impl<const N: usize> IntoPredicate<String> for &[&str; N] {
 /// [`Term::Invalid`] that fails the query when it is sent.
 trait Convert<T>: Sized {
     fn term(self) -> Term<T>;
-    fn predicate(self) -> Predicate<T> {
-        single(self.term())
+}
+
+/// Any of `items`, each converted. One function per (source, column) pair
+/// serves every list type, which keeps the ~550 input impls cheap to
+/// compile.
+fn converted_list<S: Copy + Convert<T>, T>(items: &[S]) -> Predicate<T> {
+    Predicate {
+        terms: items.iter().map(|&s| s.term()).collect(),
     }
 }
 
@@ -241,32 +247,32 @@ macro_rules! converted_inputs {
     ($col:ty => $($src:ty),*) => {$(
         impl IntoPredicate<$col> for $src {
             fn into_predicate(self) -> Predicate<$col> {
-                Convert::<$col>::predicate(self)
+                single(Convert::<$col>::term(self))
             }
         }
         impl<const N: usize> IntoPredicate<$col> for [$src; N] {
             fn into_predicate(self) -> Predicate<$col> {
-                any_of(self.into_iter().map(Convert::<$col>::predicate))
+                converted_list(&self)
             }
         }
         impl<const N: usize> IntoPredicate<$col> for &[$src; N] {
             fn into_predicate(self) -> Predicate<$col> {
-                self.as_slice().into_predicate()
+                converted_list(self)
             }
         }
         impl IntoPredicate<$col> for Vec<$src> {
             fn into_predicate(self) -> Predicate<$col> {
-                any_of(self.into_iter().map(Convert::<$col>::predicate))
+                converted_list(&self)
             }
         }
         impl IntoPredicate<$col> for &[$src] {
             fn into_predicate(self) -> Predicate<$col> {
-                any_of(self.iter().cloned().map(Convert::<$col>::predicate))
+                converted_list(self)
             }
         }
         impl IntoPredicate<$col> for &Vec<$src> {
             fn into_predicate(self) -> Predicate<$col> {
-                self.as_slice().into_predicate()
+                converted_list(self)
             }
         }
         impl IntoPredicate<$col> for RangeInclusive<$src> {
