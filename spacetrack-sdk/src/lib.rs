@@ -88,13 +88,13 @@
 //!
 //! | column type (Rust field) | accepts |
 //! |---|---|
-//! | integer (`u32`, `i64`, ...) | any integer type (`25544`, a `u16`, an `i64`, a `usize`), range-checked: a value out of the column's range is [`Error::InvalidArgument`] when sent, never truncated |
-//! | decimal (`f64`) | `f64`, and integer types `f64` holds exactly (`i32`, `u32` and smaller) |
+//! | integer (`u32`, `i64`, ...) | any integer type (`25544`, a `u16`, an `i64`, a `usize`), range-checked: a value out of the column's range is [`Error::InvalidArgument`] when sent, never truncated (a bare literal is typed `i32`: write `4_294_967_296u64` beyond it) |
+//! | decimal (`f64`) | `f64`, and integer types `f64` holds exactly (`i32`, `u32` and smaller); operators take an `f64` (`op::gt(1.0)`) |
 //! | text (`String`) | `&str`, `String`, `&String` |
 //! | date (`NaiveDate`) | `NaiveDate`, [`op::now`] and its offsets |
-//! | datetime (`DateTime<Utc>`) | `DateTime<Utc>`, a `NaiveDate` (its midnight, UTC), [`op::now`] and its offsets |
+//! | datetime (`DateTime<Utc>`) | `DateTime<Utc>`, a `NaiveDate` (that whole day, UTC; `d1..=d2` covers both days; in an operator such as `op::gt(day)`, its midnight), [`op::now`] and its offsets |
 //! | enum (`GpObjectType`, ...) | the enum |
-//! | every type | `None` (null), an operator from [`op`] on the column's type, and lists of any accepted value: arrays, `&[T]`, `Vec<T>`, `&Vec<T>`, `&[T; N]`; inclusive ranges `a..=b`; any iterator through [`op::one_of`] |
+//! | every type | `None` (null), an operator from [`op`] on the column's type, and lists of the accepted value types: arrays, `&[T]`, `Vec<T>`, `&Vec<T>`, `&[T; N]` (text: also of `&str`); inclusive ranges `a..=b`; any iterator through [`op::one_of`] |
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -109,7 +109,7 @@
 //! st.gp().norad_cat_id(from_db);                       // i64 on a u32 column
 //! st.gp().norad_cat_id(7u16..=9u16);                   // a u16 range
 //! st.gp().mean_motion(15);                             // an integer on a decimal column
-//! st.gp().epoch(day);                                  // 2026-11-01 00:00:00 UTC
+//! st.gp().epoch(day);                                  // all of 2026-11-01, UTC
 //! st.gp().epoch(op::gt(day));
 //! st.gp().object_type(vec!["PAYLOAD".to_string()].as_slice());
 //! st.gp().limit(ids.len()).offset(2u8);                // any unsigned integer

@@ -9,7 +9,7 @@
 //! | `[25544, 20580]`, a `Vec`, `&ids[..]`, `&ids` | `25544,20580` (any of) |
 //! | [`one_of`]`(iterator)` | `25544,20580` (any of) |
 //! | an `i64`, `u16`, `usize`, ... on an integer column | range-checked, never truncated |
-//! | a `NaiveDate` on a datetime column | its midnight, UTC |
+//! | a `NaiveDate` on a datetime column | that whole day, UTC (`d 00:00:00--d 23:59:59.999999`); in an operator, its midnight |
 //! | `0.99..=1.01` | `0.99--1.01` (inclusive range) |
 //! | `None` | `null-val` |
 //! | [`gt`]`(x)`, [`lt`]`(x)`, [`ne`]`(x)` | `>x`, `<x`, `<>x` |
@@ -278,10 +278,14 @@ macro_rules! converted_inputs {
         impl IntoPredicate<$col> for RangeInclusive<$src> {
             fn into_predicate(self) -> Predicate<$col> {
                 let (a, b) = self.into_inner();
+                // From the start of `a` to the end of `b` (a date's whole
+                // last day on a datetime column).
                 match (Convert::<$col>::term(a), Convert::<$col>::term(b)) {
-                    (Term::Eq(a), Term::Eq(b)) => single(Term::Range(a, b)),
                     (Term::Invalid(why), _) | (_, Term::Invalid(why)) => single(Term::Invalid(why)),
-                    _ => unreachable!("Convert::term returns Eq or Invalid"),
+                    (Term::Eq(a) | Term::Range(a, _), Term::Eq(b) | Term::Range(_, b)) => {
+                        single(Term::Range(a, b))
+                    }
+                    _ => single(Term::Invalid("this range cannot be converted".into())),
                 }
             }
         }
@@ -335,10 +339,14 @@ macro_rules! float_column {
 }
 float_column!(u8, i8, u16, i16, u32, i32);
 
-/// A date on a datetime column: its midnight, UTC.
+/// A date on a datetime column: that whole day, UTC (midnight to its last
+/// microsecond), so that `epoch(day)` finds the day's element sets.
 impl Convert<DateTime<Utc>> for NaiveDate {
     fn term(self) -> Term<DateTime<Utc>> {
-        Term::Eq(Operand::Value(midnight(self)))
+        let end = self
+            .and_time(chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("valid"))
+            .and_utc();
+        Term::Range(Operand::Value(midnight(self)), Operand::Value(end))
     }
 }
 converted_inputs!(DateTime<Utc> => NaiveDate);
@@ -551,6 +559,28 @@ mod tests {
 
     fn r<T: ToWire>(p: impl IntoPredicate<T>) -> Result<String, String> {
         p.into_predicate().render()
+    }
+
+    #[test]
+    fn converted_inputs_render_exactly() {
+        type Dt = DateTime<Utc>;
+        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        let next = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+        assert_eq!(
+            r::<Dt>(day),
+            Ok("2026-11-01 00:00:00--2026-11-01 23:59:59.999999".into())
+        );
+        assert_eq!(
+            r::<Dt>(day..=next),
+            Ok("2026-11-01 00:00:00--2026-11-02 23:59:59.999999".into())
+        );
+        assert_eq!(r::<Dt>(gt(day)), Ok(">2026-11-01 00:00:00".into()));
+        assert_eq!(r::<u32>(7i64), Ok("7".into()));
+        assert_eq!(r::<u32>(&[1u16, 2][..]), Ok("1,2".into()));
+        assert_eq!(r::<u32>(one_of(vec![3i64, 4])), Ok("3,4".into()));
+        assert!(r::<u32>(-1i64).unwrap_err().contains("out of range"));
+        assert!(r::<u8>(1..=300).unwrap_err().contains("out of range"));
+        assert_eq!(r::<f64>(15), Ok("15".into()));
     }
 
     #[test]

@@ -41,12 +41,20 @@ pub(crate) fn decode_in<R: DeserializeOwned + Send>(text: &str, threads: usize) 
             .skip(1)
             .map(|(i, run)| {
                 let last = i == runs.len() - 1;
-                scope.spawn(move || decode_run::<R>(run, false, last))
+                // A thread that cannot be started is a run that failed:
+                // the caller then decodes on one thread.
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, move || decode_run::<R>(run, false, last))
+                    .ok()
             })
             .collect();
         // The first run on this thread.
         let mut out = vec![decode_run::<R>(runs[0], true, runs.len() == 1)];
-        out.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
+        out.extend(
+            handles
+                .into_iter()
+                .map(|h| h.and_then(|h| h.join().ok()).flatten()),
+        );
         out
     });
     // The first run's vector grows to hold the others: a large vector
@@ -91,6 +99,15 @@ fn decode_run<R: DeserializeOwned>(run: &str, first: bool, last: bool) -> Option
         }
         pos = skip_ws(b, pos + 1);
     }
+    // Only flat records (Space-Track's) are decoded here: the sequential
+    // decoder spends one of serde_json's 128 nesting levels on the array,
+    // so a deeply nested value is left to it, to fail exactly as it does.
+    // One `{` per record and no `[` past the array's own means flat (a
+    // bracket inside a string merely sends the body to the sequential path).
+    let brackets = memchr::memchr_iter(b'[', b).count();
+    if brackets > usize::from(first) {
+        return None;
+    }
     let mut rows = Vec::with_capacity(run.len() / 1024 + 1);
     loop {
         if b.get(pos) != Some(&b'{') {
@@ -102,13 +119,22 @@ fn decode_run<R: DeserializeOwned>(run: &str, first: bool, last: bool) -> Option
         pos = skip_ws(b, pos);
         match b.get(pos) {
             Some(b',') => pos = skip_ws(b, pos + 1),
-            None if !last => return Some(rows),
+            None if !last => return flat(b, rows),
             Some(b']') if last => {
-                return (skip_ws(b, pos + 1) == b.len()).then_some(rows);
+                return if skip_ws(b, pos + 1) == b.len() {
+                    flat(b, rows)
+                } else {
+                    None
+                };
             }
             _ => return None,
         }
     }
+}
+
+/// `rows` when the run had one `{` per record (no nested object).
+fn flat<R>(run: &[u8], rows: Vec<R>) -> Option<Vec<R>> {
+    (memchr::memchr_iter(b'{', run).count() == rows.len()).then_some(rows)
 }
 
 fn skip_ws(b: &[u8], mut pos: usize) -> usize {

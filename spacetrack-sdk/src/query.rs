@@ -368,6 +368,13 @@ impl<R: Record, M: Mode> Query<R, M> {
     /// # }
     /// ```
     pub fn raw_predicate(mut self, key: &str, value: impl RawValue) -> Self {
+        if crate::split::CONTROL_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+            self.spec.fail(format!(
+                "`{key}` shapes the answer: use the typed method (order_by, limit, offset, \
+                 distinct, select, ...) so that splitting and paging know about it"
+            ));
+            return self;
+        }
         self.spec.set_raw(key, value);
         self
     }
@@ -506,6 +513,14 @@ impl<R: Record, M: Mode> Query<R, M> {
             self.client.url_for("").len(),
             crate::split::MAX_URL_BYTES,
         )?;
+        if parts.len() > 1 && self.spec.limit.is_some() && self.spec.order.is_empty() {
+            return Err(Error::InvalidArgument(format!(
+                "a limit over a value list too long for one URL (it needs {} requests) \
+                 needs an order_by: without one, which records the server returns first is not \
+                 defined",
+                parts.len()
+            )));
+        }
         if parts.len() > 1 && self.spec.offset.is_some() {
             return Err(Error::InvalidArgument(format!(
                 "offset cannot be combined with a value list too long for one URL \
@@ -541,7 +556,7 @@ impl<R: Record, M: Mode> Query<R, M> {
                 .into_iter()
                 .map(|r| (record(&r).unwrap_or_default(), r))
                 .collect();
-            crate::split::sort_rows(&mut keyed, &self.spec.order);
+            crate::split::sort_rows(&mut keyed, &self.spec.order, R::CLASS);
             keyed.into_iter().map(|(_, r)| r).collect()
         };
         if let Some(limit) = self.spec.limit {
@@ -845,6 +860,19 @@ impl<R: Record> Query<R, Async> {
         }
         let joined = spec.order.join(",");
         spec.set("orderby", joined);
+        // The first page's request as it will be sent, checked against the
+        // URL bound (the tie-break keys and the limit make it longer).
+        let mut first = spec.clone();
+        first.limit = Some(page_size);
+        first.offset = Some(u64::MAX);
+        first.set_limit();
+        let len = self.client.url_for(&first.path(Some(Format::Json))?).len();
+        if len > crate::split::MAX_URL_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "a page request would be {len} bytes, over the {}-byte URL bound",
+                crate::split::MAX_URL_BYTES
+            )));
+        }
         Ok(spec)
     }
 
@@ -885,7 +913,11 @@ impl<R: Record> Query<R, Async> {
                 parts.len()
             )));
         }
-        if parts.len() > 1 && (!self.spec.order.is_empty() || self.spec.limit.is_some()) {
+        if parts.len() > 1
+            && (!self.spec.order.is_empty()
+                || self.spec.limit.is_some()
+                || self.spec.segments.iter().any(|(k, _)| k == "distinct"))
+        {
             return Err(Error::InvalidArgument(format!(
                 "text answers of the {} requests that a value list this long needs cannot be \
                  merged in order_by order or under a limit; use send, or a shorter list",
@@ -1056,7 +1088,8 @@ impl<R: Record> Projection<R> {
     /// Sends and decodes into the caller's type.
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T> {
         let q = self.query;
-        let body = q.client.get_body(&q.spec, Some(Format::Json)).await?;
+        let spec = q.single(Some(Format::Json), "select")?;
+        let body = q.client.get_body(&spec, Some(Format::Json)).await?;
         crate::de::decode_any(R::CLASS.class, &body)
     }
 
@@ -1070,7 +1103,8 @@ impl<R: Record> Projection<R> {
         + 'static,
     > {
         let q = self.query;
-        let resp = q.client.get_response(&q.spec, Some(Format::Json)).await?;
+        let spec = q.single(Some(Format::Json), "select")?;
+        let resp = q.client.get_response(&spec, Some(Format::Json)).await?;
         Ok(Box::pin(crate::stream::records(R::CLASS.class, resp)))
     }
 

@@ -16,7 +16,7 @@ use crate::query::{Format, Spec, encode_segment};
 pub const MAX_URL_BYTES: usize = 4000;
 
 /// Path segments that are not filters, so never split.
-const CONTROL_KEYS: &[&str] = &[
+pub(crate) const CONTROL_KEYS: &[&str] = &[
     "orderby",
     "predicates",
     "limit",
@@ -52,7 +52,35 @@ pub(crate) fn split(
         .max_by_key(|(_, (_, v))| encode_segment(v).len())
         .map(|(i, (_, v))| (i, v.clone()))
         .ok_or_else(|| too_long("has no value list to split"))?;
-    let fixed = len - encode_segment(&list).len();
+    // Only a list of plain values can be divided: each record then matches
+    // exactly one value, so no record comes back from two requests. Values
+    // repeated (ignoring case, as MySQL compares text) are sent once.
+    let mut seen = std::collections::HashSet::new();
+    let mut terms = Vec::new();
+    for term in list.split(',') {
+        let operator = term.starts_with(['>', '<', '^'])
+            || term.starts_with("~~")
+            || term.contains("--")
+            || term.eq_ignore_ascii_case("null-val");
+        if operator {
+            return Err(too_long(&format!(
+                "its longest list holds the operator term `{}`: only a list of plain values \
+                 can be divided between requests without returning a record twice",
+                term.chars().take(40).collect::<String>()
+            )));
+        }
+        if seen.insert(term.to_lowercase()) {
+            terms.push(term);
+        }
+    }
+    let list_len = encode_segment(&list).len();
+    let list = terms.join(",");
+    if len - list_len + encode_segment(&list).len() <= max_url {
+        let mut s = spec.clone();
+        s.segments[index].1 = list;
+        return Ok(vec![s]);
+    }
+    let fixed = len - list_len;
     let room = max_url
         .checked_sub(fixed)
         .filter(|&r| r > 0)
@@ -95,17 +123,38 @@ pub(crate) fn split(
 /// each key is `column` or `column desc`; nulls first when ascending, text
 /// compared ignoring ASCII case like MySQL's default collation. Stable, so
 /// rows equal on every key keep the order in which they arrived.
-pub(crate) fn sort_rows<T>(rows: &mut [(serde_json::Value, T)], order: &[String]) {
-    let keys: Vec<(String, bool)> = order
+pub(crate) fn sort_rows<T>(
+    rows: &mut [(serde_json::Value, T)],
+    order: &[String],
+    class: &crate::schema::ClassInfo,
+) {
+    let keys: Vec<(String, bool, Vec<String>)> = order
         .iter()
-        .map(|k| match k.strip_suffix(" desc") {
-            Some(name) => (name.to_ascii_uppercase(), true),
-            None => (k.to_ascii_uppercase(), false),
+        .map(|k| {
+            let (name, desc) = match k.strip_suffix(" desc") {
+                Some(name) => (name.to_ascii_uppercase(), true),
+                None => (k.to_ascii_uppercase(), false),
+            };
+            let members = class
+                .column(&name)
+                .map(|c| enum_members(c.sql_type))
+                .unwrap_or_default();
+            (name, desc, members)
         })
         .collect();
     rows.sort_by(|(a, _), (b, _)| {
-        for (name, desc) in &keys {
-            let ord = compare(field(a, name), field(b, name));
+        for (name, desc, members) in &keys {
+            let (x, y) = (field(a, name), field(b, name));
+            // MySQL sorts an enum by its members' order, not as text.
+            let rank = |v: &serde_json::Value| {
+                v.as_str()
+                    .and_then(|s| members.iter().position(|m| m == s))
+                    .map(|i| serde_json::Value::from(i as u64))
+            };
+            let ord = match (members.is_empty(), rank(x), rank(y)) {
+                (false, Some(i), Some(j)) => compare(&i, &j),
+                _ => compare(x, y),
+            };
             let ord = if *desc { ord.reverse() } else { ord };
             if ord != Ordering::Equal {
                 return ord;
@@ -113,6 +162,20 @@ pub(crate) fn sort_rows<T>(rows: &mut [(serde_json::Value, T)], order: &[String]
         }
         Ordering::Equal
     });
+}
+
+/// The members of `enum('a','b',...)`, in order; empty for other types.
+fn enum_members(sql_type: &str) -> Vec<String> {
+    let Some(inner) = sql_type
+        .strip_prefix("enum(")
+        .and_then(|t| t.strip_suffix(')'))
+    else {
+        return Vec::new();
+    };
+    inner
+        .split(',')
+        .map(|m| m.trim().trim_matches('\'').to_owned())
+        .collect()
 }
 
 fn field<'a>(row: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
@@ -188,6 +251,47 @@ mod tests {
     }
 
     #[test]
+    fn only_plain_lists_split_and_repeats_are_sent_once() {
+        let mut s = Spec::new("basicspacedata", "gp");
+        let mut terms: Vec<String> = (10_000..10_200).map(|i| i.to_string()).collect();
+        terms.push(">5".into());
+        s.set("norad_cat_id", terms.join(","));
+        let e = split(&s, None, 30, 500).unwrap_err();
+        assert!(e.to_string().contains("operator term"), "{e}");
+        // 40 distinct values written 30 times each fit once deduplicated.
+        let mut s = Spec::new("basicspacedata", "gp");
+        let list: Vec<String> = (0..1200).map(|i| (10_000 + i % 40).to_string()).collect();
+        s.set("norad_cat_id", list.join(","));
+        let parts = split(&s, None, 30, 500).unwrap();
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].segments[0].1.split(',').count(), 40);
+    }
+
+    #[test]
+    fn enums_sort_by_member_order() {
+        let v = |t: &str| serde_json::json!({"OBJECT_TYPE": t});
+        let mut rows = vec![(v("DEBRIS"), 0), (v("PAYLOAD"), 1), (v("ROCKET BODY"), 2)];
+        let info = crate::schema::ClassInfo {
+            controller: "x",
+            class: "x",
+            rust_name: "X",
+            confidence: "",
+            columns: &[crate::schema::ColumnInfo {
+                name: "OBJECT_TYPE",
+                sql_type: "enum('PAYLOAD','ROCKET BODY','DEBRIS','UNKNOWN')",
+                nullable: true,
+                inferred: false,
+                semantic: None,
+                doc: None,
+                unit: None,
+            }],
+            key: &[],
+        };
+        sort_rows(&mut rows, &["object_type".into()], &info);
+        assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), [1, 2, 0]);
+    }
+
+    #[test]
     fn unsplittable_queries_are_refused() {
         let mut s = Spec::new("basicspacedata", "gp");
         s.set("object_name", "X".repeat(600));
@@ -208,7 +312,11 @@ mod tests {
             (v(Some(1), "B"), 2),
             (v(Some(2), "A"), 3),
         ];
-        sort_rows(&mut rows, &["n".into(), "s desc".into()]);
+        sort_rows(
+            &mut rows,
+            &["n".into(), "s desc".into()],
+            <crate::Gp as crate::Record>::CLASS,
+        );
         assert_eq!(rows.iter().map(|r| r.1).collect::<Vec<_>>(), [1, 2, 0, 3]);
     }
 }

@@ -595,9 +595,11 @@ async fn query(
         if let Some((ct, chunks)) = cached {
             let chunks = if gzip {
                 let (st, key) = (st.clone(), key.clone());
-                let gz = tokio::task::spawn_blocking(move || gzip_cached(&st, &key, &chunks))
-                    .await
-                    .unwrap_or_default();
+                let Ok(gz) =
+                    tokio::task::spawn_blocking(move || gzip_cached(&st, &key, &chunks)).await
+                else {
+                    return error(StatusCode::INTERNAL_SERVER_ERROR, "compression failed");
+                };
                 (0..gz.len())
                     .step_by(CHUNK)
                     .map(|i| gz.slice(i..(i + CHUNK).min(gz.len())))
@@ -659,6 +661,8 @@ async fn query(
                         .answers_size
                         .fetch_add(size, std::sync::atomic::Ordering::Relaxed);
                     if used + size <= st.config.answer_cache_bytes {
+                        // A newer answer replaces its compressed form too.
+                        st.answers_gz.lock().expect("answers_gz").remove(&key);
                         st.answers
                             .lock()
                             .expect("answers")

@@ -27,7 +27,9 @@ async fn long_lists_are_split_under_the_bound_and_merged() {
     assert!(urls.len() >= 3, "{} urls", urls.len());
     sim.clear_requests();
 
-    let rows = st.gp().norad_cat_id(&ids).send().await.unwrap();
+    // Repeated ids are asked for, and answered, once.
+    let twice: Vec<u32> = ids.iter().chain(ids.iter()).copied().collect();
+    let rows = st.gp().norad_cat_id(&twice).send().await.unwrap();
     let got: Vec<u32> = rows.iter().map(|g| g.norad_cat_id).collect();
     assert_eq!(sorted(got), sorted(ids.clone()), "every object, once");
 
@@ -185,6 +187,29 @@ async fn what_cannot_be_merged_is_refused_before_sending() {
         st.gp()
             .norad_cat_id(&ids)
             .send_text(Format::Xml)
+            .await
+            .err(),
+        // Which records a limit keeps is only defined with an order.
+        st.gp().norad_cat_id(&ids).limit(10).send().await.err(),
+        // Operator terms could match one record from two requests.
+        st.gp()
+            .norad_cat_id(spacetrack::op::one_of(ids.clone()).or(spacetrack::op::gt(5)))
+            .send()
+            .await
+            .err(),
+        // Answer-shaping keys go through the typed methods.
+        st.gp().raw_predicate("orderby", "epoch").send().await.err(),
+        // A projection is one request.
+        st.gp()
+            .norad_cat_id(&ids)
+            .select([GpField::NoradCatId])
+            .send()
+            .await
+            .err(),
+        st.gp()
+            .norad_cat_id(&ids)
+            .distinct()
+            .send_text(Format::Csv)
             .await
             .err(),
     ];
