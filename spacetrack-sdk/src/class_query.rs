@@ -102,8 +102,9 @@ macro_rules! class_query {
                 self.inner.select(fields)
             }
 
-            /// The full URL of the request (the first one when a long value
-            /// list is split, see [`Query::urls`](crate::Query::urls)).
+            /// The query as one URL, however long (see
+            /// [`Query::url`](crate::Query::url); [`urls`](Self::urls) gives the
+            /// requests actually sent).
             pub fn url(&self) -> crate::Result<String> {
                 self.inner.url()
             }

@@ -475,8 +475,9 @@ impl<R: Record, M: Mode> Query<R, M> {
         Projection { query: self }
     }
 
-    /// The full URL that [`send`](Self::send) requests (the first one when
-    /// a long value list is split: see [`urls`](Self::urls)).
+    /// The query as one URL, for logs. A value list too long for one URL
+    /// is sent as several shorter requests instead: [`urls`](Self::urls)
+    /// gives the URLs actually requested.
     pub fn url(&self) -> Result<String> {
         Ok(self.client.url_for(&self.spec.path(Some(Format::Json))?))
     }
