@@ -291,6 +291,8 @@ fn emit_class(
     let mut column_infos = Vec::new();
     let mut slots = Vec::new();
     let mut fills = Vec::new();
+    let mut settles = Vec::new();
+    let mut binds = Vec::new();
     let mut takes = Vec::new();
     let mut index_arms = Vec::new();
     let mut ser = Vec::new();
@@ -374,11 +376,12 @@ fn emit_class(
                 semantic: #semantic, doc: #note_doc, unit: #note_unit,
             }
         });
-        let slot = format_ident!("f{}", i);
         let idx = i as u16;
-        slots.push(quote!(let mut #slot: Option<#fty> = None;));
-        fills.push(quote!(crate::de::Key::Known(#idx) => crate::de::fill(&mut map, &mut #slot, #colname)?,));
-        takes.push(quote!(#fid: crate::de::take(#slot, #colname)?,));
+        slots.push(quote!(#fid: Option<#fty>,));
+        fills.push(quote!(crate::de::Key::Known(#idx) => crate::de::fill(&mut map, &mut slots.#fid, #colname)?,));
+        settles.push(quote!(crate::de::settle(&mut slots.#fid, #colname)?;));
+        binds.push(quote!(#fid: Some(#fid),));
+        takes.push(quote!(#fid,));
         index_arms.push(quote!(#colname => Some(#idx),));
         ser.push(quote!(state.serialize_entry(#colname, &crate::de::Wire(&self.#fid))?;));
 
@@ -433,6 +436,8 @@ fn emit_class(
     let method_doc_attrs = docs(&method_doc);
     let expecting = format!("a Space-Track `{class_name}` record (a JSON object)");
     let visitor = format_ident!("{}Visitor", n.record);
+    let slots_ty = format_ident!("{}Slots", n.record);
+    let unset_msg = format!("{}: a column was left unset", class.class);
     let index_fn = format_ident!("{}_column_index", names::snake(&n.method));
     let ncols = class.columns.len();
     let all_variants: Vec<&Ident> = variant_names.iter().map(|(v, _)| v).collect();
@@ -540,6 +545,15 @@ fn emit_class(
 
         struct #visitor;
 
+        // One value holds every column read so far: an early return (a bad
+        // value) then drops one struct, not each of hundreds of locals
+        // (cdm has 311 columns; per-column locals made the drop code grow
+        // with the square of the column count and stalled optimised builds).
+        #[derive(Default)]
+        struct #slots_ty {
+            #(#slots)*
+        }
+
         impl<'de> serde::de::Visitor<'de> for #visitor {
             type Value = #rec;
 
@@ -549,7 +563,7 @@ fn emit_class(
 
             #[allow(deprecated)]
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#rec, A::Error> {
-                #(#slots)*
+                let mut slots = #slots_ty::default();
                 let mut unknown_columns = crate::de::UnknownColumns::default();
                 while let Some(key) = map.next_key_seed(crate::de::KeySeed(#index_fn))? {
                     match key {
@@ -562,6 +576,12 @@ fn emit_class(
                     static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
                     crate::de::warn_unknown_once(&WARNED, #class_name, &unknown_columns);
                 }
+                #(#settles)*
+                // Every slot is filled now; binding them all in one pattern
+                // keeps the record's construction free of early returns.
+                let #slots_ty { #(#binds)* } = slots else {
+                    return Err(serde::de::Error::custom(#unset_msg));
+                };
                 Ok(#rec { #(#takes)* unknown_columns })
             }
         }

@@ -78,8 +78,28 @@ impl Blocking {
             .runtime
             .as_ref()
             .ok_or_else(|| Error::Config("the blocking runtime is shut down".into()))?;
-        Ok(rt.block_on(f))
+        let mut out = None;
+        run_erased(
+            rt,
+            Box::pin(async {
+                out = Some(f.await);
+            }),
+        );
+        out.ok_or_else(|| {
+            Error::Config("the blocking runtime stopped a call before it ended".into())
+        })
     }
+}
+
+/// Runs one type-erased future to completion. Every blocking call goes
+/// through this one instantiation of tokio's `block_on`: instantiating it
+/// per call site (hundreds of generated methods) made the crate's
+/// optimised build several times slower and its code several MB larger.
+fn run_erased(
+    rt: &tokio::runtime::Runtime,
+    f: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + '_>>,
+) {
+    rt.block_on(f)
 }
 
 /// A blocking Space-Track client. Cheap to clone; clones share the session

@@ -10,6 +10,12 @@
 /// Gives `$query<M>` (a generated struct with one field, `inner:
 /// Query<$rec, M>`) the common builder, async and blocking methods,
 /// forwarded to [`Query`](crate::Query).
+///
+/// The methods of the concrete `Async` and `Blocking` impls are
+/// `#[inline]`: a non-generic method is otherwise compiled into this crate
+/// for all 22 classes whether or not a program calls it, and those copies
+/// (each inlining the engine's send, stream and blocking paths) were most
+/// of the crate's optimised build time.
 macro_rules! class_query {
     ($query:ident, $rec:ident) => {
         impl<M: crate::query::Mode> Clone for $query<M> {
@@ -119,24 +125,28 @@ macro_rules! class_query {
         impl $query<crate::query::Async> {
             /// Sends the query and decodes every record (see
             /// [`Query::send`](crate::Query::send)).
+            #[inline]
             pub async fn send(self) -> crate::Result<Vec<$rec>> {
                 self.inner.send().await
             }
 
             /// The first record in the query's order, or `None` (see
             /// [`Query::first`](crate::Query::first)).
+            #[inline]
             pub async fn first(self) -> crate::Result<Option<$rec>> {
                 self.inner.first().await
             }
 
             /// The records that decoded and one error per record that did
             /// not (see [`Query::send_partial`](crate::Query::send_partial)).
+            #[inline]
             pub async fn send_partial(self) -> crate::Result<crate::query::Partial<$rec>> {
                 self.inner.send_partial().await
             }
 
             /// Records one at a time as they arrive (see
             /// [`Query::stream`](crate::Query::stream)).
+            #[inline]
             pub async fn stream(
                 self,
             ) -> crate::Result<impl futures_util::Stream<Item = crate::Result<$rec>> + Send + 'static> {
@@ -145,6 +155,7 @@ macro_rules! class_query {
 
             /// [`stream`](Self::stream) that goes on past records that do not
             /// decode (see [`Query::stream_partial`](crate::Query::stream_partial)).
+            #[inline]
             pub async fn stream_partial(
                 self,
             ) -> crate::Result<
@@ -158,6 +169,7 @@ macro_rules! class_query {
 
             /// Every record, page by page with `limit`/`offset`, in a stable
             /// order (see [`Query::paginate`](crate::Query::paginate)).
+            #[inline]
             pub fn paginate(
                 self,
                 page_size: u64,
@@ -167,6 +179,7 @@ macro_rules! class_query {
 
             /// Streams a text format line by line (see
             /// [`Query::lines`](crate::Query::lines)).
+            #[inline]
             pub async fn lines(
                 self,
                 format: crate::query::Format,
@@ -176,6 +189,7 @@ macro_rules! class_query {
 
             /// Streams the raw answer chunk by chunk (see
             /// [`Query::bytes`](crate::Query::bytes)).
+            #[inline]
             pub async fn bytes(
                 self,
                 format: crate::query::Format,
@@ -185,24 +199,28 @@ macro_rules! class_query {
 
             /// The records with Space-Track's `request_metadata` (see
             /// [`Query::send_with_metadata`](crate::Query::send_with_metadata)).
+            #[inline]
             pub async fn send_with_metadata(self) -> crate::Result<crate::query::Page<$rec>> {
                 self.inner.send_with_metadata().await
             }
 
             /// The JSON answer untouched (see
             /// [`Query::send_json`](crate::Query::send_json)).
+            #[inline]
             pub async fn send_json(self) -> crate::Result<serde_json::Value> {
                 self.inner.send_json().await
             }
 
             /// The answer in a text format, line endings normalised (see
             /// [`Query::send_text`](crate::Query::send_text)).
+            #[inline]
             pub async fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
                 self.inner.send_text(format).await
             }
 
             /// The answer in any format as raw bytes (see
             /// [`Query::send_bytes`](crate::Query::send_bytes)).
+            #[inline]
             pub async fn send_bytes(self, format: crate::query::Format) -> crate::Result<bytes::Bytes> {
                 self.inner.send_bytes(format).await
             }
@@ -210,28 +228,33 @@ macro_rules! class_query {
 
         impl $query<crate::blocking::Blocking> {
             /// Sends the query and decodes every record, blocking.
+            #[inline]
             pub fn send(self) -> crate::Result<Vec<$rec>> {
                 self.inner.send()
             }
 
             /// The first record in the query's order, or `None`, blocking.
+            #[inline]
             pub fn first(self) -> crate::Result<Option<$rec>> {
                 self.inner.first()
             }
 
             /// The records that decoded and one error per record that did
             /// not, blocking.
+            #[inline]
             pub fn send_partial(self) -> crate::Result<crate::query::Partial<$rec>> {
                 self.inner.send_partial()
             }
 
             /// Records one at a time as they arrive, as an iterator.
+            #[inline]
             pub fn stream(self) -> crate::Result<crate::blocking::Iter<$rec>> {
                 self.inner.stream()
             }
 
             /// [`stream`](Self::stream) that goes on past records that do not
             /// decode.
+            #[inline]
             pub fn stream_partial(
                 self,
             ) -> crate::Result<crate::blocking::Iter<std::result::Result<$rec, Box<crate::DecodeError>>>> {
@@ -240,31 +263,37 @@ macro_rules! class_query {
 
             /// Every record, page by page, as an iterator (see
             /// [`Query::paginate`](crate::Query::paginate)).
+            #[inline]
             pub fn paginate(self, page_size: u64) -> crate::blocking::Iter<$rec> {
                 self.inner.paginate(page_size)
             }
 
             /// The lines of a text format, as an iterator.
+            #[inline]
             pub fn lines(self, format: crate::query::Format) -> crate::Result<crate::blocking::Iter<String>> {
                 self.inner.lines(format)
             }
 
             /// The records with Space-Track's `request_metadata`, blocking.
+            #[inline]
             pub fn send_with_metadata(self) -> crate::Result<crate::query::Page<$rec>> {
                 self.inner.send_with_metadata()
             }
 
             /// The JSON answer untouched, blocking.
+            #[inline]
             pub fn send_json(self) -> crate::Result<serde_json::Value> {
                 self.inner.send_json()
             }
 
             /// The answer in a text format, line endings normalised, blocking.
+            #[inline]
             pub fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
                 self.inner.send_text(format)
             }
 
             /// The answer in any format as raw bytes, blocking.
+            #[inline]
             pub fn send_bytes(self, format: crate::query::Format) -> crate::Result<bytes::Bytes> {
                 self.inner.send_bytes(format)
             }

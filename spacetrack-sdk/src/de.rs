@@ -648,15 +648,20 @@ pub fn fill<'de, A: MapAccess<'de>, T: FromWire>(
     Ok(())
 }
 
-/// Takes a filled slot; an absent NOT NULL column is an error.
+/// Fills an empty slot with the value of an absent column; an absent
+/// NOT NULL column is an error.
 #[doc(hidden)]
-pub fn take<T: FromWire, E: de::Error>(slot: Option<T>, field: &'static str) -> Result<T, E> {
-    match slot {
-        Some(v) => Ok(v),
-        None => {
-            T::missing().ok_or_else(|| field_error(field, None, "missing from the record".into()))
-        }
+pub fn settle<T: FromWire, E: de::Error>(
+    slot: &mut Option<T>,
+    field: &'static str,
+) -> Result<(), E> {
+    if slot.is_none() {
+        *slot = Some(
+            T::missing()
+                .ok_or_else(|| field_error(field, None, "missing from the record".into()))?,
+        );
     }
+    Ok(())
 }
 
 /// Serialises a field through [`ToWire::serialize_wire`].
