@@ -624,6 +624,41 @@ impl Client {
         .await
     }
 
+    /// Sends a GET for a JSON answer of `R` and decodes it while it arrives
+    /// (see [`pipeline`](crate::pipeline)); retried as [`get_body`](Self::get_body) is.
+    pub(crate) async fn get_records<R: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        class: &'static str,
+        spec: &Spec,
+    ) -> Result<Vec<R>> {
+        let timeout = spec.timeout.or(self.inner.timeout);
+        let cap = self.inner.max_answer_bytes;
+        let format = Some(Format::Json);
+        self.get_retrying(spec, format, |got| async move {
+            let status = got.status;
+            if !status.is_success() {
+                let body = got.body(cap, timeout).await?;
+                return Err(classify(status, body, true)
+                    .err()
+                    .unwrap_or_else(|| Error::Api {
+                        status: status.as_u16(),
+                        message: "unexpected status".into(),
+                    }));
+            }
+            match crate::pipeline::receive::<R>(class, got, cap, timeout).await? {
+                crate::pipeline::Answer::Records(rows) => Ok(rows),
+                crate::pipeline::Answer::Whole(body) => {
+                    let body = classify(status, body, true)?;
+                    crate::query::decode_off_runtime(body, move |b| {
+                        crate::de::decode_records::<R>(class, b).map(|r| r.0)
+                    })
+                    .await
+                }
+            }
+        })
+        .await
+    }
+
     /// Sends a GET for `spec` and returns the answer once its status is a
     /// success, for streaming. Retries happen only before the body starts.
     pub(crate) async fn get_response(
@@ -903,6 +938,19 @@ impl Received {
             self.head.extend_from_slice(&c);
         }
         Ok(self.head.freeze())
+    }
+
+    /// The length the server announced, if any (none when decompressing).
+    pub(crate) fn content_length(&self) -> Option<u64> {
+        self.resp.content_length()
+    }
+
+    /// The next chunk of the body (the bytes already read come first).
+    pub(crate) async fn next_chunk(&mut self, timeout: Option<Duration>) -> Result<Option<Bytes>> {
+        if !self.head.is_empty() {
+            return Ok(Some(std::mem::take(&mut self.head).freeze()));
+        }
+        self.resp.chunk().await.map_err(|e| transport(e, timeout))
     }
 
     /// The body as a stream of chunks (the bytes already read first).

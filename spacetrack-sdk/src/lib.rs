@@ -377,6 +377,7 @@ pub mod op;
 #[cfg(feature = "sgp4")]
 pub mod orbit;
 mod parallel;
+mod pipeline;
 pub mod query;
 pub mod ratelimit;
 pub mod schema;

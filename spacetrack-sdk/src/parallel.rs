@@ -90,7 +90,11 @@ fn cut(text: &str, n: usize) -> Option<Vec<&str>> {
 
 /// Decodes one run: records separated by commas, after `[` for the first
 /// run, followed by `]` (and only whitespace) for the last.
-fn decode_run<R: DeserializeOwned>(run: &str, first: bool, last: bool) -> Option<Vec<R>> {
+pub(crate) fn decode_run<R: DeserializeOwned>(
+    run: &str,
+    first: bool,
+    last: bool,
+) -> Option<Vec<R>> {
     let b = run.as_bytes();
     let mut pos = skip_ws(b, 0);
     if first {

@@ -579,11 +579,7 @@ impl<R: Record> Query<R, Async> {
         let class = R::CLASS.class;
         let mut rows = Vec::new();
         for spec in &parts {
-            let body = self.client.get_body(spec, Some(Format::Json)).await?;
-            let part = decode_off_runtime(body, move |b| {
-                crate::de::decode_records::<R>(class, b).map(|r| r.0)
-            })
-            .await?;
+            let part = self.client.get_records::<R>(class, spec).await?;
             if parts.len() == 1 {
                 return Ok(part);
             }
@@ -814,12 +810,7 @@ impl<R: Record> Query<R, Async> {
                 spec.limit = Some(page_size);
                 spec.offset = Some(offset);
                 spec.set_limit();
-                let body = client.get_body(&spec, Some(Format::Json)).await?;
-                let class = R::CLASS.class;
-                let rows = decode_off_runtime(body, move |b| {
-                    crate::de::decode_records::<R>(class, b).map(|r| r.0)
-                })
-                .await?;
+                let rows = client.get_records::<R>(R::CLASS.class, &spec).await?;
                 let done = (rows.len() as u64) < page_size;
                 let page = futures_util::stream::iter(rows.into_iter().map(Ok));
                 Ok(Some((page, Ok((spec, offset + page_size, done)))))
@@ -994,7 +985,7 @@ impl<R: Record> Query<R, Async> {
 /// Decodes `body` with `decode`: decoding 100,000 gp records takes long
 /// enough to stall a runtime worker, so bodies over 1 MiB are decoded on a
 /// blocking thread.
-async fn decode_off_runtime<T: Send + 'static>(
+pub(crate) async fn decode_off_runtime<T: Send + 'static>(
     body: Bytes,
     decode: impl FnOnce(&[u8]) -> Result<T> + Send + 'static,
 ) -> Result<T> {
