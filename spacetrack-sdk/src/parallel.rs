@@ -95,6 +95,24 @@ pub(crate) fn decode_run<R: DeserializeOwned>(
     first: bool,
     last: bool,
 ) -> Option<Vec<R>> {
+    decode_run_measured(run, first, last).map(|r| r.rows)
+}
+
+/// A run's records, with the extent of its first record and the size of
+/// its largest (what a stream checks: an error body in first place, the
+/// record size bound).
+pub(crate) struct Run<R> {
+    pub(crate) rows: Vec<R>,
+    pub(crate) first: std::ops::Range<usize>,
+    pub(crate) largest: usize,
+}
+
+/// [`decode_run`], measuring the records.
+pub(crate) fn decode_run_measured<R: DeserializeOwned>(
+    run: &str,
+    first: bool,
+    last: bool,
+) -> Option<Run<R>> {
     let b = run.as_bytes();
     let mut pos = skip_ws(b, 0);
     if first {
@@ -112,21 +130,30 @@ pub(crate) fn decode_run<R: DeserializeOwned>(
     if brackets > usize::from(first) {
         return None;
     }
-    let mut rows = Vec::with_capacity(run.len() / 1024 + 1);
+    let mut out = Run {
+        rows: Vec::with_capacity(run.len() / 1024 + 1),
+        first: 0..0,
+        largest: 0,
+    };
     loop {
         if b.get(pos) != Some(&b'{') {
             return None;
         }
         let mut stream = serde_json::Deserializer::from_str(&run[pos..]).into_iter::<R>();
-        rows.push(stream.next()?.ok()?);
-        pos += stream.byte_offset();
+        out.rows.push(stream.next()?.ok()?);
+        let len = stream.byte_offset();
+        if out.rows.len() == 1 {
+            out.first = pos..pos + len;
+        }
+        out.largest = out.largest.max(len);
+        pos += len;
         pos = skip_ws(b, pos);
         match b.get(pos) {
             Some(b',') => pos = skip_ws(b, pos + 1),
-            None if !last => return flat(b, rows),
+            None if !last => return flat(b, out),
             Some(b']') if last => {
                 return if skip_ws(b, pos + 1) == b.len() {
-                    flat(b, rows)
+                    flat(b, out)
                 } else {
                     None
                 };
@@ -136,9 +163,9 @@ pub(crate) fn decode_run<R: DeserializeOwned>(
     }
 }
 
-/// `rows` when the run had one `{` per record (no nested object).
-fn flat<R>(run: &[u8], rows: Vec<R>) -> Option<Vec<R>> {
-    (memchr::memchr_iter(b'{', run).count() == rows.len()).then_some(rows)
+/// The run when it had one `{` per record (no nested object).
+fn flat<R>(run: &[u8], out: Run<R>) -> Option<Run<R>> {
+    (memchr::memchr_iter(b'{', run).count() == out.rows.len()).then_some(out)
 }
 
 fn skip_ws(b: &[u8], mut pos: usize) -> usize {

@@ -30,6 +30,8 @@ use tokio::task::JoinHandle;
 
 use crate::client::Received;
 use crate::error::{Error, Result};
+use crate::parallel::Run;
+use crate::stream::RecordDecoder;
 
 /// The size at which the arriving body is cut into a segment.
 pub(crate) const SEGMENT_BYTES: usize = 1 << 20;
@@ -57,41 +59,84 @@ pub(crate) async fn receive<R: DeserializeOwned + Send + 'static>(
     if expected.is_some_and(|n| n > cap) {
         return Err(too_large());
     }
-    let mut buf: Vec<u8> = Vec::new();
+    let mut cutter = Cutter::default();
     let mut total = 0u64;
     let mut pipe: Option<Pipe<R>> = None;
-    // Whether the body is known to start as a JSON array (None: not yet).
-    let mut array: Option<bool> = None;
     while let Some(chunk) = got.next_chunk(timeout).await? {
         total += chunk.len() as u64;
         if total > cap {
             return Err(too_large());
         }
-        buf.extend_from_slice(&chunk);
-        if array.is_none() {
-            array = buf
+        if let Some(segment) = cutter.push(&chunk) {
+            let pipe = pipe.get_or_insert_with(|| Pipe::new(class, expected));
+            pipe.push(segment).await?;
+        }
+    }
+    match pipe {
+        None => Ok(Answer::Whole(Bytes::from(cutter.buf))),
+        Some(pipe) => pipe.finish(cutter.buf).await.map(Answer::Records),
+    }
+}
+
+/// Cuts an arriving JSON array into segments of at least
+/// [`SEGMENT_BYTES`] at `},{`. Anything that does not start with `[` stays
+/// in `buf`.
+#[derive(Default)]
+struct Cutter {
+    buf: Vec<u8>,
+    /// Whether the body starts as a JSON array (None: not known yet).
+    array: Option<bool>,
+    /// How much of `buf` has been searched for `},{` already.
+    searched: usize,
+}
+
+impl Cutter {
+    /// Adds a chunk; returns a segment (ending with a record's `}`) when
+    /// one is ready. The rest (from the next `{`) stays.
+    fn push(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
+        self.buf.extend_from_slice(chunk);
+        if self.array.is_none() {
+            self.array = self
+                .buf
                 .iter()
                 .find(|b| !b.is_ascii_whitespace())
                 .map(|&b| b == b'[');
         }
-        if buf.len() < SEGMENT_BYTES || array != Some(true) {
-            continue;
+        if self.buf.len() < SEGMENT_BYTES || self.array != Some(true) {
+            return None;
         }
-        // The last boundary in the buffer: the segment ends with its `}`,
-        // the next starts with its `{` (the comma between is implied).
-        let Some(at) = memchr::memmem::rfind(&buf, b"},{") else {
-            continue;
-        };
-        let rest = buf[at + 2..].to_vec();
-        buf.truncate(at + 1);
-        let segment = std::mem::replace(&mut buf, rest);
-        let pipe = pipe.get_or_insert_with(|| Pipe::new(class, expected));
-        pipe.push(segment).await?;
+        // Search only what was not searched yet (a body without a cut must
+        // not be searched again for every chunk).
+        let from = self.searched.saturating_sub(2);
+        self.searched = self.buf.len();
+        let at = from + memchr::memmem::rfind(&self.buf[from..], b"},{")?;
+        let rest = self.buf[at + 2..].to_vec();
+        self.buf.truncate(at + 1);
+        self.searched = rest.len();
+        Some(std::mem::replace(&mut self.buf, rest))
     }
-    match pipe {
-        None => Ok(Answer::Whole(Bytes::from(buf))),
-        Some(pipe) => pipe.finish(buf).await.map(Answer::Records),
-    }
+}
+
+/// Decodes a segment on a blocking thread.
+fn spawn_run<R: DeserializeOwned + Send + 'static>(
+    segment: &Arc<Vec<u8>>,
+    first: bool,
+    last: bool,
+) -> JoinHandle<Option<Run<R>>> {
+    let bytes = Arc::clone(segment);
+    tokio::task::spawn_blocking(move || {
+        let text = std::str::from_utf8(&bytes).ok()?;
+        crate::parallel::decode_run_measured::<R>(text, first, last)
+    })
+}
+
+/// The most segments decoding or waiting at once: one per core and one
+/// more, so a core never waits for the network to cut a segment.
+fn window() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        + 1
 }
 
 /// Segments in flight and the records of those already confirmed.
@@ -99,7 +144,7 @@ struct Pipe<R> {
     class: &'static str,
     /// The body's length, when the server said it.
     expected: Option<u64>,
-    in_flight: VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Vec<R>>>)>,
+    in_flight: VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Run<R>>>)>,
     /// Segments sent so far (the first one starts with `[`).
     sent: usize,
     rows: Vec<R>,
@@ -132,15 +177,6 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         }
     }
 
-    /// The most segments decoding or waiting at once: one per core and
-    /// one more, so a core never waits for the network to cut a segment.
-    fn window() -> usize {
-        std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8)
-            + 1
-    }
-
     async fn push(&mut self, segment: Vec<u8>) -> Result<()> {
         if let Some(rest) = &mut self.rest {
             rest.push(b',');
@@ -148,7 +184,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             return Ok(());
         }
         self.spawn(segment, false);
-        while self.in_flight.len() >= Self::window() && self.rest.is_none() {
+        while self.in_flight.len() >= window() && self.rest.is_none() {
             self.confirm_oldest().await?;
         }
         Ok(())
@@ -158,11 +194,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         let first = self.sent == 0;
         self.sent += 1;
         let segment = Arc::new(segment);
-        let bytes = Arc::clone(&segment);
-        let handle = tokio::task::spawn_blocking(move || {
-            let text = std::str::from_utf8(&bytes).ok()?;
-            crate::parallel::decode_run::<R>(text, first, last)
-        });
+        let handle = spawn_run::<R>(&segment, first, last);
         self.in_flight.push_back((segment, handle));
     }
 
@@ -175,7 +207,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         let decoded = handle
             .await
             .map_err(|e| Error::InvalidArgument(format!("decoder task failed: {e}")))?;
-        match decoded {
+        match decoded.map(|run| run.rows) {
             Some(rows) => {
                 let first = self.confirmed_bytes == 0;
                 if first {
@@ -267,6 +299,172 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         let mut rows = self.rows;
         rows.extend(more);
         Ok(rows)
+    }
+}
+
+/// Typed records of a streamed JSON array, decoded segment by segment on
+/// blocking threads while the body arrives. The items (records, then at
+/// most one error) are exactly those of the record-at-a-time decoder
+/// ([`crate::stream::records`]): at the first segment that is not a clean
+/// run of flat records, whose first record is an error body or whose
+/// largest record is near [`MAX_RECORD_BYTES`](crate::stream::MAX_RECORD_BYTES),
+/// and at a transport error, that decoder takes over from the last
+/// confirmed record. Records arrive a segment at a time.
+pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
+    class: &'static str,
+    resp: Received,
+) -> impl futures_util::Stream<Item = Result<R>> + Send + 'static {
+    let st = Streamed::<R> {
+        class,
+        body: resp.into_stream(),
+        cutter: Cutter::default(),
+        in_flight: VecDeque::new(),
+        sent: 0,
+        index: 0,
+        ready: Vec::new().into_iter(),
+        fallback: None,
+        body_ended: false,
+    };
+    futures_util::stream::unfold(st, |mut st| async move {
+        let item = st.next().await?;
+        Some((item, st))
+    })
+}
+
+struct Streamed<R> {
+    class: &'static str,
+    body: futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>,
+    cutter: Cutter,
+    in_flight: VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Run<R>>>)>,
+    sent: usize,
+    /// Records confirmed so far.
+    index: usize,
+    ready: std::vec::IntoIter<R>,
+    fallback: Option<RecordDecoder<R>>,
+    body_ended: bool,
+}
+
+impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
+    async fn next(&mut self) -> Option<Result<R>> {
+        use futures_util::StreamExt;
+        loop {
+            if let Some(r) = self.ready.next() {
+                return Some(Ok(r));
+            }
+            if let Some(dec) = &mut self.fallback {
+                if let Some(item) = dec.pop() {
+                    return Some(item);
+                }
+                if dec.done() {
+                    return None;
+                }
+                match self.body.next().await {
+                    Some(Ok(chunk)) => dec.feed(&chunk),
+                    Some(Err(e)) => dec.fail(Error::from(e)),
+                    None => dec.end(),
+                }
+                continue;
+            }
+            if !self.in_flight.is_empty() && (self.body_ended || self.in_flight.len() >= window()) {
+                self.confirm_oldest().await;
+                continue;
+            }
+            if self.body_ended {
+                return None;
+            }
+            match self.body.next().await {
+                Some(Ok(chunk)) => {
+                    if let Some(segment) = self.cutter.push(&chunk) {
+                        self.spawn(segment, false);
+                    } else if self.cutter.buf.len()
+                        > SEGMENT_BYTES + crate::stream::MAX_RECORD_BYTES
+                    {
+                        // No cut in sight: a record too large for a
+                        // segment, which the record decoder judges.
+                        self.fall_back(Vec::new(), None);
+                    }
+                }
+                Some(Err(e)) => self.fall_back(Vec::new(), Some(Error::from(e))),
+                None => {
+                    self.body_ended = true;
+                    if self.sent == 0 {
+                        self.fall_back(Vec::new(), None);
+                    } else {
+                        let last = std::mem::take(&mut self.cutter.buf);
+                        self.spawn(last, true);
+                    }
+                }
+            }
+        }
+    }
+
+    fn spawn(&mut self, segment: Vec<u8>, last: bool) {
+        let first = self.sent == 0;
+        self.sent += 1;
+        let segment = Arc::new(segment);
+        let handle = spawn_run::<R>(&segment, first, last);
+        self.in_flight.push_back((segment, handle));
+    }
+
+    async fn confirm_oldest(&mut self) {
+        let Some((segment, handle)) = self.in_flight.pop_front() else {
+            return;
+        };
+        let run = handle.await.ok().flatten().filter(|run| {
+            let error_first =
+                self.index == 0 && crate::de::error_body(&segment[run.first.clone()]).is_some();
+            !error_first && run.largest + 2 < crate::stream::MAX_RECORD_BYTES
+        });
+        match run {
+            Some(run) => {
+                self.index += run.rows.len();
+                self.ready = run.rows.into_iter();
+            }
+            None => self.fall_back(Arc::unwrap_or_clone(segment), None),
+        }
+    }
+
+    /// Hands everything not yet confirmed (`failed`, a segment just taken
+    /// off the queue, then the segments in flight and the uncut bytes) to
+    /// the record-at-a-time decoder, resumed after the confirmed records;
+    /// `error` (a transport failure) ends it.
+    fn fall_back(&mut self, failed: Vec<u8>, error: Option<Error>) {
+        let mut dec = if self.index == 0 {
+            RecordDecoder::new(self.class)
+        } else {
+            RecordDecoder::resume(self.class, self.index)
+        };
+        // Segment 0 starts the body; every later piece follows a comma
+        // that the cut removed.
+        let mut at_start = self.index == 0;
+        let mut feed = |bytes: &[u8], dec: &mut RecordDecoder<R>| {
+            if !at_start {
+                dec.feed(b",");
+            }
+            at_start = false;
+            dec.feed(bytes);
+        };
+        if !failed.is_empty() {
+            feed(&failed, &mut dec);
+        }
+        for (segment, _) in self.in_flight.drain(..) {
+            feed(&segment, &mut dec);
+        }
+        if !self.cutter.buf.is_empty() {
+            if self.sent == 0 {
+                // Nothing was cut: the bytes are the body's start.
+                dec.feed(&self.cutter.buf);
+            } else {
+                feed(&self.cutter.buf, &mut dec);
+            }
+            self.cutter.buf = Vec::new();
+        }
+        match error {
+            Some(e) => dec.fail(e),
+            None if self.body_ended => dec.end(),
+            None => {}
+        }
+        self.fallback = Some(dec);
     }
 }
 

@@ -763,7 +763,7 @@ impl<R: Record> Query<R, Async> {
     ) -> Result<impl futures_util::Stream<Item = Result<R>> + Send + 'static> {
         let parts = self.stream_parts()?;
         self.chained(parts, Some(Format::Json), |resp| {
-            crate::stream::records::<R>(R::CLASS.class, resp)
+            crate::pipeline::records::<R>(R::CLASS.class, resp)
         })
         .await
     }

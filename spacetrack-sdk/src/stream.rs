@@ -58,6 +58,15 @@ impl ArraySplitter {
                 message: format!("malformed JSON array: {what}"),
             })))
         };
+        let too_large = || {
+            Error::Decode(Box::new(crate::error::DecodeError {
+                class: String::new(),
+                record: None,
+                field: None,
+                value: None,
+                message: format!("a record is larger than {MAX_RECORD_BYTES} bytes"),
+            }))
+        };
         let mut start = None;
         let mut i = 0;
         while i < chunk.len() {
@@ -108,6 +117,12 @@ impl ArraySplitter {
                                 self.depth -= 1;
                                 if self.depth == 0 {
                                     let s = start.take().unwrap_or(0);
+                                    // The bound holds however the record
+                                    // was chunked (it was only checked at
+                                    // the end of a chunk).
+                                    if self.current.len() + (i + 1 - s) > MAX_RECORD_BYTES {
+                                        return Err(too_large());
+                                    }
                                     self.current.extend_from_slice(&chunk[s..=i]);
                                     self.max_element = self.max_element.max(self.current.len());
                                     let element = std::mem::take(&mut self.current);
@@ -139,13 +154,7 @@ impl ArraySplitter {
         if self.state == State::InElement {
             let rest = &chunk[start.unwrap_or(0)..];
             if self.current.len() + rest.len() > MAX_RECORD_BYTES {
-                return Err(Error::Decode(Box::new(crate::error::DecodeError {
-                    class: String::new(),
-                    record: None,
-                    field: None,
-                    value: None,
-                    message: format!("a record is larger than {MAX_RECORD_BYTES} bytes"),
-                })));
+                return Err(too_large());
             }
             self.current.extend_from_slice(rest);
         }
@@ -185,6 +194,15 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
             index: 0,
             ended: false,
         }
+    }
+
+    /// A decoder that takes over after `index` records, at the comma that
+    /// follows the last of them (see [`crate::pipeline`]).
+    pub(crate) fn resume(class: &'static str, index: usize) -> Self {
+        let mut d = Self::new(class);
+        d.index = index;
+        d.splitter.state = State::AfterElement;
+        d
     }
 
     pub(crate) fn feed(&mut self, chunk: &[u8]) {
@@ -234,7 +252,7 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
     }
 
     /// The input failed: `e` is the last item.
-    fn fail(&mut self, e: Error) {
+    pub(crate) fn fail(&mut self, e: Error) {
         self.ended = true;
         self.ready.push_back(Err(e));
     }
@@ -549,6 +567,20 @@ mod tests {
                 ]
             );
             assert!(done);
+        }
+    }
+
+    #[test]
+    fn the_record_bound_holds_however_the_record_is_chunked() {
+        // `{"A":"…"}` is 8 bytes around the value.
+        let record = |len: usize| format!(r#"{{"A":"{}"}}"#, "x".repeat(len - 8));
+        for (len, ok) in [(MAX_RECORD_BYTES, true), (MAX_RECORD_BYTES + 1, false)] {
+            let body = format!("[{}]", record(len));
+            // Whole, in one chunk; cut just before the end; cut in halves.
+            for cut in [body.len(), body.len() - 3, body.len() / 2] {
+                let got = split(&[&body[..cut], &body[cut..]]);
+                assert_eq!(got.is_ok(), ok, "{len} bytes, cut at {cut}");
+            }
         }
     }
 

@@ -1,8 +1,11 @@
-//! `send()` decodes large answers while they arrive, in segments cut at
-//! `},{` (spacetrack-sdk/src/pipeline.rs). Whatever the body and however
-//! it is chunked on the wire, the result must be exactly that of decoding
-//! the whole body at once (`de::from_json_slice`): the same records, or the
-//! same error with the same record index, column, value and position.
+//! `send()` and `stream()` decode large answers while they arrive, in
+//! segments cut at `},{` (spacetrack-sdk/src/pipeline.rs). Whatever the
+//! body and however it is chunked on the wire, `send()` must give exactly
+//! what decoding the whole body at once gives (`de::from_json_slice`): the
+//! same records, or the same error with the same record index, column,
+//! value and position; and `stream()` exactly the items of the
+//! record-at-a-time decoder (`de::read_records`): the same records, then
+//! the same error.
 //!
 //! The bodies are real simulator answers (several segments long), served by
 //! a small loopback server that sends them in chunks of a chosen size, and
@@ -14,6 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures_util::StreamExt;
 use spacetrack::{Error, Format, Gp};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -116,18 +120,60 @@ fn describe(e: &Error) -> String {
     }
 }
 
-/// Sends `body` through `send()` in several chunkings and checks each
-/// against the whole-body decode; returns that expected result.
+/// The record-at-a-time decoder's items: records until the first error.
+fn expected_stream(body: &[u8]) -> (Vec<Gp>, Option<String>) {
+    let mut rows = Vec::new();
+    for item in spacetrack::de::read_records::<Gp, _>(body) {
+        match item {
+            Ok(r) => rows.push(r),
+            Err(e) => return (rows, Some(describe(&e))),
+        }
+    }
+    (rows, None)
+}
+
+/// Sends `body` through `stream()` and `send()` in several chunkings and
+/// checks each against the record-at-a-time and whole-body decoders;
+/// returns what `send()` gives.
 async fn same_as_whole(name: &str, body: Vec<u8>) -> Result<Vec<Gp>, String> {
     let want = expected(&body);
+    let want_stream = expected_stream(&body);
     let body = Arc::new(body);
     for chunk in [997, 65_536, 1 << 20] {
         let server = serve(body.clone(), chunk).await;
-        let got = client(&server.base)
-            .gp()
-            .send()
-            .await
-            .map_err(|e| describe(&e));
+        let st = client(&server.base);
+
+        let mut rows = Vec::new();
+        let mut error = None;
+        let mut items = st.gp().stream().await.unwrap();
+        while let Some(item) = items.next().await {
+            match item {
+                Ok(r) => rows.push(r),
+                Err(e) => {
+                    error = Some(describe(&e));
+                    assert!(
+                        items.next().await.is_none(),
+                        "{name}: nothing after an error"
+                    );
+                    break;
+                }
+            }
+        }
+        assert_eq!(
+            rows.len(),
+            want_stream.0.len(),
+            "{name}, chunks of {chunk}: streamed count"
+        );
+        assert!(
+            rows == want_stream.0,
+            "{name}, chunks of {chunk}: streamed records differ"
+        );
+        assert_eq!(
+            error, want_stream.1,
+            "{name}, chunks of {chunk}: the stream's error"
+        );
+
+        let got = st.gp().send().await.map_err(|e| describe(&e));
         match (&got, &want) {
             (Ok(g), Ok(w)) => {
                 assert_eq!(g.len(), w.len(), "{name}, chunks of {chunk}: record count");
@@ -135,11 +181,8 @@ async fn same_as_whole(name: &str, body: Vec<u8>) -> Result<Vec<Gp>, String> {
             }
             _ => assert_eq!(got, want, "{name}, chunks of {chunk}"),
         }
-        assert_eq!(
-            server.queries.load(Ordering::SeqCst),
-            1,
-            "{name}: one request"
-        );
+        let queries = server.queries.load(Ordering::SeqCst);
+        assert_eq!(queries, 2, "{name}: one request for each");
     }
     want
 }
@@ -225,6 +268,40 @@ async fn every_damage_gives_what_the_whole_body_gives() {
     let mut trailing = body.clone();
     trailing.extend_from_slice(b" x");
     same_as_whole("trailing data", trailing).await.unwrap_err();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_body_or_a_huge_record_first_is_judged_as_before() {
+    // An error object in first place of a long array: the stream reports
+    // the API error, as the record-at-a-time decoder does.
+    let body = gp_body(4_000).await;
+    let mut errored = br#"[{"error":"You must be logged in to complete this action"},"#.to_vec();
+    errored.extend_from_slice(&body[1..]);
+    let (rows, error) = expected_stream(&errored);
+    assert!(rows.is_empty() && error.is_some());
+    // (send() decodes it as the whole-body decoder does, whatever that is.)
+    let _ = same_as_whole("error body first", errored).await;
+
+    // A record larger than the stream's record bound, late in the body.
+    let text = String::from_utf8(body).unwrap();
+    let late = text.len() * 3 / 4;
+    let at = late + text[late..].find(r#""OBJECT_NAME":""#).unwrap() + 15;
+    let huge = format!(
+        "{}{}{}",
+        &text[..at],
+        "A".repeat(spacetrack::de::MAX_RECORD_BYTES + 10),
+        &text[at..]
+    );
+    let (rows, error) = expected_stream(huge.as_bytes());
+    assert!(
+        error.as_deref().is_some_and(|e| e.contains("larger than")),
+        "{} rows, {error:?}, body {} bytes",
+        rows.len(),
+        huge.len()
+    );
+    same_as_whole("huge record", huge.into_bytes())
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
