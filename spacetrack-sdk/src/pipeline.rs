@@ -133,10 +133,15 @@ fn spawn_run<R: DeserializeOwned + Send + 'static>(
 /// The most segments decoding or waiting at once: one per core and one
 /// more, so a core never waits for the network to cut a segment.
 fn window() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8)
-        + 1
+    // Asked once: on Linux the answer reads cgroup files, and the stream
+    // asks for every chunk.
+    static WINDOW: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *WINDOW.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+            + 1
+    })
 }
 
 /// Segments in flight and the records of those already confirmed.
@@ -210,17 +215,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         match decoded.map(|run| run.rows) {
             Some(rows) => {
                 let first = self.confirmed_bytes == 0;
-                if first {
-                    if let Some(n) = self.expected {
-                        // Size the answer from the first segment's density
-                        // (2% spare), never more than twice the announced
-                        // bytes: the announcement may be a lie.
-                        let per_byte = rows.len() as f64 / segment.len().max(1) as f64;
-                        let estimate = (n as f64 * per_byte * 1.02) as usize;
-                        let most = (2 * n as usize) / std::mem::size_of::<R>().max(1);
-                        self.rows.reserve_exact(estimate.min(most));
-                    }
-                }
+                self.make_room(rows.len(), segment.len());
                 self.rows.extend(rows);
                 if !first {
                     self.advance(b",");
@@ -245,6 +240,28 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             }
         }
         Ok(())
+    }
+
+    /// Grows the answer's vector for `more` records, sized from the
+    /// records per byte so far when the body's length is known (2% spare,
+    /// at most twice the announced bytes: the announcement may be a lie),
+    /// by half again otherwise. Doubling would leave up to half of the
+    /// largest allocation of a `send()` unused.
+    fn make_room(&mut self, more: usize, segment_len: usize) {
+        let need = self.rows.len() + more;
+        if need <= self.rows.capacity() {
+            return;
+        }
+        let seen = (self.confirmed_bytes + segment_len).max(1);
+        let target = match self.expected {
+            Some(n) => {
+                let estimate = (n as f64 * need as f64 / seen as f64 * 1.02) as usize;
+                let most = (2 * n as usize) / std::mem::size_of::<R>().max(1);
+                estimate.min(most).max(need)
+            }
+            None => need + need / 2,
+        };
+        self.rows.reserve_exact(target - self.rows.len());
     }
 
     /// Counts confirmed bytes, for positions in errors from the rest.
@@ -277,6 +294,10 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             "decoded while arriving"
         );
         let Some(rest) = self.rest.take() else {
+            // Give back the spare room of an estimate that was too high.
+            if self.rows.capacity() > self.rows.len() + self.rows.len() / 32 {
+                self.rows.shrink_to_fit();
+            }
             return Ok(self.rows);
         };
         let class = self.class;
