@@ -218,12 +218,13 @@ impl FromWire for NaiveDate {
 
 impl ToWire for NaiveDate {
     fn to_wire(&self, out: &mut String) -> Result<(), String> {
-        use std::fmt::Write;
-        let _ = write!(out, "{}", self.format("%Y-%m-%d"));
+        write_date(out, self);
         Ok(())
     }
     fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.format("%Y-%m-%d"))
+        let mut text = String::with_capacity(10);
+        write_date(&mut text, self);
+        s.serialize_str(&text)
     }
 }
 
@@ -252,16 +253,63 @@ impl ToWire for DateTime<Utc> {
 /// Writes `YYYY-MM-DD HH:MM:SS[.ffffff]` (fraction only when non-zero),
 /// the form the reference client sends and Space-Track stores.
 pub(crate) fn write_datetime(out: &mut String, dt: &NaiveDateTime, sep: char) {
-    use std::fmt::Write;
+    use chrono::{Datelike, Timelike};
     let micros = dt.and_utc().timestamp_subsec_micros();
-    let _ = write!(
-        out,
-        "{}{sep}{}",
-        dt.format("%Y-%m-%d"),
-        dt.format("%H:%M:%S")
-    );
+    if dt.nanosecond() >= 1_000_000_000 || !(0..=9999).contains(&dt.year()) {
+        // A leap second, or a year of more than four digits: as chrono
+        // writes them.
+        use std::fmt::Write;
+        let _ = write!(
+            out,
+            "{}{sep}{}",
+            dt.format("%Y-%m-%d"),
+            dt.format("%H:%M:%S")
+        );
+        if micros != 0 {
+            let _ = write!(out, ".{micros:06}");
+        }
+        return;
+    }
+    write_date(out, &dt.date());
+    out.push(sep);
+    push_digits(out, dt.hour(), 2);
+    out.push(':');
+    push_digits(out, dt.minute(), 2);
+    out.push(':');
+    push_digits(out, dt.second(), 2);
     if micros != 0 {
-        let _ = write!(out, ".{micros:06}");
+        out.push('.');
+        push_digits(out, micros, 6);
+    }
+}
+
+/// Writes `YYYY-MM-DD`. Written digit by digit: chrono's `format` costs
+/// several times more, and the CLI writes two or three datetimes per
+/// record.
+pub(crate) fn write_date(out: &mut String, d: &NaiveDate) {
+    use chrono::Datelike;
+    match u32::try_from(d.year()) {
+        Ok(year) if year <= 9999 => {
+            push_digits(out, year, 4);
+            out.push('-');
+            push_digits(out, d.month(), 2);
+            out.push('-');
+            push_digits(out, d.day(), 2);
+        }
+        // Years chrono writes with a sign or more digits.
+        _ => {
+            use std::fmt::Write;
+            let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+        }
+    }
+}
+
+/// Appends `v` zero-padded to `width` digits (`v` has at most `width`).
+fn push_digits(out: &mut String, v: u32, width: u32) {
+    let mut div = 10u32.pow(width - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + (v / div % 10) as u8));
+        div /= 10;
     }
 }
 
@@ -943,6 +991,53 @@ mod tests {
             "2024-01-02 :04:05",
         ] {
             assert_eq!(parse_datetime(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn datetimes_are_written_as_chrono_writes_them() {
+        // The digit-by-digit writer against chrono's formatting, over
+        // dates from year 0 to 9999 and beyond, every field's extremes,
+        // fractions and a leap second.
+        let old = |dt: &NaiveDateTime, sep: char| {
+            let micros = dt.and_utc().timestamp_subsec_micros();
+            let mut s = format!("{}{sep}{}", dt.format("%Y-%m-%d"), dt.format("%H:%M:%S"));
+            if micros != 0 {
+                s.push_str(&format!(".{micros:06}"));
+            }
+            s
+        };
+        let mut cases = Vec::new();
+        for (y, m, d) in [
+            (0, 1, 1),
+            (1, 2, 3),
+            (999, 12, 31),
+            (1957, 10, 4),
+            (2026, 11, 26),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            for (h, mi, s, us) in [
+                (0, 0, 0, 0),
+                (23, 59, 59, 999_999),
+                (9, 5, 7, 1),
+                (12, 30, 0, 120_000),
+            ] {
+                cases.push(date.and_hms_micro_opt(h, mi, s, us).unwrap());
+            }
+            cases.push(date.and_hms_micro_opt(23, 59, 59, 1_500_000).unwrap());
+        }
+        for dt in &cases {
+            for sep in [' ', 'T'] {
+                let mut got = String::new();
+                write_datetime(&mut got, dt, sep);
+                assert_eq!(got, old(dt, sep));
+            }
+            let mut got = String::new();
+            write_date(&mut got, &dt.date());
+            assert_eq!(got, dt.date().format("%Y-%m-%d").to_string());
         }
     }
 
