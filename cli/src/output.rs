@@ -139,9 +139,17 @@ pub fn class_progress(quiet: bool, classes: usize) -> ProgressBar {
     pb
 }
 
+/// Records serialised together on a blocking thread.
+const BATCH: usize = 1024;
+
 /// Writes records as they arrive, in `format` (JSON, NDJSON or a table
 /// with `columns` in order).
-pub async fn write_records<T: Serialize>(
+///
+/// JSON and NDJSON are serialised in batches of [`BATCH`] records on
+/// blocking threads, a few batches at once, while the next records arrive
+/// (serialising took as long as decoding, on one core); batches are
+/// written in order.
+pub async fn write_records<T: Serialize + Send + 'static>(
     records: impl Stream<Item = spacetrack::Result<T>>,
     format: OutFormat,
     columns: &[&str],
@@ -149,34 +157,84 @@ pub async fn write_records<T: Serialize>(
     pb: &ProgressBar,
 ) -> Result<(), Failure> {
     let mut records = std::pin::pin!(records);
-    let mut table = Vec::new();
-    let mut line = Vec::with_capacity(1024);
+    if format == OutFormat::Table {
+        let mut table = Vec::new();
+        while let Some(rec) = records.next().await {
+            table.push(serde_json::to_value(&rec?).map_err(encode_failure)?);
+            pb.inc(1);
+        }
+        return sink.write(render_table(columns, &table).as_bytes());
+    }
+    let ndjson = format == OutFormat::Ndjson;
+    let window = std::thread::available_parallelism().map_or(1, |n| n.get()) + 1;
+    let mut in_flight = std::collections::VecDeque::new();
+    let mut batch = Vec::with_capacity(BATCH);
     let mut count = 0u64;
-    while let Some(rec) = records.next().await {
-        let rec = rec?;
-        pb.inc(1);
-        line.clear();
-        match format {
-            OutFormat::Table => {
-                table.push(serde_json::to_value(&rec).map_err(encode_failure)?);
-                continue;
+    let mut failure = None;
+    loop {
+        let next = match records.next().await {
+            Some(Ok(rec)) => Some(rec),
+            Some(Err(e)) => {
+                // What arrived before the error is written first.
+                failure = Some(Failure::from(e));
+                None
             }
-            OutFormat::Json => line.extend_from_slice(if count == 0 { b"[\n" } else { b",\n" }),
-            _ => {}
+            None => None,
+        };
+        let end = next.is_none();
+        if let Some(rec) = next {
+            batch.push(rec);
         }
-        serde_json::to_writer(&mut line, &rec).map_err(encode_failure)?;
-        if format == OutFormat::Ndjson {
-            line.push(b'\n');
+        if batch.len() == BATCH || (end && !batch.is_empty()) {
+            let rows = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            let first = count == 0;
+            count += rows.len() as u64;
+            in_flight.push_back(tokio::task::spawn_blocking(move || {
+                serialize_batch(&rows, first, ndjson).map(|bytes| (bytes, rows.len()))
+            }));
         }
-        sink.write(&line)?;
-        count += 1;
+        while in_flight.len() >= window || (end && !in_flight.is_empty()) {
+            let Some(job) = in_flight.pop_front() else {
+                break;
+            };
+            let (bytes, n) = job
+                .await
+                .map_err(|e| Failure::Usage(format!("a serialising thread failed: {e}")))??;
+            sink.write(&bytes)?;
+            pb.inc(n as u64);
+        }
+        if end {
+            break;
+        }
+    }
+    if let Some(f) = failure {
+        return Err(f);
     }
     match format {
         OutFormat::Json if count == 0 => sink.write(b"[]\n"),
         OutFormat::Json => sink.write(b"\n]\n"),
-        OutFormat::Table => sink.write(render_table(columns, &table).as_bytes()),
         _ => Ok(()),
     }
+}
+
+/// One batch as JSON array elements (after `[` or `,` and a newline) or
+/// as NDJSON lines.
+fn serialize_batch<T: Serialize>(
+    rows: &[T],
+    first: bool,
+    ndjson: bool,
+) -> Result<Vec<u8>, Failure> {
+    let mut out = Vec::with_capacity(rows.len() * 1024);
+    for (i, rec) in rows.iter().enumerate() {
+        if !ndjson {
+            out.extend_from_slice(if first && i == 0 { b"[\n" } else { b",\n" });
+        }
+        serde_json::to_writer(&mut out, rec).map_err(encode_failure)?;
+        if ndjson {
+            out.push(b'\n');
+        }
+    }
+    Ok(out)
 }
 
 /// Some columns of a record, in the order they were asked for.

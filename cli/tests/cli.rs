@@ -1127,3 +1127,52 @@ async fn natural_values_and_helpful_errors() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_records_are_written_in_order_and_an_error_after_what_came_before() {
+    // Output is serialised in batches of 1,024 records on other threads:
+    // several batches must come out whole and in the answer's order, as
+    // one JSON array or one line per record.
+    let sim = sim(3_000).await;
+    let home = TempDir::new("cli-batches");
+    let cli = Cli::new(&sim, &home);
+    let ndjson = cli.run(&["query", "gp", "--format", "ndjson"]).await;
+    assert_eq!(ndjson.code, 0, "{}", ndjson.stderr);
+    let lines: Vec<serde_json::Value> = ndjson
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3_000);
+    let json = cli.run(&["query", "gp", "--format", "json"]).await;
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let array: Vec<serde_json::Value> = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(array, lines);
+    // The answer's order, as the library receives it.
+    let st = spacetrack_tests::client_for(&sim);
+    let want: Vec<u64> = st
+        .gp()
+        .send()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| u64::from(r.norad_cat_id))
+        .collect();
+    let ids: Vec<u64> = lines
+        .iter()
+        .map(|r| r["NORAD_CAT_ID"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, want, "the answer's order, kept");
+
+    // A bad record past the first batches: everything before it is
+    // written, then the command fails.
+    sim.inject([Fault::BadRecords { every: 2_500 }]);
+    let strict = cli.run(&["query", "gp", "--format", "ndjson"]).await;
+    assert_eq!(strict.code, 7, "{}", strict.stderr);
+    let written: Vec<&str> = strict.stdout.lines().collect();
+    assert_eq!(written.len(), 2_499, "the records before the bad one");
+    assert_eq!(
+        written[..],
+        ndjson.stdout.lines().take(2_499).collect::<Vec<_>>()[..]
+    );
+}
