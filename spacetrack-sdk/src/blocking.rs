@@ -331,7 +331,7 @@ impl<R: Record> Query<R, Blocking> {
         mode.block_on(q.send_bytes(format))?
     }
 
-    /// Yields records one at a time, holding one record in memory (see
+    /// Yields records one at a time, holding a few megabytes (see
     /// [`Query::stream`]).
     pub fn stream(self) -> Result<Iter<R>> {
         let (q, mode) = self.into_async();

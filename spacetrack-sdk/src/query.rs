@@ -745,9 +745,11 @@ impl<R: Record> Query<R, Async> {
     }
 
     /// Sends the query and yields records one at a time as they arrive,
-    /// holding one record in memory rather than the whole answer (gp_history
-    /// answers can be gigabytes). A body cut short ends the stream with an
-    /// error, never early.
+    /// holding a few megabytes rather than the whole answer (gp_history
+    /// answers can be gigabytes): large answers are decoded in 1 MiB
+    /// segments on every core while the rest arrives, so records come a
+    /// segment at a time. A body cut short ends the stream with an error,
+    /// never early.
     ///
     /// ```
     /// use futures_util::TryStreamExt;
