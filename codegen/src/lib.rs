@@ -17,6 +17,7 @@ pub mod emit;
 pub mod mysql;
 pub mod names;
 pub mod schema;
+pub mod sql;
 
 use std::path::Path;
 
