@@ -233,6 +233,12 @@ impl ClientBuilder {
 
     /// Total timeout for each request, body included, instead of the
     /// default connect and read-idle timeouts of 30 s.
+    ///
+    /// Large answers are decoded while they arrive, and by default the
+    /// read waits for the decoder so that memory stays a few megabytes
+    /// above the records. Under a total timeout it does not (the timeout
+    /// would otherwise time decoding too): the body is read as fast as it
+    /// comes and may be held whole while decoding catches up.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

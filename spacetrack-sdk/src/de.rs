@@ -798,7 +798,10 @@ pub(crate) fn decode_records<R: DeserializeOwned + Send>(
     }
 }
 
-fn decode_array<R: DeserializeOwned + Send>(class: &str, body: &[u8]) -> Result<Vec<R>, Error> {
+pub(crate) fn decode_array<R: DeserializeOwned + Send>(
+    class: &str,
+    body: &[u8],
+) -> Result<Vec<R>, Error> {
     // One UTF-8 check of the whole body, then `from_str`, which does not
     // check each string again (measured in BENCHMARKS.md). A body that is
     // not UTF-8 takes the checking path, whose error names the column.

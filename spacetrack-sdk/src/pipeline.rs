@@ -36,6 +36,10 @@ use crate::stream::RecordDecoder;
 /// The size at which the arriving body is cut into a segment.
 pub(crate) const SEGMENT_BYTES: usize = 1 << 20;
 
+/// The largest segment a stream decodes in one piece (a segment is cut
+/// just past [`SEGMENT_BYTES`]: a larger one holds a record of megabytes).
+const STREAM_SEGMENT_BYTES: usize = 4 * SEGMENT_BYTES;
+
 /// What [`receive`] produced: decoded records, or (for answers smaller than
 /// one segment, or not a JSON array) the whole body for the usual path.
 pub(crate) enum Answer<R> {
@@ -68,7 +72,7 @@ pub(crate) async fn receive<R: DeserializeOwned + Send + 'static>(
             return Err(too_large());
         }
         if let Some(segment) = cutter.push(&chunk) {
-            let pipe = pipe.get_or_insert_with(|| Pipe::new(class, expected));
+            let pipe = pipe.get_or_insert_with(|| Pipe::new(class, expected, timeout.is_none()));
             pipe.push(segment).await?;
         }
     }
@@ -96,8 +100,8 @@ impl Cutter {
     fn push(&mut self, chunk: &[u8]) -> Option<Vec<u8>> {
         self.buf.extend_from_slice(chunk);
         if self.array.is_none() {
-            self.array = self
-                .buf
+            // Only the new bytes: what came before was all whitespace.
+            self.array = chunk
                 .iter()
                 .find(|b| !b.is_ascii_whitespace())
                 .map(|&b| b == b'[');
@@ -150,6 +154,15 @@ struct Pipe<R> {
     /// The body's length, when the server said it.
     expected: Option<u64>,
     in_flight: VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Run<R>>>)>,
+    /// Segments cut but not yet handed to a thread (whether each is the
+    /// last).
+    pending: VecDeque<(Vec<u8>, bool)>,
+    /// Whether reading waits for decoding when [`window`] segments are in
+    /// flight, so that memory stays a few segments. Not under a total
+    /// request timeout: it would then time decoding as well as the
+    /// transfer, and fail (and retry) a transfer that finished in time;
+    /// the segments then queue up as the body did when it was read whole.
+    bounded: bool,
     /// Segments sent so far (the first one starts with `[`).
     sent: usize,
     rows: Vec<R>,
@@ -167,11 +180,13 @@ struct Pipe<R> {
 }
 
 impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
-    fn new(class: &'static str, expected: Option<u64>) -> Self {
+    fn new(class: &'static str, expected: Option<u64>, bounded: bool) -> Self {
         Pipe {
             class,
             expected,
+            bounded,
             in_flight: VecDeque::new(),
+            pending: VecDeque::new(),
             sent: 0,
             rows: Vec::new(),
             confirmed_bytes: 0,
@@ -188,11 +203,27 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             rest.extend_from_slice(&segment);
             return Ok(());
         }
-        self.spawn(segment, false);
-        while self.in_flight.len() >= window() && self.rest.is_none() {
+        self.pending.push_back((segment, false));
+        // Collect what has finished (without waiting), then start more.
+        while self.rest.is_none() && self.in_flight.front().is_some_and(|(_, h)| h.is_finished()) {
             self.confirm_oldest().await?;
         }
+        self.start_pending();
+        while self.bounded && self.rest.is_none() && !self.pending.is_empty() {
+            self.confirm_oldest().await?;
+            self.start_pending();
+        }
         Ok(())
+    }
+
+    /// Hands pending segments to threads, at most [`window`] at once.
+    fn start_pending(&mut self) {
+        while self.rest.is_none() && self.in_flight.len() < window() {
+            let Some((segment, last)) = self.pending.pop_front() else {
+                return;
+            };
+            self.spawn(segment, last);
+        }
     }
 
     fn spawn(&mut self, segment: Vec<u8>, last: bool) {
@@ -236,6 +267,10 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
                     rest.push(b',');
                     rest.extend_from_slice(&later);
                 }
+                for (later, _) in self.pending.drain(..) {
+                    rest.push(b',');
+                    rest.extend_from_slice(&later);
+                }
                 self.rest = Some(rest);
             }
         }
@@ -253,15 +288,30 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             return;
         }
         let seen = (self.confirmed_bytes + segment_len).max(1);
+        // Grow by at least a quarter, so a late change of density cannot
+        // make the vector grow (and move) at every segment.
+        let least = need.max(
+            self.rows
+                .capacity()
+                .saturating_add(self.rows.capacity() / 4),
+        );
         let target = match self.expected {
             Some(n) => {
                 let estimate = (n as f64 * need as f64 / seen as f64 * 1.02) as usize;
-                let most = (2 * n as usize) / std::mem::size_of::<R>().max(1);
-                estimate.min(most).max(need)
+                let bytes = usize::try_from(n).unwrap_or(usize::MAX).saturating_mul(2);
+                let most = bytes / std::mem::size_of::<R>().max(1);
+                estimate.min(most).max(least)
             }
-            None => need + need / 2,
+            None => need.saturating_add(need / 2),
         };
-        self.rows.reserve_exact(target - self.rows.len());
+        // An estimate that cannot be had falls back to what is needed now.
+        if self
+            .rows
+            .try_reserve_exact(target - self.rows.len())
+            .is_err()
+        {
+            self.rows.reserve(more);
+        }
     }
 
     /// Counts confirmed bytes, for positions in errors from the rest.
@@ -278,14 +328,17 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
 
     /// The body ended with `last` (everything after the last cut).
     async fn finish(mut self, last: Vec<u8>) -> Result<Vec<R>> {
-        if self.rest.is_none() {
-            self.spawn(last, true);
-        } else if let Some(rest) = &mut self.rest {
-            rest.push(b',');
-            rest.extend_from_slice(&last);
+        match &mut self.rest {
+            None => self.pending.push_back((last, true)),
+            Some(rest) => {
+                rest.push(b',');
+                rest.extend_from_slice(&last);
+            }
         }
+        self.start_pending();
         while self.rest.is_none() && !self.in_flight.is_empty() {
             self.confirm_oldest().await?;
+            self.start_pending();
         }
         tracing::debug!(
             class = self.class,
@@ -294,11 +347,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             "decoded while arriving"
         );
         let Some(rest) = self.rest.take() else {
-            // Give back the spare room of an estimate that was too high.
-            if self.rows.capacity() > self.rows.len() + self.rows.len() / 32 {
-                self.rows.shrink_to_fit();
-            }
-            return Ok(self.rows);
+            return Ok(shrunk(self.rows));
         };
         let class = self.class;
         if self.failed_first {
@@ -313,14 +362,24 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             .await;
         }
         let (skip, lines, column) = (self.rows.len(), self.lines, self.column);
-        let more =
-            decode_blocking(move || crate::de::decode_records::<R>(class, &rest).map(|r| r.0))
-                .await
-                .map_err(|e| shift(e, skip, lines, column))?;
+        // `[` and the rest, as an array: the whole body was not an error
+        // body (it had more than one record), so the rest is not read as
+        // one either.
+        let more = decode_blocking(move || crate::de::decode_array::<R>(class, &rest))
+            .await
+            .map_err(|e| shift(e, skip, lines, column))?;
         let mut rows = self.rows;
         rows.extend(more);
-        Ok(rows)
+        Ok(shrunk(rows))
     }
+}
+
+/// `rows` without the spare room of an estimate that was too high.
+fn shrunk<R>(mut rows: Vec<R>) -> Vec<R> {
+    if rows.capacity() > rows.len() + rows.len() / 32 {
+        rows.shrink_to_fit();
+    }
+    rows
 }
 
 /// Typed records of a streamed JSON array, decoded segment by segment on
@@ -394,22 +453,29 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
                 return None;
             }
             match self.body.next().await {
-                Some(Ok(chunk)) => {
-                    if let Some(segment) = self.cutter.push(&chunk) {
-                        self.spawn(segment, false);
-                    } else if self.cutter.buf.len()
-                        > SEGMENT_BYTES + crate::stream::MAX_RECORD_BYTES
-                    {
-                        // No cut in sight: a record too large for a
-                        // segment, which the record decoder judges.
-                        self.fall_back(Vec::new(), None);
+                Some(Ok(chunk)) => match self.cutter.push(&chunk) {
+                    // A segment holding a record of megabytes, or no cut in
+                    // sight: the record decoder judges it, one record in
+                    // memory as before (a few segments of that size would
+                    // not be).
+                    Some(segment) if segment.len() > STREAM_SEGMENT_BYTES => {
+                        self.fall_back(Vec::new(), segment, None)
                     }
-                }
-                Some(Err(e)) => self.fall_back(Vec::new(), Some(Error::from(e))),
+                    Some(segment) => self.spawn(segment, false),
+                    None if self.cutter.buf.len() > STREAM_SEGMENT_BYTES => {
+                        self.fall_back(Vec::new(), Vec::new(), None)
+                    }
+                    // Not an array: the record decoder says so at once.
+                    None if self.cutter.array == Some(false) => {
+                        self.fall_back(Vec::new(), Vec::new(), None)
+                    }
+                    None => {}
+                },
+                Some(Err(e)) => self.fall_back(Vec::new(), Vec::new(), Some(Error::from(e))),
                 None => {
                     self.body_ended = true;
                     if self.sent == 0 {
-                        self.fall_back(Vec::new(), None);
+                        self.fall_back(Vec::new(), Vec::new(), None);
                     } else {
                         let last = std::mem::take(&mut self.cutter.buf);
                         self.spawn(last, true);
@@ -441,15 +507,15 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
                 self.index += run.rows.len();
                 self.ready = run.rows.into_iter();
             }
-            None => self.fall_back(Arc::unwrap_or_clone(segment), None),
+            None => self.fall_back(Arc::unwrap_or_clone(segment), Vec::new(), None),
         }
     }
 
     /// Hands everything not yet confirmed (`failed`, a segment just taken
-    /// off the queue, then the segments in flight and the uncut bytes) to
-    /// the record-at-a-time decoder, resumed after the confirmed records;
-    /// `error` (a transport failure) ends it.
-    fn fall_back(&mut self, failed: Vec<u8>, error: Option<Error>) {
+    /// off the queue, then the segments in flight, `newest`, a segment just
+    /// cut, and the uncut bytes) to the record-at-a-time decoder, resumed
+    /// after the confirmed records; `error` (a transport failure) ends it.
+    fn fall_back(&mut self, failed: Vec<u8>, newest: Vec<u8>, error: Option<Error>) {
         let mut dec = if self.index == 0 {
             RecordDecoder::new(self.class)
         } else {
@@ -471,8 +537,11 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
         for (segment, _) in self.in_flight.drain(..) {
             feed(&segment, &mut dec);
         }
+        if !newest.is_empty() {
+            feed(&newest, &mut dec);
+        }
         if !self.cutter.buf.is_empty() {
-            if self.sent == 0 {
+            if self.sent == 0 && newest.is_empty() {
                 // Nothing was cut: the bytes are the body's start.
                 dec.feed(&self.cutter.buf);
             } else {

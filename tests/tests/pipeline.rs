@@ -79,18 +79,27 @@ async fn serve(body: Arc<Vec<u8>>, chunk: usize) -> Server {
     Server { base, queries }
 }
 
-fn client(base: &str) -> spacetrack::Client {
-    spacetrack::Client::builder()
+/// A client for `base`; `total_timeout` sets a total request timeout, under
+/// which send() reads without waiting for the decoder (the other path).
+fn client_with(base: &str, total_timeout: bool) -> spacetrack::Client {
+    let b = spacetrack::Client::builder()
         .base_url(base)
         .allow_http(true)
         .identity("me@example.invalid")
         .password("pw")
         .rate_limits([])
         .retry(spacetrack_tests::fast_retries())
-        .timeout(Duration::from_secs(30))
-        .modeldef_cache_dir(None)
-        .build()
-        .unwrap()
+        .modeldef_cache_dir(None);
+    let b = if total_timeout {
+        b.timeout(Duration::from_secs(60))
+    } else {
+        b
+    };
+    b.build().unwrap()
+}
+
+fn client(base: &str) -> spacetrack::Client {
+    client_with(base, false)
 }
 
 /// A real gp answer of `objects` records, as the simulator sends it.
@@ -173,16 +182,20 @@ async fn same_as_whole(name: &str, body: Vec<u8>) -> Result<Vec<Gp>, String> {
             "{name}, chunks of {chunk}: the stream's error"
         );
 
-        let got = st.gp().send().await.map_err(|e| describe(&e));
-        match (&got, &want) {
-            (Ok(g), Ok(w)) => {
-                assert_eq!(g.len(), w.len(), "{name}, chunks of {chunk}: record count");
-                assert!(g == w, "{name}, chunks of {chunk}: records differ");
+        for total_timeout in [false, true] {
+            let st = client_with(&server.base, total_timeout);
+            let got = st.gp().send().await.map_err(|e| describe(&e));
+            let how = format!("{name}, chunks of {chunk}, total timeout {total_timeout}");
+            match (&got, &want) {
+                (Ok(g), Ok(w)) => {
+                    assert_eq!(g.len(), w.len(), "{how}: record count");
+                    assert!(g == w, "{how}: records differ");
+                }
+                _ => assert_eq!(got, want, "{how}"),
             }
-            _ => assert_eq!(got, want, "{name}, chunks of {chunk}"),
         }
         let queries = server.queries.load(Ordering::SeqCst);
-        assert_eq!(queries, 2, "{name}: one request for each");
+        assert_eq!(queries, 3, "{name}: one request for each call");
     }
     want
 }
@@ -281,6 +294,49 @@ async fn an_error_body_or_a_huge_record_first_is_judged_as_before() {
     assert!(rows.is_empty() && error.is_some());
     // (send() decodes it as the whole-body decoder does, whatever that is.)
     let _ = same_as_whole("error body first", errored).await;
+
+    // A record of a few megabytes (under the bound): the stream decodes
+    // it on its own, as before.
+    let text = String::from_utf8(body.clone()).unwrap();
+    let late = text.len() / 2;
+    let at = late + text[late..].find(r#""OBJECT_NAME":""#).unwrap() + 15;
+    let big = format!("{}{}{}", &text[..at], "B".repeat(5 << 20), &text[at..]);
+    let rows = same_as_whole("a 5 MiB record", big.into_bytes())
+        .await
+        .unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r.object_name.as_deref().is_some_and(|n| n.len() > 5 << 20))
+    );
+
+    // After a long first record, a last one that is not flat and looks
+    // like an error body on its own: still two records for send(), as the
+    // whole body gives (an error body is a whole answer, not its tail).
+    let first = &text[1..=text.find("},{").unwrap()];
+    let name = first.find(r#""OBJECT_NAME":""#).unwrap() + 15;
+    let long = format!(
+        r#"[{}{}{},{{"error":"["}}]"#,
+        &first[..name],
+        "x".repeat(1_048_600),
+        &first[name..]
+    );
+    let e = same_as_whole("an error-like last record", long.into_bytes())
+        .await
+        .unwrap_err();
+    assert!(e.starts_with("record Some(1)"), "{e}");
+
+    // Whitespace before the array, and a large answer that is not an
+    // array (the metadata form).
+    let mut spaced = vec![b' '; 2 << 20];
+    spaced.extend_from_slice(&body);
+    same_as_whole("whitespace first", spaced).await.unwrap();
+    let meta = format!(
+        r#"{{"request_metadata":{{"Total":1}},"data":{}}}"#,
+        String::from_utf8(body.clone()).unwrap()
+    );
+    same_as_whole("metadata form", meta.into_bytes())
+        .await
+        .unwrap();
 
     // A record larger than the stream's record bound, late in the body.
     let text = String::from_utf8(body).unwrap();
