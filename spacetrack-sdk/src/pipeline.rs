@@ -148,12 +148,53 @@ fn window() -> usize {
     })
 }
 
+/// Segments handed to blocking threads, oldest first, with the bytes of
+/// each (kept until its result is confirmed).
+struct InFlight<R> {
+    queue: VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Run<R>>>)>,
+    /// Segments sent so far (the first one starts with `[`).
+    sent: usize,
+}
+
+impl<R> Default for InFlight<R> {
+    fn default() -> Self {
+        InFlight {
+            queue: VecDeque::new(),
+            sent: 0,
+        }
+    }
+}
+
+impl<R: DeserializeOwned + Send + 'static> InFlight<R> {
+    /// Starts decoding `segment` (`last`: the body ends with it).
+    fn spawn(&mut self, segment: Vec<u8>, last: bool) {
+        let first = self.sent == 0;
+        self.sent += 1;
+        let segment = Arc::new(segment);
+        let handle = spawn_run::<R>(&segment, first, last);
+        self.queue.push_back((segment, handle));
+    }
+}
+
+impl<R> std::ops::Deref for InFlight<R> {
+    type Target = VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Run<R>>>)>;
+    fn deref(&self) -> &Self::Target {
+        &self.queue
+    }
+}
+
+impl<R> std::ops::DerefMut for InFlight<R> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.queue
+    }
+}
+
 /// Segments in flight and the records of those already confirmed.
 struct Pipe<R> {
     class: &'static str,
     /// The body's length, when the server said it.
     expected: Option<u64>,
-    in_flight: VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Run<R>>>)>,
+    in_flight: InFlight<R>,
     /// Segments cut but not yet handed to a thread (whether each is the
     /// last).
     pending: VecDeque<(Vec<u8>, bool)>,
@@ -163,8 +204,6 @@ struct Pipe<R> {
     /// transfer, and fail (and retry) a transfer that finished in time;
     /// the segments then queue up as the body did when it was read whole.
     bounded: bool,
-    /// Segments sent so far (the first one starts with `[`).
-    sent: usize,
     rows: Vec<R>,
     /// Bytes of the body confirmed so far (segments and the commas between).
     confirmed_bytes: usize,
@@ -185,9 +224,8 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             class,
             expected,
             bounded,
-            in_flight: VecDeque::new(),
+            in_flight: InFlight::default(),
             pending: VecDeque::new(),
-            sent: 0,
             rows: Vec::new(),
             confirmed_bytes: 0,
             lines: 0,
@@ -222,16 +260,8 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             let Some((segment, last)) = self.pending.pop_front() else {
                 return;
             };
-            self.spawn(segment, last);
+            self.in_flight.spawn(segment, last);
         }
-    }
-
-    fn spawn(&mut self, segment: Vec<u8>, last: bool) {
-        let first = self.sent == 0;
-        self.sent += 1;
-        let segment = Arc::new(segment);
-        let handle = spawn_run::<R>(&segment, first, last);
-        self.in_flight.push_back((segment, handle));
     }
 
     /// Waits for the oldest segment: its records join the answer, or the
@@ -342,7 +372,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         }
         tracing::debug!(
             class = self.class,
-            segments = self.sent,
+            segments = self.in_flight.sent,
             sequential_rest_bytes = self.rest.as_ref().map_or(0, Vec::len),
             "decoded while arriving"
         );
@@ -398,8 +428,7 @@ pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
         class,
         body: resp.into_stream(),
         cutter: Cutter::default(),
-        in_flight: VecDeque::new(),
-        sent: 0,
+        in_flight: InFlight::default(),
         index: 0,
         ready: Vec::new().into_iter(),
         fallback: None,
@@ -415,8 +444,7 @@ struct Streamed<R> {
     class: &'static str,
     body: futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>,
     cutter: Cutter,
-    in_flight: VecDeque<(Arc<Vec<u8>>, JoinHandle<Option<Run<R>>>)>,
-    sent: usize,
+    in_flight: InFlight<R>,
     /// Records confirmed so far.
     index: usize,
     ready: std::vec::IntoIter<R>,
@@ -461,7 +489,7 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
                     Some(segment) if segment.len() > STREAM_SEGMENT_BYTES => {
                         self.fall_back(Vec::new(), segment, None)
                     }
-                    Some(segment) => self.spawn(segment, false),
+                    Some(segment) => self.in_flight.spawn(segment, false),
                     None if self.cutter.buf.len() > STREAM_SEGMENT_BYTES => {
                         self.fall_back(Vec::new(), Vec::new(), None)
                     }
@@ -474,23 +502,15 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
                 Some(Err(e)) => self.fall_back(Vec::new(), Vec::new(), Some(Error::from(e))),
                 None => {
                     self.body_ended = true;
-                    if self.sent == 0 {
+                    if self.in_flight.sent == 0 {
                         self.fall_back(Vec::new(), Vec::new(), None);
                     } else {
                         let last = std::mem::take(&mut self.cutter.buf);
-                        self.spawn(last, true);
+                        self.in_flight.spawn(last, true);
                     }
                 }
             }
         }
-    }
-
-    fn spawn(&mut self, segment: Vec<u8>, last: bool) {
-        let first = self.sent == 0;
-        self.sent += 1;
-        let segment = Arc::new(segment);
-        let handle = spawn_run::<R>(&segment, first, last);
-        self.in_flight.push_back((segment, handle));
     }
 
     async fn confirm_oldest(&mut self) {
@@ -541,7 +561,7 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
             feed(&newest, &mut dec);
         }
         if !self.cutter.buf.is_empty() {
-            if self.sent == 0 && newest.is_empty() {
+            if self.in_flight.sent == 0 && newest.is_empty() {
                 // Nothing was cut: the bytes are the body's start.
                 dec.feed(&self.cutter.buf);
             } else {
