@@ -641,16 +641,8 @@ impl Client {
         let cap = self.inner.max_answer_bytes;
         let format = Some(Format::Json);
         self.get_retrying(spec, format, |got| async move {
+            let got = got.successful(cap, timeout).await?;
             let status = got.status;
-            if !status.is_success() {
-                let body = got.body(cap, timeout).await?;
-                return Err(classify(status, body, true)
-                    .err()
-                    .unwrap_or_else(|| Error::Api {
-                        status: status.as_u16(),
-                        message: "unexpected status".into(),
-                    }));
-            }
             match crate::pipeline::receive::<R>(class, got, cap, timeout).await? {
                 crate::pipeline::Answer::Records(rows) => Ok(rows),
                 crate::pipeline::Answer::Whole(body) => {
@@ -674,20 +666,8 @@ impl Client {
     ) -> Result<Received> {
         let timeout = spec.timeout.or(self.inner.timeout);
         let cap = self.inner.max_answer_bytes;
-        self.get_retrying(spec, format, |got| async move {
-            let status = got.status;
-            if status.is_success() {
-                return Ok(got);
-            }
-            let body = got.body(cap, timeout).await?;
-            Err(classify(status, body, true)
-                .err()
-                .unwrap_or_else(|| Error::Api {
-                    status: status.as_u16(),
-                    message: "unexpected status".into(),
-                }))
-        })
-        .await
+        self.get_retrying(spec, format, |got| got.successful(cap, timeout))
+            .await
     }
 
     pub(crate) fn max_line_bytes(&self) -> u64 {
@@ -944,6 +924,22 @@ impl Received {
             self.head.extend_from_slice(&c);
         }
         Ok(self.head.freeze())
+    }
+
+    /// The answer when its status is a success, else the error its body
+    /// says (read up to [`PAGE_BYTES`]).
+    async fn successful(self, cap: u64, timeout: Option<Duration>) -> Result<Received> {
+        let status = self.status;
+        if status.is_success() {
+            return Ok(self);
+        }
+        let body = self.body(cap, timeout).await?;
+        Err(classify(status, body, true)
+            .err()
+            .unwrap_or_else(|| Error::Api {
+                status: status.as_u16(),
+                message: "unexpected status".into(),
+            }))
     }
 
     /// The length the server announced, if any (none when decompressing).

@@ -41,7 +41,8 @@ pub(crate) const SEGMENT_BYTES: usize = 1 << 20;
 const STREAM_SEGMENT_BYTES: usize = 4 * SEGMENT_BYTES;
 
 /// What [`receive`] produced: decoded records, or (for answers smaller than
-/// one segment, or not a JSON array) the whole body for the usual path.
+/// one segment, not a JSON array, or whose first segment did not decode)
+/// the whole body for the usual path.
 pub(crate) enum Answer<R> {
     Records(Vec<R>),
     Whole(Bytes),
@@ -78,7 +79,7 @@ pub(crate) async fn receive<R: DeserializeOwned + Send + 'static>(
     }
     match pipe {
         None => Ok(Answer::Whole(Bytes::from(cutter.buf))),
-        Some(pipe) => pipe.finish(cutter.buf).await.map(Answer::Records),
+        Some(pipe) => pipe.finish(cutter.buf).await,
     }
 }
 
@@ -114,7 +115,10 @@ impl Cutter {
         let from = self.searched.saturating_sub(2);
         self.searched = self.buf.len();
         let at = from + memchr::memmem::rfind(&self.buf[from..], b"},{")?;
-        let rest = self.buf[at + 2..].to_vec();
+        // The next segment's room at once, not grown by doubling from the
+        // few bytes after the cut (which copied each segment again).
+        let mut rest = Vec::with_capacity(SEGMENT_BYTES + SEGMENT_BYTES / 4);
+        rest.extend_from_slice(&self.buf[at + 2..]);
         self.buf.truncate(at + 1);
         self.searched = rest.len();
         Some(std::mem::replace(&mut self.buf, rest))
@@ -211,11 +215,9 @@ struct Pipe<R> {
     lines: usize,
     column: usize,
     /// From the first segment that did not decode on: `[` and the rest of
-    /// the body, for the sequential decoder.
+    /// the body, for the sequential decoder (the whole body, without an
+    /// added `[`, when nothing was confirmed).
     rest: Option<Vec<u8>>,
-    /// Whether the first segment failed (the whole body is then `rest`,
-    /// without the added `[`).
-    failed_first: bool,
 }
 
 impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
@@ -231,7 +233,6 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             lines: 0,
             column: 0,
             rest: None,
-            failed_first: false,
         }
     }
 
@@ -285,8 +286,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             }
             None => {
                 let mut rest = Vec::with_capacity(segment.len() + 1);
-                self.failed_first = self.confirmed_bytes == 0;
-                if !self.failed_first {
+                if self.confirmed_bytes > 0 {
                     rest.push(b'[');
                 }
                 rest.extend_from_slice(&segment);
@@ -357,7 +357,7 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
     }
 
     /// The body ended with `last` (everything after the last cut).
-    async fn finish(mut self, last: Vec<u8>) -> Result<Vec<R>> {
+    async fn finish(mut self, last: Vec<u8>) -> Result<Answer<R>> {
         match &mut self.rest {
             None => self.pending.push_back((last, true)),
             Some(rest) => {
@@ -377,30 +377,24 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
             "decoded while arriving"
         );
         let Some(rest) = self.rest.take() else {
-            return Ok(shrunk(self.rows));
+            return Ok(Answer::Records(shrunk(self.rows)));
         };
-        let class = self.class;
-        if self.failed_first {
+        if self.confirmed_bytes == 0 {
             // Nothing was confirmed: the whole body, as it always was.
-            let body = Bytes::from(rest);
-            if let Some(message) = crate::de::error_body(&body) {
-                return Err(crate::de::api_error(200, message));
-            }
-            return decode_blocking(move || {
-                crate::de::decode_records::<R>(class, &body).map(|r| r.0)
-            })
-            .await;
+            return Ok(Answer::Whole(Bytes::from(rest)));
         }
-        let (skip, lines, column) = (self.rows.len(), self.lines, self.column);
+        let (class, skip, lines, column) = (self.class, self.rows.len(), self.lines, self.column);
         // `[` and the rest, as an array: the whole body was not an error
         // body (it had more than one record), so the rest is not read as
         // one either.
-        let more = decode_blocking(move || crate::de::decode_array::<R>(class, &rest))
-            .await
-            .map_err(|e| shift(e, skip, lines, column))?;
+        let more = crate::query::decode_off_runtime(Bytes::from(rest), move |b| {
+            crate::de::decode_array::<R>(class, b)
+        })
+        .await
+        .map_err(|e| shift(e, skip, lines, column))?;
         let mut rows = self.rows;
         rows.extend(more);
-        Ok(shrunk(rows))
+        Ok(Answer::Records(shrunk(rows)))
     }
 }
 
@@ -473,7 +467,11 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
                 }
                 continue;
             }
-            if !self.in_flight.is_empty() && (self.body_ended || self.in_flight.len() >= window()) {
+            // The oldest segment's records go out as soon as they are
+            // decoded (or when the window is full or the body over).
+            if self.in_flight.front().is_some_and(|(_, h)| {
+                self.body_ended || h.is_finished() || self.in_flight.len() >= window()
+            }) {
                 self.confirm_oldest().await;
                 continue;
             }
@@ -576,14 +574,6 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
         }
         self.fallback = Some(dec);
     }
-}
-
-async fn decode_blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| Error::InvalidArgument(format!("decoder task failed: {e}")))?
 }
 
 /// An error from decoding `[` + the rest of the body, as decoding the whole

@@ -167,3 +167,22 @@ where
         }
     }
 }
+
+/// For hand-written loopback servers: a login answer with a session cookie.
+pub const LOGIN_OK: &[u8] = b"HTTP/1.1 200 OK\r\nSet-Cookie: chocolatechip=t0k3n; path=/\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n\"\"";
+
+/// For hand-written loopback servers: reads a request's head from `sock`
+/// and returns its path, or `None` if the peer went away first.
+pub async fn request_path(sock: &mut tokio::net::TcpStream) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&buf);
+    Some(head.split_whitespace().nth(1).unwrap_or("").to_owned())
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
 use spacetrack::{Error, Format};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 /// What the server does with a query (login is answered normally unless
 /// `login` says otherwise).
@@ -42,27 +42,16 @@ async fn serve(reply: Reply, login_delay: Option<Duration>) -> Server {
             };
             let (reply, q, l, p) = (reply.clone(), q.clone(), l.clone(), p.clone());
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).to_string();
-                let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
+                let Some(path) = spacetrack_tests::request_path(&mut sock).await else {
+                    return;
+                };
                 p.lock().unwrap().push(path.clone());
                 if path.ends_with("ajaxauth/login") {
                     l.fetch_add(1, Ordering::SeqCst);
                     if let Some(d) = login_delay {
                         tokio::time::sleep(d).await;
                     }
-                    let _ = sock
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\nSet-Cookie: chocolatechip=t0k3n; path=/\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n\"\"",
-                        )
-                        .await;
+                    let _ = sock.write_all(spacetrack_tests::LOGIN_OK).await;
                     return;
                 }
                 q.fetch_add(1, Ordering::SeqCst);

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use spacetrack::{Error, Format, Gp};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 struct Server {
     base: String,
@@ -40,22 +40,11 @@ async fn serve(body: Arc<Vec<u8>>, chunk: usize) -> Server {
             };
             let (body, q) = (body.clone(), q.clone());
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut b = [0u8; 4096];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut b).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&b[..n]),
-                    }
-                }
-                let head = String::from_utf8_lossy(&buf).to_string();
-                let path = head.split_whitespace().nth(1).unwrap_or("").to_owned();
+                let Some(path) = spacetrack_tests::request_path(&mut sock).await else {
+                    return;
+                };
                 if path.ends_with("ajaxauth/login") {
-                    let _ = sock
-                        .write_all(
-                            b"HTTP/1.1 200 OK\r\nSet-Cookie: chocolatechip=t0k3n; path=/\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n\"\"",
-                        )
-                        .await;
+                    let _ = sock.write_all(spacetrack_tests::LOGIN_OK).await;
                     return;
                 }
                 if path.contains("/query/") && !path.contains("modeldef") {
