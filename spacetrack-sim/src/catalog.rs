@@ -44,6 +44,35 @@ pub struct Object {
     pub rcs_size: Option<&'static str>,
     pub rev: u32,
     pub element_set_no: u16,
+    /// The element set published since the catalog was built, when the
+    /// clock has advanced past one (see [`Catalog::advance_to`]).
+    pub latest: Option<ElementSet>,
+    /// Whether `decay` was set after the anchor (element sets published
+    /// before it do not show it).
+    pub decayed_late: bool,
+}
+
+/// An element set published after the anchor.
+#[derive(Debug, Clone)]
+pub struct ElementSet {
+    pub epoch: NaiveDateTime,
+    pub mean_anomaly: f64,
+    pub rev: u32,
+    pub elset: u16,
+    pub gp_id: i64,
+    /// When it was published (its CREATION_DATE).
+    pub created: NaiveDateTime,
+}
+
+/// A decay message: a prediction of a re-entry, or the record of one.
+/// The decay and tip classes list these in the order they were published.
+#[derive(Debug, Clone)]
+pub struct DecayEvent {
+    pub obj: usize,
+    pub msg_epoch: NaiveDateTime,
+    /// The (predicted) re-entry.
+    pub decay_time: NaiveDateTime,
+    pub prediction: bool,
 }
 
 const EARTH_RADIUS_KM: f64 = 6378.135;
@@ -70,17 +99,48 @@ impl Object {
 }
 
 /// The catalog: objects in a fixed order, with an index by NORAD number.
-#[derive(Debug)]
+///
+/// It is built at `anchor`; [`Catalog::advance_to`] moves its clock on,
+/// hour by hour: some objects get new element sets, predicted re-entries
+/// happen, new predictions are issued, objects are launched. What was
+/// published stays as it was (rows are only added), except the state of
+/// an object (its current elements, its decay date), as on Space-Track.
+#[derive(Debug, Clone)]
 pub struct Catalog {
     pub objects: Vec<Object>,
     pub by_norad: std::collections::HashMap<u32, usize>,
-    pub decayed: Vec<usize>,
-    /// Objects still in orbit with a predicted re-entry after `anchor`
-    /// (what decay predictions and TIP messages are about), soonest first.
-    pub reentries: Vec<(usize, NaiveDateTime)>,
+    /// How many objects the catalog was built with (launches come after).
+    pub base_len: usize,
+    /// Decay messages in publication order: first one per re-entry
+    /// predicted at `anchor` and one per object decayed before it, then
+    /// those published as the clock advanced.
+    pub events: Vec<DecayEvent>,
+    /// The events that have a TIP message (row order of the tip class).
+    pub tip_rows: Vec<usize>,
+    /// Element sets published after `anchor`, in publication order (the
+    /// gp_history rows after the ones the catalog was built with).
+    pub history: Vec<(usize, ElementSet)>,
+    /// Re-entries not predicted yet, soonest first: each is announced 21
+    /// days before it happens.
+    pub future: Vec<(usize, NaiveDateTime)>,
+    /// Predicted re-entries that have not happened yet.
+    pub pending: Vec<(usize, NaiveDateTime)>,
     pub anchor: NaiveDateTime,
+    /// The simulated present: `anchor` plus the time advanced.
+    pub now: NaiveDateTime,
+    /// Whole hours advanced.
+    pub tick: i64,
+    pub next_norad: u32,
     pub seed: u64,
 }
+
+/// GP_IDs published after the anchor: `FIRST + tick * SLOTS + object`, so
+/// they grow with time as Space-Track's do (those of the anchor are below
+/// `FIRST`).
+const GP_ID_FIRST: i64 = 300_000_000;
+const GP_ID_SLOTS: i64 = 1 << 18;
+/// How long before a re-entry it is predicted.
+const PREDICTION_LEAD_DAYS: i64 = 21;
 
 const FAMOUS: &[(u32, &str, &str, &str, &str, (i32, u32, u32), f64, f64, f64)] = &[
     // norad, name, intldes, type, country, launch, mean motion, ecc, incl
@@ -242,7 +302,7 @@ impl Catalog {
             .enumerate()
             .map(|(i, o)| (o.norad, i))
             .collect();
-        let decayed = objects
+        let decayed: Vec<usize> = objects
             .iter()
             .enumerate()
             .filter(|(_, o)| o.decay.is_some())
@@ -265,14 +325,190 @@ impl Catalog {
             })
             .collect();
         reentries.sort_by_key(|&(_, t)| t);
+        // The messages already published at the anchor: one prediction per
+        // re-entry to come, one record per decayed object.
+        let mut events: Vec<DecayEvent> = reentries
+            .iter()
+            .enumerate()
+            .map(|(r, &(obj, t))| DecayEvent {
+                obj,
+                msg_epoch: anchor - Duration::minutes(30 + (r as i64 * 37) % 600),
+                decay_time: t,
+                prediction: true,
+            })
+            .collect();
+        for (d, &obj) in decayed.iter().enumerate() {
+            let r = reentries.len() + d;
+            let day = objects[obj].decay.unwrap_or(anchor.date());
+            let t = day
+                .and_hms_opt((r % 24) as u32, ((r * 7) % 60) as u32, 0)
+                .unwrap_or(anchor);
+            events.push(DecayEvent {
+                obj,
+                msg_epoch: t - Duration::days(2),
+                decay_time: t,
+                prediction: false,
+            });
+        }
+        // TIP messages for the predictions and the first fifty records.
+        let tip_rows = (0..reentries.len() + decayed.len().min(50)).collect();
+        // Re-entries of the months after the anchor, announced as the clock
+        // reaches them.
+        let predicted: std::collections::HashSet<usize> =
+            reentries.iter().map(|&(i, _)| i).collect();
+        let mut future: Vec<(usize, NaiveDateTime)> = objects
+            .iter()
+            .enumerate()
+            .filter(|(i, o)| {
+                !predicted.contains(i)
+                    && o.decay.is_none()
+                    && matches!(o.object_type, "DEBRIS" | "ROCKET BODY")
+                    && o.periapsis() < 1000.0
+                    && unit(seed ^ u64::from(o.norad) ^ 0xDEC2) < 1.0 / 20.0
+            })
+            .map(|(i, o)| {
+                let days = 21.2 + 120.0 * unit(seed ^ u64::from(o.norad) ^ 0xDEC3);
+                (i, anchor + Duration::seconds((days * 86_400.0) as i64))
+            })
+            .collect();
+        future.sort_by_key(|&(_, t)| t);
+        let next_norad = objects
+            .iter()
+            .map(|o| o.norad)
+            .filter(|&n| n < 90_000)
+            .max()
+            .unwrap_or(0)
+            + 1;
         Catalog {
+            base_len: objects.len(),
+            pending: reentries.clone(),
             objects,
             by_norad,
-            decayed,
-            reentries,
+            events,
+            tip_rows,
+            history: Vec::new(),
+            future,
             anchor,
+            now: anchor,
+            tick: 0,
+            next_norad,
             seed,
         }
+    }
+
+    /// Moves the clock on to `to` (never back), publishing what happens
+    /// in each whole hour on the way.
+    pub fn advance_to(&mut self, to: NaiveDateTime) {
+        if to <= self.now {
+            return;
+        }
+        let last = (to - self.anchor).num_hours();
+        // GP_IDs must stay within int(10) unsigned.
+        let last = last.min((u32::MAX as i64 - GP_ID_FIRST) / GP_ID_SLOTS - 1);
+        for tick in self.tick + 1..=last {
+            self.hour(tick);
+        }
+        self.tick = self.tick.max(last);
+        self.now = to;
+    }
+
+    /// What is published in the hour that ends `tick` hours after the
+    /// anchor.
+    fn hour(&mut self, tick: i64) {
+        let at = self.anchor + Duration::hours(tick);
+        let seed = self.seed;
+        let key = move |what: u64, n: u64| mix(seed ^ what ^ ((tick as u64) << 32) ^ n);
+        // A launch every half day or so, of one to three objects.
+        if key(0x1A0C, 0) % 12 == 0 && self.objects.len() + 3 < GP_ID_SLOTS as usize {
+            let pieces = 1 + key(0x1A0D, 0) % 3;
+            let number = 100 + key(0x1A0E, 0) % 800;
+            for p in 0..pieces {
+                let index = self.objects.len();
+                let norad = self.next_norad;
+                self.next_norad += 1;
+                let mut o = synth(self.seed, index as u64, norad, at);
+                o.launch = at.date();
+                o.decay = None;
+                o.intldes = format!(
+                    "{}-{number:03}{}",
+                    chrono::Datelike::year(&at),
+                    ["A", "B", "C"][p as usize]
+                );
+                self.by_norad.insert(norad, index);
+                self.objects.push(o);
+                self.publish_elements(index, tick, at);
+            }
+        }
+        // New element sets: about one per object and day.
+        for i in 0..self.objects.len() {
+            let o = &self.objects[i];
+            if o.decay.is_none() && o.launch < at.date() && key(0xE1E5, i as u64) % 24 == 0 {
+                self.publish_elements(i, tick, at);
+            }
+        }
+        // Predictions announced, and re-entries recorded two hours after
+        // they happen, in the order they were published.
+        let mut new: Vec<DecayEvent> = Vec::new();
+        let lead = Duration::days(PREDICTION_LEAD_DAYS);
+        while let Some(&(obj, t)) = self.future.first() {
+            if t - lead > at {
+                break;
+            }
+            self.future.remove(0);
+            new.push(DecayEvent {
+                obj,
+                msg_epoch: t - lead,
+                decay_time: t,
+                prediction: true,
+            });
+            self.pending.push((obj, t));
+        }
+        let report = Duration::hours(2);
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|&(_, t)| t + report <= at);
+        self.pending = waiting;
+        for (obj, t) in done {
+            self.objects[obj].decay = Some(t.date());
+            self.objects[obj].decayed_late = true;
+            new.push(DecayEvent {
+                obj,
+                msg_epoch: t + report,
+                decay_time: t,
+                prediction: false,
+            });
+        }
+        new.sort_by_key(|e| e.msg_epoch);
+        for e in new {
+            self.tip_rows.push(self.events.len());
+            self.events.push(e);
+        }
+    }
+
+    /// A new element set for object `i`, published at `at`.
+    fn publish_elements(&mut self, i: usize, tick: i64, at: NaiveDateTime) {
+        let o = &self.objects[i];
+        let k = mix(self.seed ^ 0xE1E6 ^ ((tick as u64) << 32) ^ i as u64);
+        let (prev_epoch, prev_anomaly, prev_rev, prev_elset) = match &o.latest {
+            Some(l) => (l.epoch, l.mean_anomaly, l.rev, l.elset),
+            None => (o.epoch, o.mean_anomaly, o.rev, o.element_set_no),
+        };
+        // Observed up to two hours before publication, to the microsecond.
+        let epoch = at
+            - Duration::minutes(10 + (k % 110) as i64)
+            - Duration::microseconds(((k >> 20) % 1_000_000) as i64);
+        let epoch = epoch.max(prev_epoch + Duration::seconds(1));
+        let revs = ((epoch - prev_epoch).num_seconds() as f64 / 86_400.0 * o.mean_motion) as u32;
+        let set = ElementSet {
+            epoch,
+            mean_anomaly: (prev_anomaly + 137.508).rem_euclid(360.0),
+            rev: (prev_rev + revs) % 100_000,
+            elset: prev_elset % 999 + 1,
+            gp_id: GP_ID_FIRST + tick * GP_ID_SLOTS + i as i64,
+            created: at,
+        };
+        self.history.push((i, set.clone()));
+        self.objects[i].latest = Some(set);
     }
 }
 
@@ -385,6 +621,8 @@ fn synth(seed: u64, index: u64, norad: u32, anchor: NaiveDateTime) -> Object {
         },
         rev: (mix(k(24)) % 99_999) as u32,
         element_set_no: (mix(k(25)) % 999) as u16 + 1,
+        latest: None,
+        decayed_late: false,
     }
 }
 

@@ -297,7 +297,9 @@ pub struct LoggedRequest {
 /// Shared state of a running simulator.
 pub struct SimState {
     config: SimConfig,
-    catalog: catalog::Catalog,
+    /// The catalog at the simulated present; a query works on the snapshot
+    /// it started with, and advancing the clock swaps in a new one.
+    catalog: std::sync::RwLock<Arc<catalog::Catalog>>,
     tables: HashMap<(String, String), table::Table>,
     modeldef: Mutex<HashMap<(String, String), Vec<ModeldefRow>>>,
     files: Mutex<files::Files>,
@@ -340,7 +342,7 @@ impl SimState {
         let files = Mutex::new(files::Files::new(&catalog));
         Ok(SimState {
             config,
-            catalog,
+            catalog: std::sync::RwLock::new(Arc::new(catalog)),
             tables,
             modeldef: Mutex::new(modeldef),
             files,
@@ -354,6 +356,11 @@ impl SimState {
             refused: Default::default(),
             counter: Default::default(),
         })
+    }
+
+    /// The catalog as it is now.
+    pub(crate) fn catalog(&self) -> Arc<catalog::Catalog> {
+        self.catalog.read().expect("catalog").clone()
     }
 
     fn log(&self, method: Method, uri: &Uri, cookie: bool) {
@@ -571,7 +578,40 @@ impl Simulator {
 
     /// NORAD numbers in catalog order.
     pub fn norad_ids(&self) -> Vec<u32> {
-        self.state.catalog.objects.iter().map(|o| o.norad).collect()
+        self.state
+            .catalog()
+            .objects
+            .iter()
+            .map(|o| o.norad)
+            .collect()
+    }
+
+    /// The simulated present: the anchor until the clock is advanced.
+    pub fn now(&self) -> NaiveDateTime {
+        self.state.catalog().now
+    }
+
+    /// Moves the simulated clock on by `by`, publishing what Space-Track
+    /// would have in that time, hour by hour: new element sets (about one
+    /// per object and day, with GP_IDs above every earlier one), launches
+    /// (new catalog numbers), re-entries (the object's decay date is set
+    /// in gp and satcat, and a decay record and TIP message are added),
+    /// new re-entry predictions (21 days ahead), new conjunctions
+    /// (cdm_public, cdm) and a gp_history row per new element set. Rows
+    /// already published never change or disappear, except each object's
+    /// current state (gp, satcat), as on Space-Track. Queries already
+    /// running finish on the catalog they started with.
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut guard = self.state.catalog.write().expect("catalog");
+        let mut next = catalog::Catalog::clone(&guard);
+        next.advance_to(next.now + by);
+        *guard = Arc::new(next);
+        drop(guard);
+        self.state.answers.lock().expect("answers").clear();
+        self.state.answers_gz.lock().expect("answers_gz").clear();
+        self.state
+            .answers_size
+            .store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Stops serving.

@@ -391,7 +391,7 @@ fn hostile(st: &SimState, h: crate::fault::Hostile) -> Response {
     };
     let mut out = String::new();
     writer.begin(&mut out);
-    writer.row(&mut out, &table.row(&st.catalog, 0));
+    writer.row(&mut out, &table.row(&st.catalog(), 0));
     writer.end(&mut out);
     let mut rows: Vec<serde_json::Map<String, serde_json::Value>> =
         serde_json::from_str(&out).unwrap_or_default();
@@ -588,8 +588,17 @@ async fn query(
         return hostile(st, h);
     }
     // Repeated identical answers from memory, when enabled and unfaulted.
-    let cache_key = (st.config.answer_cache_bytes > 0 && fault.is_none())
-        .then(|| format!("{}?{}", segments.join("/"), query_string.unwrap_or("")));
+    // The answer of the catalog as it is now (a cached answer names the
+    // simulated time it was made at).
+    let cat = st.catalog();
+    let cache_key = (st.config.answer_cache_bytes > 0 && fault.is_none()).then(|| {
+        format!(
+            "{}@{}?{}",
+            segments.join("/"),
+            cat.now,
+            query_string.unwrap_or("")
+        )
+    });
     if let Some(key) = &cache_key {
         let cached = st.answers.lock().expect("answers").get(key).cloned();
         if let Some((ct, chunks)) = cached {
@@ -640,7 +649,7 @@ async fn query(
         // answer: a panic ends the body with an error, which the client
         // sees as a broken connection.
         let guard = tx.clone();
-        let run = std::panic::AssertUnwindSafe(|| produce(&state, &key, &req, fault, tx));
+        let run = std::panic::AssertUnwindSafe(|| produce(&state, &cat, &key, &req, fault, tx));
         if std::panic::catch_unwind(run).is_err() {
             let _ =
                 guard.blocking_send(Err(std::io::Error::other("simulator bug: answer aborted")));
@@ -694,13 +703,13 @@ const CHUNK: usize = 64 * 1024;
 /// Computes the answer and sends it in chunks; runs on a blocking thread.
 fn produce(
     st: &SimState,
+    cat: &crate::catalog::Catalog,
     key: &(String, String),
     req: &grammar::Request,
     fault: Option<Fault>,
     tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
 ) {
     let table = &st.tables[key];
-    let cat = &st.catalog;
     let cols = req
         .columns
         .clone()

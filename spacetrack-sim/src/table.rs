@@ -6,7 +6,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime, Timelike};
 use spacetrack_codegen::mysql::SqlType;
 use spacetrack_codegen::{ClassSchema, Column};
 
-use crate::catalog::{Catalog, Object, mix, tle_lines, unit};
+use crate::catalog::{Catalog, DecayEvent, ElementSet, Object, mix, tle_lines, unit};
 
 /// A cell value.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,10 +28,12 @@ pub enum Kind {
     History { depth: usize },
     /// Rows for every `every`-th object.
     Subset { every: usize },
-    /// One row per predicted re-entry, then one per decayed object, at most
-    /// `max` of those (decay: all; tip: 50).
-    Decayed { max: usize },
-    /// `count` rows, each about a pair of objects (cdm_public, cdm).
+    /// One row per decay message ([`Catalog::events`]).
+    Decay,
+    /// One row per TIP message ([`Catalog::tip_rows`]).
+    Tip,
+    /// `count` rows, each about a pair of objects (cdm_public, cdm), and
+    /// `count / 24` more each hour the clock advances.
     Pairs { count: usize },
     /// `count` rows that mention objects in turn.
     Fixed { count: usize },
@@ -59,8 +61,8 @@ impl Table {
                 depth: history_depth.max(1),
             },
             "satcat_debut" | "satcat_change" => Kind::Subset { every: 20 },
-            "decay" => Kind::Decayed { max: usize::MAX },
-            "tip" => Kind::Decayed { max: 50 },
+            "decay" => Kind::Decay,
+            "tip" => Kind::Tip,
             "cdm_public" | "cdm" | "car" => Kind::Pairs {
                 count: (catalog_size / 10).clamp(50, 5000),
             },
@@ -103,10 +105,12 @@ impl Table {
         let n = cat.objects.len();
         match self.kind {
             Kind::PerObject => n,
-            Kind::History { depth } => n * depth,
+            Kind::History { depth } => cat.base_len * depth + cat.history.len(),
             Kind::Subset { every } => n.div_ceil(every),
-            Kind::Decayed { max } => cat.reentries.len() + cat.decayed.len().min(max),
-            Kind::Pairs { count } | Kind::Fixed { count } => count,
+            Kind::Decay => cat.events.len(),
+            Kind::Tip => cat.tip_rows.len(),
+            Kind::Pairs { count } => count + pairs_per_hour(count) * cat.tick.max(0) as usize,
+            Kind::Fixed { count } => count,
         }
     }
 
@@ -123,11 +127,20 @@ impl Table {
             Kind::History { depth } => {
                 let mut objs: Vec<usize> = objects().collect();
                 objs.sort_unstable();
-                Some(
-                    objs.into_iter()
-                        .flat_map(|o| (0..depth).map(move |k| o * depth + k))
-                        .collect(),
-                )
+                let base = cat.base_len * depth;
+                let mut rows: Vec<usize> = objs
+                    .iter()
+                    .filter(|&&o| o < cat.base_len)
+                    .flat_map(|&o| (0..depth).map(move |k| o * depth + k))
+                    .collect();
+                rows.extend(
+                    cat.history
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (o, _))| objs.binary_search(o).is_ok())
+                        .map(|(j, _)| base + j),
+                );
+                Some(rows)
             }
             _ => None,
         }
@@ -136,28 +149,47 @@ impl Table {
     /// Computes row `r`.
     pub fn row(&self, cat: &Catalog, r: usize) -> Vec<Val> {
         let n = cat.objects.len();
+        // Rows that mention any object pick among those the catalog was
+        // built with, so they stay the same as objects are launched.
+        let base = cat.base_len;
+        let mut event = None;
+        let mut extra = None;
+        let mut born = None;
         let (obj, other, k) = match self.kind {
             Kind::PerObject => (r, None, 0),
-            Kind::History { depth } => (r / depth, None, r % depth),
-            Kind::Subset { every } => ((r * every).min(n - 1), None, 0),
-            Kind::Decayed { .. } => match cat.reentries.get(r) {
-                Some(&(obj, _)) => (obj, None, 0),
-                None => (cat.decayed[r - cat.reentries.len()], None, 0),
-            },
-            Kind::Pairs { .. } => {
-                let a = (mix(cat.seed ^ r as u64 ^ 0xC0) % n as u64) as usize;
-                let b = (mix(cat.seed ^ r as u64 ^ 0xC1) % n as u64) as usize;
-                (a, Some(if a == b { (b + 1) % n } else { b }), 0)
+            Kind::History { depth } if r < base * depth => (r / depth, None, r % depth),
+            Kind::History { depth } => {
+                let (obj, set) = &cat.history[r - base * depth];
+                extra = Some(set);
+                (*obj, None, 0)
             }
-            Kind::Fixed { .. } => (r % n, None, 0),
-        };
-        let reentry = match self.kind {
-            Kind::Decayed { .. } => cat.reentries.get(r).map(|&(_, t)| t),
-            _ => None,
+            Kind::Subset { every } => ((r * every).min(n - 1), None, 0),
+            Kind::Decay | Kind::Tip => {
+                let e = match self.kind {
+                    Kind::Tip => &cat.events[cat.tip_rows[r]],
+                    _ => &cat.events[r],
+                };
+                event = Some(e);
+                (e.obj, None, 0)
+            }
+            Kind::Pairs { count } => {
+                if r >= count {
+                    let hour = (r - count) / pairs_per_hour(count) + 1;
+                    born = Some(cat.anchor + Duration::hours(hour as i64));
+                }
+                let a = (mix(cat.seed ^ r as u64 ^ 0xC0) % base as u64) as usize;
+                let b = (mix(cat.seed ^ r as u64 ^ 0xC1) % base as u64) as usize;
+                (a, Some(if a == b { (b + 1) % base } else { b }), 0)
+            }
+            Kind::Fixed { .. } => (r % base, None, 0),
         };
         let ctx = RowCtx {
             cat,
-            reentry,
+            event,
+            extra,
+            current: self.kind == Kind::PerObject,
+            history: matches!(self.kind, Kind::History { .. }),
+            born,
             class: &self.schema.class,
             obj: &cat.objects[obj],
             other: other.map(|o| &cat.objects[o]),
@@ -185,11 +217,24 @@ fn hash(s: &str) -> u64 {
     })
 }
 
+/// CDMs published per hour the clock advances, for a class built with
+/// `count` rows.
+fn pairs_per_hour(count: usize) -> usize {
+    (count / 24).max(1)
+}
+
 struct RowCtx<'a> {
     cat: &'a Catalog,
-    /// The predicted re-entry of a decay or tip row about an object still
-    /// in orbit.
-    reentry: Option<NaiveDateTime>,
+    /// The message of a decay or tip row.
+    event: Option<&'a DecayEvent>,
+    /// The element set of a gp_history row published after the anchor.
+    extra: Option<&'a ElementSet>,
+    /// Whether the row holds the object's current element set (gp).
+    current: bool,
+    /// Whether the row is a published element set (gp_history).
+    history: bool,
+    /// When a row added after the anchor was published (cdm_public).
+    born: Option<NaiveDateTime>,
     class: &'a str,
     obj: &'a Object,
     other: Option<&'a Object>,
@@ -201,6 +246,7 @@ struct RowCtx<'a> {
 /// The element set of a gp or gp_history row.
 struct Elements {
     epoch: NaiveDateTime,
+    created: NaiveDateTime,
     mean_anomaly: f64,
     rev: u32,
     elset: u16,
@@ -212,6 +258,27 @@ struct Elements {
 impl RowCtx<'_> {
     fn elements(&self) -> Elements {
         let o = self.obj;
+        let published = self
+            .extra
+            .or_else(|| self.current.then_some(o.latest.as_ref()).flatten());
+        if let Some(set) = published {
+            let (line1, line2) = if o.has_tle() {
+                let (a, b) = tle_lines(o, set.epoch, set.mean_anomaly, set.rev, set.elset);
+                (Some(a), Some(b))
+            } else {
+                (None, None)
+            };
+            return Elements {
+                epoch: set.epoch,
+                created: set.created,
+                mean_anomaly: set.mean_anomaly,
+                rev: set.rev,
+                elset: set.elset,
+                gp_id: set.gp_id,
+                line1,
+                line2,
+            };
+        }
         // Each older element set is half a day earlier.
         let epoch = o.epoch - Duration::hours(12 * self.k as i64);
         let mean_anomaly = (o.mean_anomaly + 97.3 * self.k as f64).rem_euclid(360.0);
@@ -228,10 +295,12 @@ impl RowCtx<'_> {
         let base = self.cat.by_norad[&o.norad] as i64;
         Elements {
             epoch,
+            created: (epoch + Duration::hours(3)).with_nanosecond_zero(),
             mean_anomaly,
             rev,
             elset,
-            gp_id: 200_000_000 + base * 1000 + self.k as i64,
+            // Older sets have smaller GP_IDs, as on Space-Track.
+            gp_id: 200_000_000 + base * 1000 + 999 - self.k as i64,
             line1,
             line2,
         }
@@ -274,7 +343,10 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
         }
         "SITE" => Some(text(o.site)),
         "LAUNCH" | "LAUNCH_DATE" | "CURRENT_LAUNCH" => Some(Val::Date(o.launch)),
-        "DECAY" | "DECAY_DATE" | "CURRENT_DECAY" => Some(date_or_null(o.decay)),
+        // A gp_history row shows the decay known when it was published.
+        "DECAY" | "DECAY_DATE" | "CURRENT_DECAY" => Some(date_or_null(
+            o.decay.filter(|_| !(ctx.history && o.decayed_late)),
+        )),
         "RCS_SIZE" | "SAT1_RCS" => Some(o.rcs_size.map(text).unwrap_or(Val::Null)),
         "SAT2_RCS" => Some(
             ctx.other
@@ -312,9 +384,7 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
             "TIME_SYSTEM" => Some(text("UTC")),
             "MEAN_ELEMENT_THEORY" => Some(text("SGP4")),
             "EPOCH" => Some(Val::DateTime(el.epoch)),
-            "CREATION_DATE" => Some(Val::DateTime(
-                (el.epoch + Duration::hours(3)).with_nanosecond_zero(),
-            )),
+            "CREATION_DATE" => Some(Val::DateTime(el.created)),
             "MEAN_ANOMALY" => Some(Val::Real(el.mean_anomaly)),
             "EPHEMERIS_TYPE" => Some(Val::Int(0)),
             "CLASSIFICATION_TYPE" => Some(text("U")),
@@ -396,12 +466,15 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
             ((ctx.u(i) * 36_000.0).round() - 18_000.0) / 100.0,
         )),
         ("tip", "REV") => Some(Val::Int(i64::from(o.rev) + (ctx.u(i) * 30.0) as i64)),
-        ("decay", "MSG_TYPE") if ctx.reentry.is_some() => Some(text("Prediction")),
+        ("decay", "MSG_TYPE") if ctx.event.is_some_and(|e| e.prediction) => {
+            Some(text("Prediction"))
+        }
         ("decay", "SOURCE") => Some(text(if ctx.r % 2 == 0 {
             "decay_msg"
         } else {
             "satcat"
         })),
+        ("decay", "MSG_TYPE") if msg_epoch(ctx) > anchor => Some(text("Historical")),
         ("decay", "MSG_TYPE") => Some(text(if ctx.r % 3 == 0 {
             "Prediction"
         } else {
@@ -409,12 +482,15 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
         })),
         ("decay", "PRECEDENCE") => Some(Val::Int((ctx.r % 3) as i64 + 1)),
         ("cdm_public", "CDM_ID") | ("tip", "ID") => Some(Val::Int(400_000_000 + ctx.r as i64)),
+        // A CDM published after the anchor was created in the hour before
+        // it was published.
         ("cdm_public", "TCA") => Some(Val::DateTime(
-            anchor + Duration::seconds((ctx.u(i) * 7.0 * 86_400.0) as i64),
+            ctx.born.unwrap_or(anchor) + Duration::seconds((ctx.u(i) * 7.0 * 86_400.0) as i64),
         )),
-        ("cdm_public", "CREATED") => Some(Val::DateTime(
-            anchor - Duration::seconds((ctx.u(i) * 86_400.0) as i64),
-        )),
+        ("cdm_public", "CREATED") => Some(Val::DateTime(match ctx.born {
+            Some(t) => t - Duration::seconds((ctx.u(i) * 3_600.0) as i64),
+            None => anchor - Duration::seconds((ctx.u(i) * 86_400.0) as i64),
+        })),
         ("cdm_public", "MIN_RNG") => Some(Val::Real((ctx.u(i) * 5000.0).round())),
         ("cdm_public", "PC") => Some(if ctx.u(i) < 0.3 {
             Val::Null
@@ -486,19 +562,12 @@ fn is_covariance(name: &str) -> bool {
 
 /// When a decay or tip message was issued.
 fn msg_epoch(ctx: &RowCtx<'_>) -> NaiveDateTime {
-    match ctx.reentry {
-        Some(_) => ctx.cat.anchor - Duration::minutes(30 + (ctx.r as i64 * 37) % 600),
-        None => decay_time(ctx) - Duration::days(2),
-    }
+    ctx.event.map_or(ctx.cat.anchor, |e| e.msg_epoch)
 }
 
 /// The (predicted) re-entry of a decay or tip row.
 fn decay_time(ctx: &RowCtx<'_>) -> NaiveDateTime {
-    ctx.reentry.unwrap_or_else(|| {
-        let day = ctx.obj.decay.unwrap_or(ctx.cat.anchor.date());
-        day.and_hms_opt((ctx.r % 24) as u32, ((ctx.r * 7) % 60) as u32, 0)
-            .unwrap_or(ctx.cat.anchor)
-    })
+    ctx.event.map_or(ctx.cat.anchor, |e| e.decay_time)
 }
 
 trait NanosZero {
@@ -625,5 +694,120 @@ pub(crate) fn coerce(v: Val, col: &Column) -> Val {
             Val::DateTime(d.and_hms_opt(0, 0, 0).expect("time"))
         }
         (_, v) => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn tables() -> Vec<Table> {
+        crate::schemas()
+            .into_iter()
+            .filter(|(s, _)| s.controller == "basicspacedata")
+            .map(|(s, _)| Table::new(s, 2000, 3))
+            .collect()
+    }
+
+    fn rows(t: &Table, cat: &Catalog) -> Vec<Vec<Val>> {
+        (0..t.len(cat)).map(|r| t.row(cat, r)).collect()
+    }
+
+    fn col(t: &Table, name: &str) -> usize {
+        t.schema
+            .columns
+            .iter()
+            .position(|c| c.name == name)
+            .unwrap()
+    }
+
+    fn int(v: &Val) -> i64 {
+        match v {
+            Val::Int(n) => *n,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn advancing_the_clock_adds_rows_and_keeps_the_published_ones() {
+        let anchor = NaiveDate::from_ymd_opt(2026, 11, 24)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap();
+        let before = Catalog::new(2000, 3, anchor);
+        let mut after = before.clone();
+        after.advance_to(anchor + Duration::days(3));
+        assert_eq!(after.tick, 72);
+        let tables = tables();
+        let table = |name: &str| tables.iter().find(|t| t.schema.class == name).unwrap();
+        // Published rows stay as they were; new ones come after them.
+        for class in ["gp_history", "decay", "tip", "cdm_public"] {
+            let t = table(class);
+            let (old, new) = (rows(t, &before), rows(t, &after));
+            assert!(
+                new.len() > old.len(),
+                "{class}: {} -> {}",
+                old.len(),
+                new.len()
+            );
+            let changed = (0..old.len()).filter(|&r| new[r] != old[r]).count();
+            assert_eq!(changed, 0, "{class}: published rows changed");
+        }
+        // New element sets have GP_IDs above every earlier one, and gp
+        // holds each object's newest set.
+        let gp = table("gp");
+        let hist = table("gp_history");
+        let (id, norad) = (col(gp, "GP_ID"), col(gp, "NORAD_CAT_ID"));
+        let old_max = rows(hist, &before)
+            .iter()
+            .map(|r| int(&r[id]))
+            .max()
+            .unwrap();
+        let hist_rows = rows(hist, &after);
+        let new_sets = &hist_rows[before.base_len * 3..];
+        assert!(new_sets.iter().all(|r| int(&r[id]) > old_max));
+        let mut newest = std::collections::HashMap::new();
+        for r in &hist_rows {
+            let e = newest.entry(int(&r[norad])).or_insert(0);
+            *e = (*e).max(int(&r[id]));
+        }
+        let gp_rows = rows(gp, &after);
+        assert!(gp_rows.len() > before.objects.len(), "no launch in 3 days");
+        for r in &gp_rows {
+            assert_eq!(newest[&int(&r[norad])], int(&r[id]));
+        }
+        let changed = gp_rows.iter().filter(|r| int(&r[id]) > old_max).count();
+        // About one new set per object in orbit and day.
+        assert!(changed > 1000, "{changed}");
+        assert!(
+            new_sets.len() > 3000 && new_sets.len() < 7000,
+            "{}",
+            new_sets.len()
+        );
+        // Some predicted re-entries happened: gp shows their decay date
+        // and the decay class has their records.
+        let decay = col(gp, "DECAY_DATE");
+        let decayed = |cat: &Catalog| {
+            rows(gp, cat)
+                .iter()
+                .filter(|r| r[decay] != Val::Null)
+                .count()
+        };
+        assert!(decayed(&after) > decayed(&before));
+        let d = table("decay");
+        let ty = col(d, "MSG_TYPE");
+        let new_records = rows(d, &after)[before.events.len()..]
+            .iter()
+            .filter(|r| r[ty] == Val::Text("Historical".into()))
+            .count();
+        assert_eq!(decayed(&after) - decayed(&before), new_records);
+        // The same time reached in steps gives the same catalog.
+        let mut stepped = before.clone();
+        for h in [5, 30, 72] {
+            stepped.advance_to(anchor + Duration::hours(h));
+        }
+        assert_eq!(rows(hist, &stepped), hist_rows);
+        assert_eq!(rows(gp, &stepped), gp_rows);
     }
 }
