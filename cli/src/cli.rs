@@ -79,6 +79,7 @@ pub fn command() -> Command {
         )
         .subcommand(query())
         .subcommand(sim())
+        .subcommand(crate::mirror::command())
         .subcommand(schemas())
         .subcommand(config())
         .subcommand(

@@ -17,6 +17,8 @@ Exit codes:
   8  a local file could not be read or written
   9  --skip-bad: some records could not be decoded and were skipped (the rest was written)
   10  the shared rate-limit store (Redis, the limits folder) is unavailable; nothing was sent
+  11  `mirror sync`: a class is not due yet (the guidance's cadence); the rest was synced
+  12  `mirror`: the mirror's database failed or holds an unexpected value
   130  interrupted (Ctrl-C); an --output file is not left behind";
 
 /// Why a command failed.
@@ -39,6 +41,10 @@ pub enum Failure {
     Skipped(u64),
     /// Ctrl-C.
     Interrupted,
+    /// `mirror sync`: a class is not due before this time (UTC).
+    TooEarly(chrono::NaiveDateTime),
+    /// The mirror failed (other than Space-Track).
+    Mirror(spacetrack_mirror::Error),
 }
 
 impl Failure {
@@ -55,6 +61,14 @@ impl Failure {
             Failure::Differences => 1,
             Failure::Skipped(_) => 9,
             Failure::Interrupted => 130,
+            Failure::TooEarly(_) => 11,
+            Failure::Mirror(e) => match e {
+                spacetrack_mirror::Error::Url(_)
+                | spacetrack_mirror::Error::UnknownClass(_)
+                | spacetrack_mirror::Error::InvalidArgument(_) => 2,
+                spacetrack_mirror::Error::Io(_) => 8,
+                _ => 12,
+            },
             Failure::Usage(_) => 2,
             Failure::Config(_) => 3,
             Failure::Io { .. } => 8,
@@ -80,6 +94,10 @@ impl Failure {
                 "{n} record(s) could not be decoded and were skipped; `spacetrack schemas diff` shows whether Space-Track changed this class"
             ),
             Failure::Interrupted => eprintln!("interrupted"),
+            Failure::TooEarly(t) => eprintln!(
+                "too early: Space-Track's guidance allows the next sync at {t} UTC (--force overrides)"
+            ),
+            Failure::Mirror(e) => eprintln!("error: {e}"),
             Failure::Usage(m) => eprintln!("error: {m}"),
             Failure::Config(m) => eprintln!("error: {m}"),
             Failure::Io { path, source } => eprintln!("error: {}: {source}", path.display()),

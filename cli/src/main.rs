@@ -12,6 +12,7 @@
 mod cli;
 mod config;
 mod exit;
+mod mirror;
 mod output;
 mod predicate;
 mod query;
@@ -100,6 +101,7 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
             _ => Err(Failure::Usage("unknown schemas command".into())),
         },
         Some(("sim", sm)) => sim(sm).await,
+        Some(("mirror", mm)) => mirror::run(mm, || client(false), quiet).await,
         Some(("config", cm)) => config_command(config_flag, cm),
         Some(("completions", cm)) => {
             if let Some(&shell) = cm.get_one::<clap_complete::Shell>("shell") {

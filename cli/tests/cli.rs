@@ -1176,3 +1176,151 @@ async fn many_records_are_written_in_order_and_an_error_after_what_came_before()
         ndjson.stdout.lines().take(2_499).collect::<Vec<_>>()[..]
     );
 }
+
+#[tokio::test]
+async fn mirror_sync_status_export_and_a_too_early_sync() {
+    let sim = sim(120).await;
+    let home = TempDir::new("cli-mirror");
+    let db = format!("sqlite:{}", home.0.join("m.db").display());
+    let cli = Cli::new(&sim, &home);
+    let first = cli.run(&["mirror", "sync", "--db", &db]).await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("gp: 2 request(s)"),
+        "{}",
+        first.stderr
+    );
+    // Straight away: nothing is due, nothing is sent, its own exit code.
+    let sent = query_paths(&sim).len();
+    let early = cli.run(&["mirror", "sync", "--db", &db]).await;
+    assert_eq!(early.code, 11, "{}", early.stderr);
+    assert!(early.stderr.contains("too early"), "{}", early.stderr);
+    assert_eq!(query_paths(&sim).len(), sent);
+    let forced = cli
+        .run(&["mirror", "sync", "--db", &db, "--class", "gp", "--force"])
+        .await;
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert!(forced.stderr.contains("0 written"), "{}", forced.stderr);
+
+    let status = cli.run(&["mirror", "status", "--db", &db]).await;
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    let gp_line = status
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("gp "))
+        .unwrap();
+    assert!(
+        gp_line.split_whitespace().nth(1) == Some("120"),
+        "{}",
+        status.stdout
+    );
+
+    // Exports read back equal the server's answer.
+    let out = home.0.join("gp.ndjson");
+    let exported = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "gp",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let mut ours: Vec<spacetrack::Gp> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let client = spacetrack_tests::client_for(&sim);
+    let mut theirs = client.gp().send().await.unwrap();
+    ours.sort_by_key(|g| g.gp_id);
+    theirs.sort_by_key(|g| g.gp_id);
+    assert_eq!(ours, theirs);
+    let csv = home.0.join("satcat.csv");
+    let exported = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "satcat",
+            "--format",
+            "csv",
+            "-o",
+            csv.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("INTLDES,NORAD_CAT_ID,"), "{}", &text[..80]);
+    assert_eq!(text.lines().count(), 121);
+    let unknown = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "tle",
+            "-o",
+            csv.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+}
+
+#[tokio::test]
+async fn a_killed_mirror_sync_resumes() {
+    let sim = sim(300).await;
+    let home = TempDir::new("cli-mirror-kill");
+    let db = format!("sqlite:{}", home.0.join("m.db").display());
+    let cli = Cli::new(&sim, &home);
+    // The third answer trickles: the process is killed while it arrives,
+    // after gp's batches were committed.
+    sim.inject([
+        Fault::Pass,
+        Fault::Pass,
+        Fault::SlowBody(std::time::Duration::from_secs(30)),
+    ]);
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"));
+    against(&mut cmd, &sim, &home.0);
+    cmd.args(["--max-per-minute", "600", "mirror", "sync", "--db", &db])
+        .env("HOME", &home.0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().unwrap();
+    for _ in 0..200 {
+        if query_paths(&sim).len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(query_paths(&sim).len(), 3);
+    child.kill().await.unwrap();
+    sim.clear_faults();
+    // The killed run's lease does not hold the next one back.
+    let resumed = cli.run(&["mirror", "sync", "--db", &db, "--force"]).await;
+    assert_eq!(resumed.code, 0, "{}", resumed.stderr);
+    assert!(!resumed.stderr.contains("holds it"), "{}", resumed.stderr);
+    let out = home.0.join("satcat.ndjson");
+    let exported = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "satcat",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 300);
+}

@@ -102,6 +102,89 @@ pub fn create_table(class: &ClassSchema, dialect: Dialect) -> String {
     out
 }
 
+/// How the mirror stores and reads a column's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A whole number (`INTEGER`, `SMALLINT`, ...).
+    Int,
+    /// A floating-point number.
+    Real,
+    /// Text, kept as sent.
+    Text,
+    /// A calendar date.
+    Date,
+    /// A UTC datetime.
+    DateTime,
+    /// Bytes.
+    Blob,
+}
+
+impl ValueKind {
+    /// The variant's name, for emitted code.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueKind::Int => "Int",
+            ValueKind::Real => "Real",
+            ValueKind::Text => "Text",
+            ValueKind::Date => "Date",
+            ValueKind::DateTime => "DateTime",
+            ValueKind::Blob => "Blob",
+        }
+    }
+}
+
+/// The kind of a column's values (the same reading as [`column_type`]).
+pub fn value_kind(sql: &SqlType, semantic: Option<Semantic>) -> ValueKind {
+    match (semantic, sql) {
+        (Some(Semantic::DateTime), _) | (None, SqlType::DateTime { .. }) => ValueKind::DateTime,
+        (Some(Semantic::Date), _) | (None, SqlType::Date) => ValueKind::Date,
+        (None, SqlType::Int { .. }) => ValueKind::Int,
+        (None, SqlType::Real { .. }) => ValueKind::Real,
+        (None, SqlType::Blob) => ValueKind::Blob,
+        (None, SqlType::Text { .. } | SqlType::Enum(_)) => ValueKind::Text,
+    }
+}
+
+/// Rust source of a `TABLES` array describing `classes` for the mirror:
+/// per class its controller, key, columns (name, [`ValueKind`],
+/// nullability) and `CREATE TABLE` in both dialects. It names `TableDef`,
+/// `ColumnDef` and `ValueKind`, which the including module defines.
+pub fn mirror_tables(classes: &[&ClassSchema]) -> String {
+    use quote::quote;
+    let tables = classes.iter().map(|c| {
+        let class = &c.class;
+        let controller = &c.controller;
+        let key = key_columns(c);
+        let columns = c.columns.iter().map(|col| {
+            let name = &col.name;
+            let kind = quote::format_ident!("{}", value_kind(&col.sql, col.semantic).name());
+            let nullable = col.nullable;
+            quote!(ColumnDef { name: #name, kind: ValueKind::#kind, nullable: #nullable })
+        });
+        let sqlite = create_table(c, Dialect::Sqlite);
+        let postgres = create_table(c, Dialect::Postgres);
+        quote! {
+            TableDef {
+                class: #class,
+                controller: #controller,
+                key: &[#(#key),*],
+                columns: &[#(#columns),*],
+                sqlite: #sqlite,
+                postgres: #postgres,
+            }
+        }
+    });
+    let file = quote! {
+        /// The mirrored classes, generated from `schemas/` by
+        /// `spacetrack_codegen::sql::mirror_tables`.
+        pub static TABLES: &[TableDef] = &[#(#tables),*];
+    };
+    match syn::parse2::<syn::File>(file) {
+        Ok(f) => prettyplease::unparse(&f),
+        Err(e) => format!("compile_error!({:?});", e.to_string()),
+    }
+}
+
 /// A double-quoted SQL identifier.
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

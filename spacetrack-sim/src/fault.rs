@@ -10,6 +10,9 @@ use axum::response::Response;
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
 pub enum Fault {
+    /// No fault: the request is answered as usual. Queued before another
+    /// fault, it aims that one at a later request.
+    Pass,
     /// The session expires before this request: 401 and every session is
     /// forgotten, so the client must log in again.
     ExpireSession,

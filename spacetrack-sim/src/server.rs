@@ -198,7 +198,7 @@ fn admit(st: &SimState, token: Option<&str>) -> Result<Option<Fault>, Response> 
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html"));
         return Err(r);
     }
-    let Some(fault) = st.next_fault() else {
+    let Some(fault) = st.next_fault().filter(|f| *f != Fault::Pass) else {
         return Ok(None);
     };
     if let Some(r) = fault.respond_early() {

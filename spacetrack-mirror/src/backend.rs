@@ -1,0 +1,104 @@
+//! What the sync engine asks of a database. One implementation per
+//! database ([`crate::sqlite`]); each runs its calls on a blocking thread.
+
+use chrono::NaiveDateTime;
+
+use crate::Result;
+use crate::tables::TableDef;
+use crate::value::Value;
+
+/// The sync state of one class, kept in the `_sync_state` table of the
+/// mirror itself, so every machine syncing it sees the same.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    /// The class.
+    pub class: String,
+    /// The newest value of the class's watermark column seen (a GP_ID, a
+    /// message epoch...), as text.
+    pub watermark: Option<String>,
+    /// Where an interrupted multi-request sync stands (gp_history: the
+    /// end of the last complete window).
+    pub progress: Option<String>,
+    /// When the last complete sync ended.
+    pub last_sync: Option<NaiveDateTime>,
+    /// When the guidance allows the next.
+    pub next_due: Option<NaiveDateTime>,
+    /// Who is syncing the class now, and until when at most.
+    pub lease: Option<(String, NaiveDateTime)>,
+}
+
+/// A row to write: the schema's columns in order, the columns the schema
+/// lacks (a JSON object), and the `_key` of a table without a schema key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// One value per schema column.
+    pub values: Vec<Value>,
+    /// Columns the schema does not list, as a JSON object.
+    pub unknown: Option<String>,
+    /// The row's identity, for tables keyed by `_key`.
+    pub key: Option<String>,
+}
+
+/// Changes applied in one transaction, with the class's new state: a
+/// sync interrupted between two batches leaves the mirror as the first
+/// one left it, and the next sync goes on from its state.
+#[derive(Debug)]
+pub struct Batch<'a> {
+    /// The table.
+    pub table: &'static TableDef,
+    /// Rows inserted, or updated where they differ.
+    pub upserts: &'a [Row],
+    /// Rows deleted (key values): superseded element sets.
+    pub delete: &'a [Vec<Value>],
+    /// Rows marked `_removed_at` (key values): gone from Space-Track.
+    pub remove: &'a [Vec<Value>],
+    /// The class's state after the batch.
+    pub state: &'a State,
+    /// The time written to `_synced_at` and `_removed_at`.
+    pub now: NaiveDateTime,
+}
+
+/// What a batch changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Rows inserted or changed.
+    pub written: u64,
+    /// Rows deleted.
+    pub deleted: u64,
+    /// Rows newly marked removed.
+    pub removed: u64,
+}
+
+/// A database holding a mirror.
+pub trait Backend: Send {
+    /// Creates the class's table and the state table if missing.
+    fn ensure(&mut self, table: &'static TableDef) -> Result<()>;
+    /// The class's state (default when never synced).
+    fn state(&mut self, class: &str) -> Result<State>;
+    /// Takes the class's lease for `owner` until `until`, unless another
+    /// owner holds one that has not expired at `now`: then returns when
+    /// that one expires.
+    fn lease(
+        &mut self,
+        class: &str,
+        owner: &str,
+        now: NaiveDateTime,
+        until: NaiveDateTime,
+    ) -> Result<Option<NaiveDateTime>>;
+    /// Gives the lease back (when `owner` still holds it).
+    fn release(&mut self, class: &str, owner: &str) -> Result<()>;
+    /// Applies a batch and writes the state, in one transaction.
+    fn apply(&mut self, batch: &Batch<'_>) -> Result<Applied>;
+    /// The named columns of every current (not removed) row.
+    fn select(&mut self, table: &'static TableDef, columns: &[&str]) -> Result<Vec<Vec<Value>>>;
+    /// Current and removed row counts.
+    fn counts(&mut self, table: &'static TableDef) -> Result<(u64, u64)>;
+    /// Every row in key order, with its unknown columns and `_removed_at`;
+    /// removed rows only when asked. Rows are read a few at a time.
+    fn scan(
+        &mut self,
+        table: &'static TableDef,
+        include_removed: bool,
+        each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
+    ) -> Result<()>;
+}

@@ -1,0 +1,47 @@
+//! The mirror's one error type.
+
+use chrono::NaiveDateTime;
+
+/// Why a mirror operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Space-Track (or the client) failed; the mirror is as the last
+    /// complete batch left it.
+    #[error(transparent)]
+    Api(#[from] spacetrack::Error),
+    /// The database failed.
+    #[error("database: {0}")]
+    Database(String),
+    /// The URL is not `sqlite:PATH`, a path, or `postgres://...`.
+    #[error("unsupported mirror URL `{0}` (use sqlite:PATH or postgres://...)")]
+    Url(String),
+    /// The class is not one the mirror keeps.
+    #[error("the mirror does not keep class `{0}` (it keeps {list})", list = crate::classes().join(", "))]
+    UnknownClass(String),
+    /// A value Space-Track sent does not fit its column's type. Nothing of
+    /// that answer was written.
+    #[error("{class}.{column}: `{value}` is not a valid {kind}")]
+    Value {
+        /// The class.
+        class: String,
+        /// The column.
+        column: String,
+        /// The value as sent.
+        value: String,
+        /// The column's kind.
+        kind: String,
+    },
+    /// A bad argument (an empty history range...).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// Writing an export failed.
+    #[error("export: {0}")]
+    Io(#[from] std::io::Error),
+    /// A blocking database task ended abnormally.
+    #[error("database task failed: {0}")]
+    Task(String),
+    /// Reserved for callers that turn a too-early report into an error.
+    #[error("too early: the next sync is allowed at {0} UTC")]
+    TooEarly(NaiveDateTime),
+}

@@ -1,0 +1,143 @@
+//! Writing a mirrored table out, a row at a time.
+
+use std::io::Write;
+
+use chrono::NaiveDateTime;
+use serde_json::{Map, Value as Json};
+
+use crate::backend::Row;
+use crate::tables::TableDef;
+use crate::value::{Value, datetime_text, to_json};
+use crate::{Error, Result};
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ExportFormat {
+    /// One JSON object per line: the schema's columns (numbers as
+    /// numbers, dates as text), then the columns Space-Track sent that the
+    /// schema lacks.
+    Ndjson,
+    /// A header row of the schema's columns and `_unknown` (the columns
+    /// the schema lacks, as a JSON object).
+    Csv,
+}
+
+impl ExportFormat {
+    /// `ndjson` (or `jsonl`) or `csv`.
+    pub fn parse(s: &str) -> Option<ExportFormat> {
+        match s.to_ascii_lowercase().as_str() {
+            "ndjson" | "jsonl" => Some(ExportFormat::Ndjson),
+            "csv" => Some(ExportFormat::Csv),
+            _ => None,
+        }
+    }
+}
+
+/// Writes rows in a format; `include_removed` adds `_removed_at`.
+pub(crate) enum Writer<W: Write> {
+    Ndjson {
+        out: W,
+        table: &'static TableDef,
+        include_removed: bool,
+    },
+    Csv {
+        out: csv::Writer<W>,
+        include_removed: bool,
+    },
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::Io(e),
+        other => Error::Io(std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
+impl<W: Write> Writer<W> {
+    pub fn new(
+        out: W,
+        table: &'static TableDef,
+        format: ExportFormat,
+        include_removed: bool,
+    ) -> Result<Self> {
+        Ok(match format {
+            ExportFormat::Ndjson => Writer::Ndjson {
+                out,
+                table,
+                include_removed,
+            },
+            ExportFormat::Csv => {
+                let mut out = csv::Writer::from_writer(out);
+                let mut header: Vec<&str> = table.columns.iter().map(|c| c.name).collect();
+                header.push("_unknown");
+                if include_removed {
+                    header.push("_removed_at");
+                }
+                out.write_record(&header).map_err(csv_error)?;
+                Writer::Csv {
+                    out,
+                    include_removed,
+                }
+            }
+        })
+    }
+
+    pub fn row(&mut self, row: Row, removed: Option<NaiveDateTime>) -> Result<()> {
+        match self {
+            Writer::Ndjson {
+                out,
+                table,
+                include_removed,
+            } => {
+                let mut m = Map::with_capacity(table.columns.len() + 1);
+                for (c, v) in table.columns.iter().zip(&row.values) {
+                    m.insert(c.name.to_owned(), to_json(v));
+                }
+                if let Some(u) = &row.unknown
+                    && let Ok(Json::Object(extra)) = serde_json::from_str(u)
+                {
+                    m.extend(extra);
+                }
+                if *include_removed {
+                    m.insert(
+                        "_removed_at".into(),
+                        removed.map_or(Json::Null, |t| Json::String(datetime_text(&t))),
+                    );
+                }
+                serde_json::to_writer(&mut *out, &Json::Object(m))
+                    .map_err(|e| Error::Io(e.into()))?;
+                out.write_all(b"\n")?;
+            }
+            Writer::Csv {
+                out,
+                include_removed,
+                ..
+            } => {
+                let mut fields: Vec<String> = row
+                    .values
+                    .iter()
+                    .map(|v| match v {
+                        Value::Null => String::new(),
+                        Value::Real(f) => f.to_string(),
+                        other => crate::sync::text_of(other),
+                    })
+                    .collect();
+                fields.push(row.unknown.clone().unwrap_or_default());
+                if *include_removed {
+                    fields.push(removed.map(|t| datetime_text(&t)).unwrap_or_default());
+                }
+                out.write_record(&fields).map_err(csv_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<()> {
+        match self {
+            Writer::Ndjson { mut out, .. } => out.flush()?,
+            Writer::Csv { mut out, .. } => out.flush()?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,275 @@
+//! An incremental, polite local copy of Space-Track in a database.
+//!
+//! [`Mirror`] keeps gp, satcat, decay, tip, cdm_public, boxscore and
+//! launch_site, and on request gp_history for a date range, one table per
+//! class with the columns of the schemas the `spacetrack` crate is
+//! generated from (the generator writes the SQL too), the columns a schema
+//! lacks kept as JSON in `_unknown`, `_synced_at` and `_removed_at`.
+//!
+//! - **Incremental**: each class asks for the least Space-Track allows
+//!   (new GP_IDs, messages since the newest seen); a sync with nothing new
+//!   changes nothing; decayed objects are marked (gp's `DECAY_DATE`), rows
+//!   that leave Space-Track get `_removed_at`, nothing is dropped; gp equals
+//!   Space-Track's current gp answer after every sync.
+//! - **Polite**: every request goes through the client's account limiter,
+//!   and the cadence of Space-Track's guidance is the default: a sync that
+//!   comes too early reports when the next is allowed
+//!   ([`Outcome::NotDue`]); [`SyncOptions::force`] overrides it.
+//! - **Safe**: every answer is applied in one transaction with the class's
+//!   new sync state, kept in the database (`_sync_state`): a sync killed at
+//!   any point leaves a consistent mirror and the next one resumes. A class
+//!   being synced is leased, so two machines sharing one mirror do not
+//!   fetch or write it twice.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use spacetrack_mirror::{ExportFormat, Mirror, SyncOptions};
+//!
+//! let st = spacetrack::Client::from_env()?;
+//! let mirror = Mirror::open("sqlite:spacetrack.db").await?;
+//! let report = mirror.sync(&st, &SyncOptions::new().classes(["gp", "satcat"])).await?;
+//! if let Some(next) = report.too_early() {
+//!     println!("some classes are not due before {next} UTC");
+//! }
+//! for s in mirror.status().await? {
+//!     println!("{}: {} rows", s.class, s.rows);
+//! }
+//! let out = std::fs::File::create("gp.ndjson")?;
+//! mirror.export("gp", ExportFormat::Ndjson, out, false).await?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+mod backend;
+mod error;
+mod export;
+mod plan;
+mod sqlite;
+mod sync;
+mod tables;
+mod value;
+
+use std::sync::{Arc, Mutex};
+
+use chrono::NaiveDateTime;
+
+pub use backend::Applied;
+pub use error::Error;
+pub use export::ExportFormat;
+pub use plan::{Cadence, Strategy, plan};
+pub use sync::{ClassReport, Outcome, SyncOptions, SyncReport};
+pub use tables::{ColumnDef, TABLES, TableDef, ValueKind, table};
+pub use value::{Value, datetime_text};
+
+/// The mirror's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The classes the mirror keeps.
+pub fn classes() -> Vec<&'static str> {
+    TABLES.iter().map(|t| t.class).collect()
+}
+
+/// The classes synced when none are named: all but gp_history.
+pub const DEFAULT_CLASSES: &[&str] = &[
+    "gp",
+    "satcat",
+    "decay",
+    "tip",
+    "cdm_public",
+    "boxscore",
+    "launch_site",
+];
+
+/// A local copy of Space-Track in a database.
+#[derive(Clone)]
+pub struct Mirror {
+    backend: Arc<Mutex<Box<dyn backend::Backend>>>,
+    url: String,
+}
+
+impl std::fmt::Debug for Mirror {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mirror").field("url", &self.url).finish()
+    }
+}
+
+/// One class's state, for [`Mirror::status`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassStatus {
+    /// The class.
+    pub class: String,
+    /// Current rows.
+    pub rows: u64,
+    /// Rows marked removed.
+    pub removed: u64,
+    /// When the last complete sync ended (UTC).
+    pub last_sync: Option<NaiveDateTime>,
+    /// When the guidance allows the next (UTC).
+    pub next_due: Option<NaiveDateTime>,
+    /// The newest watermark value seen.
+    pub watermark: Option<String>,
+}
+
+impl Mirror {
+    /// Opens (creating) a mirror: `sqlite:PATH` or a plain path (an SQLite
+    /// file).
+    pub async fn open(url: &str) -> Result<Mirror> {
+        let path = if let Some(p) = url.strip_prefix("sqlite://") {
+            p.to_owned()
+        } else if let Some(p) = url.strip_prefix("sqlite:") {
+            p.to_owned()
+        } else if url.contains("://") {
+            return Err(Error::Url(url.to_owned()));
+        } else {
+            url.to_owned()
+        };
+        if path.is_empty() {
+            return Err(Error::Url(url.to_owned()));
+        }
+        let backend = tokio::task::spawn_blocking(move || {
+            sqlite::Sqlite::open(std::path::Path::new(&path))
+                .map(|s| Box::new(s) as Box<dyn backend::Backend>)
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))??;
+        let mirror = Mirror {
+            backend: Arc::new(Mutex::new(backend)),
+            url: url.to_owned(),
+        };
+        for t in TABLES {
+            mirror.with(move |b| b.ensure(t)).await?;
+        }
+        Ok(mirror)
+    }
+
+    /// Runs a database call on a blocking thread.
+    pub(crate) async fn with<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn backend::Backend) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let backend = self.backend.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = backend
+                .lock()
+                .map_err(|_| Error::Task("the database connection was poisoned".into()))?;
+            f(guard.as_mut())
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
+    }
+
+    /// Syncs the chosen classes, one after another, with `client` (whose
+    /// account limiter paces every request). Stops at the first error; the
+    /// classes and batches before it are kept.
+    pub async fn sync(
+        &self,
+        client: &spacetrack::Client,
+        opts: &SyncOptions,
+    ) -> Result<SyncReport> {
+        let mut names: Vec<String> = match &opts.classes {
+            Some(c) => c.clone(),
+            None => DEFAULT_CLASSES.iter().map(|s| s.to_string()).collect(),
+        };
+        if opts.classes.is_none() {
+            let state = self.with(|b| b.state("gp_history")).await?;
+            if opts.history.is_some() || state.progress.is_some() {
+                names.push("gp_history".into());
+            }
+        }
+        let tables = names
+            .iter()
+            .map(|n| table(n).ok_or_else(|| Error::UnknownClass(n.clone())))
+            .collect::<Result<Vec<_>>>()?;
+        let run = sync::Run {
+            mirror: self,
+            client,
+            owner: owner(),
+            now: opts.now.unwrap_or_else(|| chrono::Utc::now().naive_utc()),
+            opts,
+        };
+        let mut report = SyncReport::default();
+        for t in tables {
+            let outcome = run.class(t).await?;
+            report.classes.push(ClassReport {
+                class: t.class.to_owned(),
+                outcome,
+            });
+        }
+        Ok(report)
+    }
+
+    /// Per class: rows, removed rows, last sync, next allowed sync.
+    pub async fn status(&self) -> Result<Vec<ClassStatus>> {
+        let mut out = Vec::new();
+        for t in TABLES {
+            let (state, (rows, removed)) = self
+                .with(move |b| Ok((b.state(t.class)?, b.counts(t)?)))
+                .await?;
+            out.push(ClassStatus {
+                class: t.class.to_owned(),
+                rows,
+                removed,
+                last_sync: state.last_sync,
+                next_due: state.next_due,
+                watermark: state.watermark,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Writes a class's rows to `out`, in key order, reading them from the
+    /// database a row at a time (memory stays flat). Returns the row count.
+    pub async fn export<W: std::io::Write + Send + 'static>(
+        &self,
+        class: &str,
+        format: ExportFormat,
+        out: W,
+        include_removed: bool,
+    ) -> Result<u64> {
+        let t = table(class).ok_or_else(|| Error::UnknownClass(class.to_owned()))?;
+        self.with(move |b| {
+            let mut w = export::Writer::new(out, t, format, include_removed)?;
+            let mut rows = 0u64;
+            b.scan(t, include_removed, &mut |row, removed| {
+                rows += 1;
+                w.row(row, removed)
+            })?;
+            w.finish()?;
+            Ok(rows)
+        })
+        .await
+    }
+}
+
+fn host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into())
+}
+
+/// Who is syncing, for the lease: `host:pid:start`.
+fn owner() -> String {
+    format!(
+        "{}:{}:{}",
+        host(),
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    )
+}
+
+/// Whether a lease owner is a process of this machine that has ended
+/// (known on Linux, from /proc; elsewhere a lease runs out on its own).
+pub(crate) fn owner_ended(owner: &str) -> bool {
+    let mut parts = owner.split(':');
+    let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    h == host()
+        && pid != std::process::id().to_string()
+        && std::path::Path::new("/proc/self").exists()
+        && !std::path::Path::new("/proc").join(pid).exists()
+}

@@ -1,0 +1,386 @@
+//! The SQLite backend: one file, nothing to install (SQLite is compiled in).
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::backend::{Applied, Backend, Batch, Row, State};
+use crate::tables::{TableDef, ValueKind};
+use crate::value::{Value, datetime_text, parse_date, parse_datetime};
+use crate::{Error, Result};
+
+/// The state table, the same in both dialects (times as ISO text).
+pub(crate) const STATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS \"_sync_state\" (
+    \"class\" TEXT PRIMARY KEY,
+    \"watermark\" TEXT,
+    \"progress\" TEXT,
+    \"last_sync_at\" TEXT,
+    \"next_due_at\" TEXT,
+    \"lease_owner\" TEXT,
+    \"lease_until\" TEXT
+)";
+
+/// A mirror in an SQLite file.
+pub struct Sqlite {
+    conn: Connection,
+}
+
+fn db(e: rusqlite::Error) -> Error {
+    Error::Database(e.to_string())
+}
+
+impl Sqlite {
+    /// Opens (creating) the file. Writers wait for each other up to a
+    /// minute; WAL lets readers (status, export) run beside a sync.
+    pub fn open(path: &Path) -> Result<Sqlite> {
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(Duration::from_secs(60)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        conn.execute_batch(STATE_TABLE).map_err(db)?;
+        Ok(Sqlite { conn })
+    }
+}
+
+fn bind(v: &Value) -> ToSqlOutput<'_> {
+    match v {
+        Value::Null => ToSqlOutput::Owned(Sql::Null),
+        Value::Int(n) => ToSqlOutput::Owned(Sql::Integer(*n)),
+        Value::Real(f) => ToSqlOutput::Owned(Sql::Real(*f)),
+        Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        Value::Date(d) => ToSqlOutput::Owned(Sql::Text(d.format("%Y-%m-%d").to_string())),
+        Value::DateTime(t) => ToSqlOutput::Owned(Sql::Text(datetime_text(t))),
+    }
+}
+
+fn read(kind: ValueKind, v: ValueRef<'_>) -> Result<Value> {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    Ok(match (kind, v) {
+        (_, ValueRef::Null) => Value::Null,
+        (ValueKind::Int, ValueRef::Integer(n)) => Value::Int(n),
+        (ValueKind::Real, ValueRef::Real(f)) => Value::Real(f),
+        (ValueKind::Real, ValueRef::Integer(n)) => Value::Real(n as f64),
+        (ValueKind::Date, ValueRef::Text(b)) => parse_date(&text(b))
+            .map(Value::Date)
+            .ok_or_else(|| Error::Database(format!("not a date in the mirror: {}", text(b))))?,
+        (ValueKind::DateTime, ValueRef::Text(b)) => parse_datetime(&text(b))
+            .map(Value::DateTime)
+            .ok_or_else(|| {
+            Error::Database(format!("not a datetime in the mirror: {}", text(b)))
+        })?,
+        (_, ValueRef::Text(b)) | (_, ValueRef::Blob(b)) => Value::Text(text(b)),
+        (_, ValueRef::Integer(n)) => Value::Int(n),
+        (_, ValueRef::Real(f)) => Value::Real(f),
+    })
+}
+
+fn time(v: Option<String>) -> Option<NaiveDateTime> {
+    v.as_deref().and_then(parse_datetime)
+}
+
+fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"A" = ? AND "B" = ?` over the key columns.
+fn key_match(t: &TableDef) -> String {
+    t.key
+        .iter()
+        .map(|k| format!("{} = ?", q(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The upsert statement: inserts, or rewrites a row only where it differs
+/// (so a sync with nothing new changes nothing, `_synced_at` included).
+pub(crate) fn upsert_sql(
+    t: &TableDef,
+    distinct: &str,
+    placeholder: &dyn Fn(usize) -> String,
+) -> String {
+    let mut cols: Vec<String> = t.columns.iter().map(|c| q(c.name)).collect();
+    if t.synthetic_key() {
+        cols.push(q("_key"));
+    }
+    cols.push(q("_unknown"));
+    let data = cols.clone();
+    cols.push(q("_synced_at"));
+    let values: Vec<String> = (1..=cols.len()).map(placeholder).collect();
+    let keys: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+    let set: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .chain([format!("{} = NULL", q("_removed_at"))])
+        .collect();
+    let differs: Vec<String> = data
+        .iter()
+        .map(|c| format!("{}.{c} {distinct} excluded.{c}", q(t.class)))
+        .chain([format!("{}.{} IS NOT NULL", q(t.class), q("_removed_at"))])
+        .collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
+        q(t.class),
+        cols.join(", "),
+        values.join(", "),
+        keys.join(", "),
+        set.join(", "),
+        differs.join(" OR ")
+    )
+}
+
+impl Backend for Sqlite {
+    fn ensure(&mut self, table: &'static TableDef) -> Result<()> {
+        self.conn.execute_batch(table.sqlite).map_err(db)
+    }
+
+    fn state(&mut self, class: &str) -> Result<State> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT watermark, progress, last_sync_at, next_due_at, lease_owner, lease_until \
+                 FROM _sync_state WHERE class = ?1",
+                params![class],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(db)?;
+        Ok(match row {
+            None => State {
+                class: class.to_owned(),
+                ..State::default()
+            },
+            Some((watermark, progress, last, next, owner, until)) => State {
+                class: class.to_owned(),
+                watermark,
+                progress,
+                last_sync: time(last),
+                next_due: time(next),
+                lease: owner.zip(time(until)),
+            },
+        })
+    }
+
+    fn lease(
+        &mut self,
+        class: &str,
+        owner: &str,
+        now: NaiveDateTime,
+        until: NaiveDateTime,
+    ) -> Result<Option<NaiveDateTime>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        tx.execute(
+            "INSERT INTO _sync_state (class) VALUES (?1) ON CONFLICT (class) DO NOTHING",
+            params![class],
+        )
+        .map_err(db)?;
+        let taken = tx
+            .execute(
+                "UPDATE _sync_state SET lease_owner = ?1, lease_until = ?2 WHERE class = ?3 \
+                 AND (lease_owner IS NULL OR lease_until < ?4 OR lease_owner = ?1)",
+                params![owner, datetime_text(&until), class, datetime_text(&now)],
+            )
+            .map_err(db)?;
+        let held = if taken == 1 {
+            None
+        } else {
+            let until: Option<String> = tx
+                .query_row(
+                    "SELECT lease_until FROM _sync_state WHERE class = ?1",
+                    params![class],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            Some(time(until).unwrap_or(now))
+        };
+        tx.commit().map_err(db)?;
+        Ok(held)
+    }
+
+    fn release(&mut self, class: &str, owner: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE _sync_state SET lease_owner = NULL, lease_until = NULL \
+                 WHERE class = ?1 AND lease_owner = ?2",
+                params![class, owner],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn apply(&mut self, b: &Batch<'_>) -> Result<Applied> {
+        let t = b.table;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let mut applied = Applied::default();
+        let now = datetime_text(&b.now);
+        {
+            let sql = upsert_sql(t, "IS NOT", &|i| format!("?{i}"));
+            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+            for row in b.upserts {
+                let mut args: Vec<ToSqlOutput<'_>> = row.values.iter().map(bind).collect();
+                if t.synthetic_key() {
+                    args.push(bind_opt(row.key.as_deref()));
+                }
+                args.push(bind_opt(row.unknown.as_deref()));
+                args.push(ToSqlOutput::Borrowed(ValueRef::Text(now.as_bytes())));
+                applied.written += stmt
+                    .execute(rusqlite::params_from_iter(args.iter()))
+                    .map_err(db)? as u64;
+            }
+            let sql = format!("DELETE FROM {} WHERE {}", q(t.class), key_match(t));
+            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+            for key in b.delete {
+                let args: Vec<ToSqlOutput<'_>> = key.iter().map(bind).collect();
+                applied.deleted += stmt
+                    .execute(rusqlite::params_from_iter(args.iter()))
+                    .map_err(db)? as u64;
+            }
+            let sql = format!(
+                "UPDATE {} SET {} = ? WHERE {} AND {} IS NULL",
+                q(t.class),
+                q("_removed_at"),
+                key_match(t),
+                q("_removed_at")
+            );
+            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+            for key in b.remove {
+                let mut args = vec![ToSqlOutput::Borrowed(ValueRef::Text(now.as_bytes()))];
+                args.extend(key.iter().map(bind));
+                applied.removed += stmt
+                    .execute(rusqlite::params_from_iter(args.iter()))
+                    .map_err(db)? as u64;
+            }
+        }
+        let s = b.state;
+        tx.execute(
+            "INSERT INTO _sync_state (class, watermark, progress, last_sync_at, next_due_at, lease_owner, lease_until) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (class) DO UPDATE SET \
+             watermark = excluded.watermark, progress = excluded.progress, \
+             last_sync_at = excluded.last_sync_at, next_due_at = excluded.next_due_at, \
+             lease_owner = excluded.lease_owner, lease_until = excluded.lease_until",
+            params![
+                s.class,
+                s.watermark,
+                s.progress,
+                s.last_sync.as_ref().map(datetime_text),
+                s.next_due.as_ref().map(datetime_text),
+                s.lease.as_ref().map(|l| l.0.clone()),
+                s.lease.as_ref().map(|l| datetime_text(&l.1)),
+            ],
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(applied)
+    }
+
+    fn select(&mut self, t: &'static TableDef, columns: &[&str]) -> Result<Vec<Vec<Value>>> {
+        let kinds: Vec<ValueKind> = columns
+            .iter()
+            .map(|c| {
+                t.position(c)
+                    .map(|i| t.columns[i].kind)
+                    .unwrap_or(ValueKind::Text)
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} IS NULL",
+            columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", "),
+            q(t.class),
+            q("_removed_at")
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(db)? {
+            let mut v = Vec::with_capacity(kinds.len());
+            for (i, k) in kinds.iter().enumerate() {
+                v.push(read(*k, r.get_ref(i).map_err(db)?)?);
+            }
+            out.push(v);
+        }
+        Ok(out)
+    }
+
+    fn counts(&mut self, t: &'static TableDef) -> Result<(u64, u64)> {
+        self.conn
+            .query_row(
+                &format!(
+                    "SELECT COUNT(*) - COUNT({r}), COUNT({r}) FROM {}",
+                    q(t.class),
+                    r = q("_removed_at")
+                ),
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64)),
+            )
+            .map_err(db)
+    }
+
+    fn scan(
+        &mut self,
+        t: &'static TableDef,
+        include_removed: bool,
+        each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
+    ) -> Result<()> {
+        let mut cols: Vec<String> = t.columns.iter().map(|c| q(c.name)).collect();
+        cols.push(q("_unknown"));
+        cols.push(q("_removed_at"));
+        let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+        let sql = format!(
+            "SELECT {} FROM {}{} ORDER BY {}",
+            cols.join(", "),
+            q(t.class),
+            if include_removed {
+                String::new()
+            } else {
+                format!(" WHERE {} IS NULL", q("_removed_at"))
+            },
+            order.join(", ")
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(db)?;
+        let mut rows = stmt.query([]).map_err(db)?;
+        let n = t.columns.len();
+        while let Some(r) = rows.next().map_err(db)? {
+            let mut values = Vec::with_capacity(n);
+            for (i, c) in t.columns.iter().enumerate() {
+                values.push(read(c.kind, r.get_ref(i).map_err(db)?)?);
+            }
+            let unknown: Option<String> = r.get(n).map_err(db)?;
+            let removed: Option<String> = r.get(n + 1).map_err(db)?;
+            each(
+                Row {
+                    values,
+                    unknown,
+                    key: None,
+                },
+                time(removed),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn bind_opt(v: Option<&str>) -> ToSqlOutput<'_> {
+    match v {
+        Some(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+        None => ToSqlOutput::Owned(Sql::Null),
+    }
+}

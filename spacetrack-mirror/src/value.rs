@@ -1,0 +1,124 @@
+//! Space-Track's JSON values as the mirror stores them, and back.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use serde_json::Value as Json;
+
+use crate::tables::ValueKind;
+
+/// A stored value. Dates and datetimes are kept as their canonical text
+/// (`2026-11-24`, `2026-11-24 12:00:00.123456`), which sorts as time does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// SQL `NULL`.
+    Null,
+    /// A whole number.
+    Int(i64),
+    /// A floating-point number.
+    Real(f64),
+    /// Text.
+    Text(String),
+    /// A date.
+    Date(NaiveDate),
+    /// A datetime.
+    DateTime(NaiveDateTime),
+}
+
+/// Reads Space-Track's JSON value (numbers and dates usually come as
+/// strings) as a value of `kind`. `None` when it does not fit.
+pub fn from_json(kind: ValueKind, v: &Json) -> Option<Value> {
+    let text = match v {
+        Json::Null => return Some(Value::Null),
+        Json::String(s) => s.as_str(),
+        Json::Number(n) => {
+            return match kind {
+                ValueKind::Int => n.as_i64().map(Value::Int),
+                ValueKind::Real => n.as_f64().map(Value::Real),
+                ValueKind::Text | ValueKind::Blob => Some(Value::Text(n.to_string())),
+                _ => None,
+            };
+        }
+        Json::Bool(b) => {
+            return matches!(kind, ValueKind::Text).then(|| Value::Text(b.to_string()));
+        }
+        _ => return None,
+    };
+    match kind {
+        ValueKind::Text | ValueKind::Blob => Some(Value::Text(text.to_owned())),
+        ValueKind::Int => text.trim().parse().ok().map(Value::Int),
+        ValueKind::Real => text.trim().parse().ok().map(Value::Real),
+        ValueKind::Date => parse_date(text).map(Value::Date),
+        ValueKind::DateTime => parse_datetime(text).map(Value::DateTime),
+    }
+}
+
+/// The value as JSON for export: numbers as numbers, dates as text.
+pub fn to_json(v: &Value) -> Json {
+    match v {
+        Value::Null => Json::Null,
+        Value::Int(n) => Json::from(*n),
+        Value::Real(f) => serde_json::Number::from_f64(*f)
+            .map(Json::Number)
+            .unwrap_or(Json::Null),
+        Value::Text(s) => Json::String(s.clone()),
+        Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        Value::DateTime(t) => Json::String(datetime_text(t)),
+    }
+}
+
+/// `2026-11-24 12:00:00`, with the fraction when there is one.
+pub fn datetime_text(t: &NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+}
+
+/// `2026-11-24`, or the date of a datetime.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .or_else(|| parse_datetime(s).map(|t| t.date()))
+}
+
+/// The datetime forms Space-Track writes: `T` or a space between date and
+/// time, a one-digit hour, with or without seconds and fraction.
+pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
+            return Some(t);
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn space_track_forms_are_read() {
+        assert_eq!(
+            from_json(ValueKind::Int, &json!("25544")),
+            Some(Value::Int(25544))
+        );
+        assert_eq!(from_json(ValueKind::Int, &json!(7)), Some(Value::Int(7)));
+        assert_eq!(
+            from_json(ValueKind::Real, &json!("-1.5e-5")),
+            Some(Value::Real(-1.5e-5))
+        );
+        assert_eq!(from_json(ValueKind::Int, &json!("N/A")), None);
+        let t = parse_datetime("2026-11-26 0:29").unwrap();
+        assert_eq!(datetime_text(&t), "2026-11-26 00:29:00");
+        let t = parse_datetime("2026-11-24T12:00:00.026490").unwrap();
+        assert_eq!(datetime_text(&t), "2026-11-24 12:00:00.026490");
+        assert_eq!(parse_date("1998-11-20").unwrap().to_string(), "1998-11-20");
+        assert_eq!(from_json(ValueKind::Date, &Json::Null), Some(Value::Null));
+    }
+}

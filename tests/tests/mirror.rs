@@ -1,0 +1,270 @@
+//! The mirror against the simulator with a real SQLite file: several
+//! advance-and-sync rounds equal the simulator's answers, a second sync
+//! changes nothing, an interrupted sync resumes to the same result, a
+//! too-early sync is refused, an export reads back equal to the table.
+
+use std::fmt::Debug;
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{Map, Value};
+use spacetrack::{Client, Record};
+use spacetrack_mirror::{ExportFormat, Mirror, Outcome, SyncOptions};
+use spacetrack_sim::{Fault, Simulator};
+use spacetrack_tests::{TempDir, client_for};
+
+fn anchor() -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 24)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+}
+
+async fn sim() -> Simulator {
+    Simulator::builder()
+        .objects(600)
+        .history_depth(2)
+        .anchor(anchor())
+        .start()
+        .await
+        .expect("simulator starts")
+}
+
+async fn export(mirror: &Mirror, class: &str) -> String {
+    let path = std::env::temp_dir().join(format!(
+        "mirror-export-{class}-{}-{}.ndjson",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let file = std::fs::File::create(&path).unwrap();
+    mirror
+        .export(
+            class,
+            ExportFormat::Ndjson,
+            std::io::BufWriter::new(file),
+            false,
+        )
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    text
+}
+
+fn rand_suffix() -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The class's typed records from the server and from the mirror's
+/// export, in the same order.
+async fn same<R: Record + PartialEq + Debug>(
+    client: &Client,
+    mirror: &Mirror,
+    class: &str,
+) -> usize {
+    let server: Vec<Map<String, Value>> = client.request(class).send_as().await.unwrap();
+    let body = serde_json::to_vec(&server).unwrap();
+    let mut theirs: Vec<R> = spacetrack::de::from_json_slice(&body).unwrap();
+    let lines = export(mirror, class).await;
+    let mut ours: Vec<R> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{class}: {e}: {l}")))
+        .collect();
+    let key = |r: &R| serde_json::to_string(r).unwrap();
+    theirs.sort_by_key(key);
+    ours.sort_by_key(key);
+    assert_eq!(ours.len(), theirs.len(), "{class}: row count");
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!(a, b, "{class}");
+    }
+    ours.len()
+}
+
+async fn all_same(client: &Client, mirror: &Mirror) -> Vec<usize> {
+    vec![
+        same::<spacetrack::Gp>(client, mirror, "gp").await,
+        same::<spacetrack::Satcat>(client, mirror, "satcat").await,
+        same::<spacetrack::Decay>(client, mirror, "decay").await,
+        same::<spacetrack::Tip>(client, mirror, "tip").await,
+        same::<spacetrack::CdmPublic>(client, mirror, "cdm_public").await,
+        same::<spacetrack::Boxscore>(client, mirror, "boxscore").await,
+        same::<spacetrack::LaunchSite>(client, mirror, "launch_site").await,
+    ]
+}
+
+fn written(report: &spacetrack_mirror::SyncReport) -> u64 {
+    report
+        .classes
+        .iter()
+        .map(|c| match c.outcome {
+            Outcome::Synced { applied, .. } => applied.written + applied.deleted + applied.removed,
+            _ => 0,
+        })
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advance_and_sync_rounds_equal_the_server() {
+    let sim = sim().await;
+    let client = client_for(&sim);
+    let dir = TempDir::new("mirror-rounds");
+    let mirror = Mirror::open(&format!("sqlite:{}", dir.0.join("m.db").display()))
+        .await
+        .unwrap();
+    let force = SyncOptions::new().force(true);
+    let first = mirror.sync(&client, &force).await.unwrap();
+    let sizes = all_same(&client, &mirror).await;
+    assert!(written(&first) > 600, "{first:?}");
+
+    // Nothing new: nothing written, and each class asks once (gp twice:
+    // new GP_IDs, then the three-column check).
+    sim.clear_requests();
+    let again = mirror.sync(&client, &force).await.unwrap();
+    assert_eq!(written(&again), 0, "{again:?}");
+    assert_eq!(spacetrack_tests::query_paths(&sim).len(), 8);
+    assert_eq!(again.requests(), 8);
+
+    let mut grew = false;
+    for hours in [7, 50, 120] {
+        sim.advance(Duration::hours(hours));
+        sim.clear_requests();
+        let report = mirror.sync(&client, &force).await.unwrap();
+        assert!(written(&report) > 0, "{report:?}");
+        // gp asks only for GP_IDs above the newest it has.
+        let gp: Vec<String> = spacetrack_tests::query_paths(&sim)
+            .into_iter()
+            .filter(|p| p.contains("/class/gp/"))
+            .collect();
+        assert!(
+            gp.iter()
+                .any(|p| p.contains("/GP_ID/%3E") || p.contains("/gp_id/%3E")),
+            "{gp:?}"
+        );
+        let now = all_same(&client, &mirror).await;
+        grew |= now.iter().zip(&sizes).any(|(a, b)| a > b);
+    }
+    assert!(grew);
+    // Decayed objects are kept, with their decay date.
+    let decayed = export(&mirror, "gp")
+        .await
+        .lines()
+        .filter(|l| !l.contains("\"DECAY_DATE\":null"))
+        .count();
+    assert!(decayed > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_too_early_sync_is_refused_until_the_cadence_allows_it() {
+    let sim = sim().await;
+    let client = client_for(&sim);
+    let dir = TempDir::new("mirror-early");
+    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let t0 = NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(10, 12, 0)
+        .unwrap();
+    let opts = |t| SyncOptions::new().classes(["gp", "satcat"]).now(t);
+    mirror.sync(&client, &opts(t0)).await.unwrap();
+    sim.clear_requests();
+    let early = mirror
+        .sync(&client, &opts(t0 + Duration::minutes(20)))
+        .await
+        .unwrap();
+    assert_eq!(early.requests(), 0);
+    assert!(spacetrack_tests::query_paths(&sim).is_empty());
+    assert_eq!(early.too_early(), Some(t0 + Duration::hours(1)));
+    // An hour on, gp is due; satcat waits for 17:00 UTC.
+    let later = mirror
+        .sync(&client, &opts(t0 + Duration::minutes(61)))
+        .await
+        .unwrap();
+    assert!(matches!(later.classes[0].outcome, Outcome::Synced { .. }));
+    assert!(
+        matches!(later.classes[1].outcome, Outcome::NotDue(t) if t.format("%H").to_string() == "17")
+    );
+    let status = mirror.status().await.unwrap();
+    let gp = status.iter().find(|s| s.class == "gp").unwrap();
+    assert_eq!(gp.rows, 600);
+    assert_eq!(gp.next_due, Some(t0 + Duration::minutes(121)));
+    // --force overrides the cadence.
+    let forced = mirror
+        .sync(&client, &opts(t0 + Duration::minutes(62)).force(true))
+        .await
+        .unwrap();
+    assert!(forced.too_early().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
+    let sim = sim().await;
+    let client = spacetrack_tests::builder_for(&sim)
+        .retry(spacetrack::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let dir = TempDir::new("mirror-resume");
+    let force = SyncOptions::new().force(true);
+    let open = |name: &str| {
+        let path = dir.0.join(name);
+        async move { Mirror::open(path.to_str().unwrap()).await.unwrap() }
+    };
+    // Mirrors synced before the clock advances.
+    let reference = open("ref.db").await;
+    reference.sync(&client, &force).await.unwrap();
+    let mut copies = Vec::new();
+    for k in 0..10 {
+        let m = open(&format!("k{k}.db")).await;
+        m.sync(&client, &force).await.unwrap();
+        copies.push(m);
+    }
+    sim.advance(Duration::hours(30));
+    sim.clear_requests();
+    reference.sync(&client, &force).await.unwrap();
+    let requests = spacetrack_tests::query_paths(&sim).len();
+    assert!((8..=10).contains(&requests), "{requests}");
+    let want: Vec<String> = {
+        let mut v = Vec::new();
+        for class in [
+            "gp",
+            "satcat",
+            "decay",
+            "tip",
+            "cdm_public",
+            "boxscore",
+            "launch_site",
+        ] {
+            v.push(export(&reference, class).await);
+        }
+        v
+    };
+    // The k-th request of the sync breaks off mid-answer; the next sync
+    // resumes to the same mirror as the uninterrupted one.
+    for (k, m) in copies.iter().enumerate().take(requests) {
+        let mut faults = vec![Fault::Pass; k];
+        faults.push(Fault::TruncateBody);
+        sim.inject(faults);
+        let err = m.sync(&client, &force).await;
+        assert!(err.is_err(), "request {k}: {err:?}");
+        sim.clear_faults();
+        m.sync(&client, &force).await.unwrap();
+        for (i, class) in [
+            "gp",
+            "satcat",
+            "decay",
+            "tip",
+            "cdm_public",
+            "boxscore",
+            "launch_site",
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert_eq!(
+                export(m, class).await,
+                want[i],
+                "interrupted at request {k}: {class}"
+            );
+        }
+    }
+}
