@@ -236,6 +236,12 @@ mod tests {
     }
 
     #[test]
+    fn mirror_table_definitions() {
+        let site = class("launch_site");
+        insta::assert_snapshot!("launch_site_mirror", mirror_tables(&[&site]));
+    }
+
+    #[test]
     fn identifiers_cannot_escape_their_quotes() {
         assert_eq!(quote(r#"A"B"#), r#""A""B""#);
     }
