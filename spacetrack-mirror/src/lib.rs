@@ -45,6 +45,7 @@ mod backend;
 mod error;
 mod export;
 mod plan;
+mod postgres;
 mod sqlite;
 mod sync;
 mod tables;
@@ -112,9 +113,18 @@ pub struct ClassStatus {
 }
 
 impl Mirror {
-    /// Opens (creating) a mirror: `sqlite:PATH` or a plain path (an SQLite
-    /// file).
+    /// Opens (creating its tables) a mirror: `sqlite:PATH` or a plain path
+    /// (an SQLite file), or `postgres://user:password@host/db`.
     pub async fn open(url: &str) -> Result<Mirror> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let conn = url.to_owned();
+            let backend = tokio::task::spawn_blocking(move || {
+                postgres::Postgres::connect(&conn).map(|s| Box::new(s) as Box<dyn backend::Backend>)
+            })
+            .await
+            .map_err(|e| Error::Task(e.to_string()))??;
+            return Mirror::with_backend(backend, url).await;
+        }
         let path = if let Some(p) = url.strip_prefix("sqlite://") {
             p.to_owned()
         } else if let Some(p) = url.strip_prefix("sqlite:") {
@@ -133,9 +143,13 @@ impl Mirror {
         })
         .await
         .map_err(|e| Error::Task(e.to_string()))??;
+        Mirror::with_backend(backend, url).await
+    }
+
+    async fn with_backend(backend: Box<dyn backend::Backend>, url: &str) -> Result<Mirror> {
         let mirror = Mirror {
             backend: Arc::new(Mutex::new(backend)),
-            url: url.to_owned(),
+            url: redact(url),
         };
         for t in TABLES {
             mirror.with(move |b| b.ensure(t)).await?;
@@ -239,6 +253,20 @@ impl Mirror {
             Ok(rows)
         })
         .await
+    }
+}
+
+/// The URL without its password, for `Debug`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }
 

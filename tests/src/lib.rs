@@ -186,3 +186,153 @@ pub async fn request_path(sock: &mut tokio::net::TcpStream) -> Option<String> {
     let head = String::from_utf8_lossy(&buf);
     Some(head.split_whitespace().nth(1).unwrap_or("").to_owned())
 }
+
+/// A private PostgreSQL server in a temp folder, on a free loopback port,
+/// stopped on drop. `.ci/run` installs PostgreSQL and sets
+/// `SPACETRACK_REQUIRE_POSTGRES=1`, so CI cannot skip the tests that use it.
+pub struct Postgres {
+    dir: TempDir,
+    bin: std::path::PathBuf,
+    /// `postgres://postgres@127.0.0.1:PORT/postgres`.
+    pub url: String,
+}
+
+impl Postgres {
+    /// Starts one, or says why it cannot (and returns `None`).
+    pub fn start() -> Option<Postgres> {
+        match Postgres::try_start() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                if std::env::var_os("SPACETRACK_REQUIRE_POSTGRES").is_some() {
+                    panic!("PostgreSQL is required here but cannot start: {e}");
+                }
+                eprintln!("SKIPPED: PostgreSQL cannot start ({e}); install it to run this test");
+                None
+            }
+        }
+    }
+
+    /// The folder holding `initdb`, `pg_ctl` and `postgres`.
+    fn bin_dir() -> Option<std::path::PathBuf> {
+        let on_path = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+            .unwrap_or_default();
+        let mut versions: Vec<std::path::PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .map(|d| d.flatten().map(|e| e.path().join("bin")).collect())
+            .unwrap_or_default();
+        versions.sort();
+        versions.reverse();
+        on_path
+            .into_iter()
+            .chain(versions)
+            .chain([std::path::PathBuf::from("/usr/local/pgsql/bin")])
+            .find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file())
+    }
+
+    /// Runs a PostgreSQL program, as the `postgres` user when we are root
+    /// (PostgreSQL refuses to run as root).
+    fn run(bin: &std::path::Path, program: &str, args: &[&str]) -> Result<(), String> {
+        let exe = bin.join(program);
+        let root = std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| o.stdout.starts_with(b"0\n"))
+            .unwrap_or(false);
+        let mut cmd = if root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            std::process::Command::new(&exe)
+        };
+        let out = cmd
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("{}: {e}", exe.display()))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{program} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    fn try_start() -> Result<Postgres, String> {
+        let bin = Postgres::bin_dir().ok_or("initdb and pg_ctl not found")?;
+        let dir = TempDir::new("postgres");
+        // The server's user must own its folder.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o777));
+        }
+        let data = dir.0.join("data");
+        let data_s = data.to_str().ok_or("temp path")?;
+        Postgres::run(
+            &bin,
+            "initdb",
+            &[
+                "-D",
+                data_s,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+        )?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .map_err(|e| e.to_string())?
+            .local_addr()
+            .map_err(|e| e.to_string())?
+            .port();
+        let opts = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
+            dir.0.display()
+        );
+        let log = dir.0.join("log");
+        Postgres::run(
+            &bin,
+            "pg_ctl",
+            &[
+                "-D",
+                data_s,
+                "-l",
+                log.to_str().ok_or("temp path")?,
+                "-o",
+                &opts,
+                "-w",
+                "start",
+            ],
+        )?;
+        Ok(Postgres {
+            dir,
+            bin,
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        })
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.0.join("data");
+        let _ = Postgres::run(
+            &self.bin,
+            "pg_ctl",
+            &[
+                "-D",
+                data.to_str().unwrap_or(""),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        );
+    }
+}

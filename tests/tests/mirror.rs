@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use spacetrack::{Client, Record};
 use spacetrack_mirror::{ExportFormat, Mirror, Outcome, SyncOptions};
 use spacetrack_sim::{Fault, Simulator};
-use spacetrack_tests::{TempDir, client_for};
+use spacetrack_tests::{Postgres, TempDir, client_for};
 
 fn anchor() -> chrono::NaiveDateTime {
     NaiveDate::from_ymd_opt(2026, 11, 24)
@@ -267,4 +267,86 @@ async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_mirror_equals_the_server_after_each_round() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let sim = sim().await;
+    let client = client_for(&sim);
+    let mirror = Mirror::open(&pg.url).await.unwrap();
+    let force = SyncOptions::new().force(true);
+    mirror.sync(&client, &force).await.unwrap();
+    all_same(&client, &mirror).await;
+    let again = mirror.sync(&client, &force).await.unwrap();
+    assert_eq!(written(&again), 0, "{again:?}");
+    for hours in [20, 90] {
+        sim.advance(Duration::hours(hours));
+        let report = mirror.sync(&client, &force).await.unwrap();
+        assert!(written(&report) > 0);
+        all_same(&client, &mirror).await;
+    }
+    // The same answers give the same rows as in SQLite.
+    let dir = TempDir::new("mirror-pg-vs-sqlite");
+    let lite = Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap();
+    lite.sync(&client, &force).await.unwrap();
+    for class in [
+        "gp",
+        "satcat",
+        "decay",
+        "tip",
+        "cdm_public",
+        "boxscore",
+        "launch_site",
+    ] {
+        assert_eq!(
+            export(&mirror, class).await,
+            export(&lite, class).await,
+            "{class}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_machines_sharing_a_postgres_mirror_do_not_duplicate_work_or_rows() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let sim = sim().await;
+    // Two machines: their own client (session) and database connection.
+    let (a_client, b_client) = (client_for(&sim), client_for(&sim));
+    let (a, b) = tokio::join!(Mirror::open(&pg.url), Mirror::open(&pg.url));
+    let (a, b) = (a.unwrap(), b.unwrap());
+    let now = anchor();
+    let opts = SyncOptions::new().now(now);
+    let (ra, rb) = tokio::join!(a.sync(&a_client, &opts), b.sync(&b_client, &opts));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    // Each class was synced by exactly one of them.
+    for class in [
+        "gp",
+        "satcat",
+        "decay",
+        "tip",
+        "cdm_public",
+        "boxscore",
+        "launch_site",
+    ] {
+        let synced = [&ra, &rb]
+            .iter()
+            .filter(|r| {
+                r.classes
+                    .iter()
+                    .any(|c| c.class == class && matches!(c.outcome, Outcome::Synced { .. }))
+            })
+            .count();
+        assert_eq!(synced, 1, "{class}: {ra:?} {rb:?}");
+    }
+    // Counted where it matters: the server saw one sync's requests.
+    assert_eq!(spacetrack_tests::query_paths(&sim).len(), 8);
+    assert_eq!(ra.requests() + rb.requests(), 8);
+    all_same(&a_client, &a).await;
 }

@@ -1,0 +1,370 @@
+//! The PostgreSQL backend: one mirror shared by a team, from several
+//! machines. Values travel as text and are cast to each column's type by
+//! the server, so the SQL is the same for every class.
+
+use chrono::NaiveDateTime;
+use postgres::{Client, NoTls, Transaction};
+
+use crate::backend::{Applied, Backend, Batch, Row, State};
+use crate::sqlite::{STATE_TABLE, upsert_sql};
+use crate::tables::{TableDef, ValueKind};
+use crate::value::{Value, datetime_text, parse_date, parse_datetime};
+use crate::{Error, Result};
+
+/// A mirror in a PostgreSQL database.
+pub struct Postgres {
+    /// Always `Some` until dropped.
+    conn: Option<Client>,
+}
+
+impl Drop for Postgres {
+    /// The synchronous client closes its connection by blocking on its own
+    /// runtime, which panics on a thread that runs async tasks (where the
+    /// last handle to a mirror is usually dropped): close it on a thread
+    /// of its own.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let _ = std::thread::Builder::new()
+                .name("spacetrack-mirror-close".into())
+                .spawn(move || drop(conn));
+        }
+    }
+}
+
+fn db(e: postgres::Error) -> Error {
+    Error::Database(e.to_string())
+}
+
+fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The SQL type a value of `kind` is cast to.
+fn cast(kind: ValueKind) -> &'static str {
+    match kind {
+        ValueKind::Int => "bigint",
+        ValueKind::Real => "double precision",
+        ValueKind::Text | ValueKind::Blob => "text",
+        ValueKind::Date => "date",
+        ValueKind::DateTime => "timestamp",
+    }
+}
+
+/// A value as the text PostgreSQL casts back (`NULL` as `None`).
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Int(n) => Some(n.to_string()),
+        // Rust writes the shortest text that reads back as the same double.
+        Value::Real(f) => Some(f.to_string()),
+        Value::Text(s) => Some(s.clone()),
+        Value::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+        Value::DateTime(t) => Some(datetime_text(t)),
+    }
+}
+
+fn read(kind: ValueKind, v: Option<String>) -> Result<Value> {
+    let Some(s) = v else { return Ok(Value::Null) };
+    let bad = || Error::Database(format!("unexpected {kind:?} in the mirror: {s}"));
+    Ok(match kind {
+        ValueKind::Int => Value::Int(s.parse().map_err(|_| bad())?),
+        ValueKind::Real => Value::Real(s.parse().map_err(|_| bad())?),
+        ValueKind::Date => Value::Date(parse_date(&s).ok_or_else(bad)?),
+        ValueKind::DateTime => Value::DateTime(parse_datetime(&s).ok_or_else(bad)?),
+        ValueKind::Text | ValueKind::Blob => Value::Text(s),
+    })
+}
+
+fn kind_of(t: &TableDef, column: &str) -> ValueKind {
+    t.position(column)
+        .map(|i| t.columns[i].kind)
+        .unwrap_or(ValueKind::Text)
+}
+
+/// `"A" = $n::text::bigint AND ...` over the key columns, from `$first`.
+fn key_match(t: &TableDef, first: usize) -> String {
+    t.key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{} = ${}::text::{}", q(k), first + i, cast(kind_of(t, k))))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+type Params = Vec<Option<String>>;
+
+fn refs(p: &Params) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
+    p.iter()
+        .map(|v| v as &(dyn postgres::types::ToSql + Sync))
+        .collect()
+}
+
+impl Postgres {
+    /// Connects to `url` (`postgres://user@host:port/db`).
+    pub fn connect(url: &str) -> Result<Postgres> {
+        let client = Client::connect(url, NoTls).map_err(db)?;
+        let mut pg = Postgres { conn: Some(client) };
+        pg.create(STATE_TABLE)?;
+        Ok(pg)
+    }
+
+    /// Runs DDL under a lock: PostgreSQL's `CREATE TABLE IF NOT EXISTS`
+    /// can fail when two machines run it at the same moment.
+    fn client(&mut self) -> &mut Client {
+        self.conn.as_mut().expect("connection open until drop")
+    }
+
+    fn create(&mut self, ddl: &str) -> Result<()> {
+        let mut tx = self.client().transaction().map_err(db)?;
+        tx.execute("SELECT pg_advisory_xact_lock(7461630285)", &[])
+            .map_err(db)?;
+        tx.batch_execute(ddl).map_err(db)?;
+        tx.commit().map_err(db)
+    }
+
+    fn state_in(tx: &mut Transaction<'_>, class: &str) -> Result<State> {
+        let row = tx
+            .query_opt(
+                "SELECT watermark, progress, last_sync_at, next_due_at, lease_owner, lease_until \
+                 FROM _sync_state WHERE class = $1",
+                &[&class],
+            )
+            .map_err(db)?;
+        let time = |v: Option<String>| v.as_deref().and_then(parse_datetime);
+        Ok(match row {
+            None => State {
+                class: class.to_owned(),
+                ..State::default()
+            },
+            Some(r) => State {
+                class: class.to_owned(),
+                watermark: r.get(0),
+                progress: r.get(1),
+                last_sync: time(r.get(2)),
+                next_due: time(r.get(3)),
+                lease: r.get::<_, Option<String>>(4).zip(time(r.get(5))),
+            },
+        })
+    }
+}
+
+impl Backend for Postgres {
+    fn ensure(&mut self, table: &'static TableDef) -> Result<()> {
+        self.create(table.postgres)
+    }
+
+    fn state(&mut self, class: &str) -> Result<State> {
+        let mut tx = self.client().transaction().map_err(db)?;
+        let s = Self::state_in(&mut tx, class)?;
+        tx.commit().map_err(db)?;
+        Ok(s)
+    }
+
+    fn lease(
+        &mut self,
+        class: &str,
+        owner: &str,
+        now: NaiveDateTime,
+        until: NaiveDateTime,
+    ) -> Result<Option<NaiveDateTime>> {
+        let mut tx = self.client().transaction().map_err(db)?;
+        tx.execute(
+            "INSERT INTO _sync_state (class) VALUES ($1) ON CONFLICT (class) DO NOTHING",
+            &[&class],
+        )
+        .map_err(db)?;
+        // Row-locked: of two machines asking at once, one takes the lease
+        // and the other sees it taken.
+        let taken = tx
+            .execute(
+                "UPDATE _sync_state SET lease_owner = $1, lease_until = $2 WHERE class = $3 \
+                 AND (lease_owner IS NULL OR lease_until < $4 OR lease_owner = $1)",
+                &[&owner, &datetime_text(&until), &class, &datetime_text(&now)],
+            )
+            .map_err(db)?;
+        let held = if taken == 1 {
+            None
+        } else {
+            let s = Self::state_in(&mut tx, class)?;
+            Some(s.lease.map(|l| l.1).unwrap_or(now))
+        };
+        tx.commit().map_err(db)?;
+        Ok(held)
+    }
+
+    fn release(&mut self, class: &str, owner: &str) -> Result<()> {
+        self.client()
+            .execute(
+                "UPDATE _sync_state SET lease_owner = NULL, lease_until = NULL \
+                 WHERE class = $1 AND lease_owner = $2",
+                &[&class, &owner],
+            )
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn apply(&mut self, b: &Batch<'_>) -> Result<Applied> {
+        let t = b.table;
+        let mut casts: Vec<&'static str> = t.columns.iter().map(|c| cast(c.kind)).collect();
+        if t.synthetic_key() {
+            casts.push("text");
+        }
+        casts.push("jsonb");
+        casts.push("timestamp");
+        let now = datetime_text(&b.now);
+        let mut tx = self.client().transaction().map_err(db)?;
+        let mut applied = Applied::default();
+        let sql = upsert_sql(t, "IS DISTINCT FROM", &|i| {
+            format!("${i}::text::{}", casts[i - 1])
+        });
+        let stmt = tx.prepare(&sql).map_err(db)?;
+        for row in b.upserts {
+            let mut p: Params = row.values.iter().map(text).collect();
+            if t.synthetic_key() {
+                p.push(row.key.clone());
+            }
+            p.push(row.unknown.clone());
+            p.push(Some(now.clone()));
+            applied.written += tx.execute(&stmt, &refs(&p)).map_err(db)?;
+        }
+        let stmt = tx
+            .prepare(&format!(
+                "DELETE FROM {} WHERE {}",
+                q(t.class),
+                key_match(t, 1)
+            ))
+            .map_err(db)?;
+        for key in b.delete {
+            let p: Params = key.iter().map(text).collect();
+            applied.deleted += tx.execute(&stmt, &refs(&p)).map_err(db)?;
+        }
+        let stmt = tx
+            .prepare(&format!(
+                "UPDATE {} SET {r} = $1::text::timestamp WHERE {} AND {r} IS NULL",
+                q(t.class),
+                key_match(t, 2),
+                r = q("_removed_at")
+            ))
+            .map_err(db)?;
+        for key in b.remove {
+            let mut p: Params = vec![Some(now.clone())];
+            p.extend(key.iter().map(text));
+            applied.removed += tx.execute(&stmt, &refs(&p)).map_err(db)?;
+        }
+        let s = b.state;
+        let p: Params = vec![
+            Some(s.class.clone()),
+            s.watermark.clone(),
+            s.progress.clone(),
+            s.last_sync.as_ref().map(datetime_text),
+            s.next_due.as_ref().map(datetime_text),
+            s.lease.as_ref().map(|l| l.0.clone()),
+            s.lease.as_ref().map(|l| datetime_text(&l.1)),
+        ];
+        tx.execute(
+            "INSERT INTO _sync_state (class, watermark, progress, last_sync_at, next_due_at, lease_owner, lease_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (class) DO UPDATE SET \
+             watermark = excluded.watermark, progress = excluded.progress, \
+             last_sync_at = excluded.last_sync_at, next_due_at = excluded.next_due_at, \
+             lease_owner = excluded.lease_owner, lease_until = excluded.lease_until",
+            &refs(&p),
+        )
+        .map_err(db)?;
+        tx.commit().map_err(db)?;
+        Ok(applied)
+    }
+
+    fn select(&mut self, t: &'static TableDef, columns: &[&str]) -> Result<Vec<Vec<Value>>> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} IS NULL",
+            columns
+                .iter()
+                .map(|c| format!("{}::text", q(c)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            q(t.class),
+            q("_removed_at")
+        );
+        let rows = self.client().query(&sql, &[]).map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| read(kind_of(t, c), r.get(i)))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn counts(&mut self, t: &'static TableDef) -> Result<(u64, u64)> {
+        let r = self
+            .client()
+            .query_one(
+                &format!(
+                    "SELECT COUNT(*) - COUNT({r}), COUNT({r}) FROM {}",
+                    q(t.class),
+                    r = q("_removed_at")
+                ),
+                &[],
+            )
+            .map_err(db)?;
+        Ok((r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64))
+    }
+
+    fn scan(
+        &mut self,
+        t: &'static TableDef,
+        include_removed: bool,
+        each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
+    ) -> Result<()> {
+        let mut cols: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{}::text", q(c.name)))
+            .collect();
+        cols.push(format!("{}::text", q("_unknown")));
+        cols.push(format!("{}::text", q("_removed_at")));
+        let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+        let sql = format!(
+            "SELECT {} FROM {}{} ORDER BY {}",
+            cols.join(", "),
+            q(t.class),
+            if include_removed {
+                String::new()
+            } else {
+                format!(" WHERE {} IS NULL", q("_removed_at"))
+            },
+            order.join(", ")
+        );
+        let mut tx = self.client().transaction().map_err(db)?;
+        let stmt = tx.prepare(&sql).map_err(db)?;
+        // A portal read a thousand rows at a time: memory stays flat.
+        let portal = tx.bind(&stmt, &[]).map_err(db)?;
+        let n = t.columns.len();
+        loop {
+            let rows = tx.query_portal(&portal, 1000).map_err(db)?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in rows {
+                let mut values = Vec::with_capacity(n);
+                for (i, c) in t.columns.iter().enumerate() {
+                    values.push(read(c.kind, r.get(i))?);
+                }
+                let unknown: Option<String> = r.get(n);
+                let removed: Option<String> = r.get(n + 1);
+                each(
+                    Row {
+                        values,
+                        unknown,
+                        key: None,
+                    },
+                    removed.as_deref().and_then(parse_datetime),
+                )?;
+            }
+        }
+        tx.commit().map_err(db)?;
+        Ok(())
+    }
+}
