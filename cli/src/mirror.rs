@@ -1,5 +1,5 @@
 //! `spacetrack mirror sync|status|export`: a local copy of Space-Track in
-//! SQLite (or, later, PostgreSQL), kept by `spacetrack_mirror`.
+//! SQLite or PostgreSQL, kept by `spacetrack_mirror`.
 
 use std::path::PathBuf;
 
@@ -14,7 +14,7 @@ fn db_arg() -> Arg {
         .long("db")
         .value_name("URL")
         .default_value("sqlite:spacetrack-mirror.db")
-        .help("The mirror: sqlite:PATH (an embedded file, nothing to install)")
+        .help("The mirror: sqlite:PATH (an embedded file, nothing to install) or postgres://user:password@host/db")
 }
 
 pub fn command() -> Command {
@@ -74,7 +74,7 @@ pub fn command() -> Command {
                         .long("format")
                         .value_name("FORMAT")
                         .default_value("ndjson")
-                        .value_parser(["ndjson", "csv"]),
+                        .value_parser(["ndjson", "csv", "parquet"]),
                 )
                 .arg(
                     Arg::new("output")

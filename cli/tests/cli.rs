@@ -1259,6 +1259,25 @@ async fn mirror_sync_status_export_and_a_too_early_sync() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(text.starts_with("INTLDES,NORAD_CAT_ID,"), "{}", &text[..80]);
     assert_eq!(text.lines().count(), 121);
+    let pq = home.0.join("gp.parquet");
+    let exported = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "gp",
+            "--format",
+            "parquet",
+            "-o",
+            pq.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(exported.code, 0, "{}", exported.stderr);
+    let bytes = std::fs::read(&pq).unwrap();
+    assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
+    assert!(!home.0.join("gp.partial").exists());
     let unknown = cli
         .run(&[
             "mirror",

@@ -44,6 +44,7 @@
 mod backend;
 mod error;
 mod export;
+mod parquet;
 mod plan;
 mod postgres;
 mod sqlite;

@@ -350,3 +350,121 @@ async fn two_machines_sharing_a_postgres_mirror_do_not_duplicate_work_or_rows() 
     assert_eq!(ra.requests() + rb.requests(), 8);
     all_same(&a_client, &a).await;
 }
+
+/// A Parquet export as JSON objects, written as the ndjson export writes
+/// them: `_unknown` merged back in.
+fn parquet_rows(path: &std::path::Path) -> Vec<Map<String, Value>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Date32Type, Float64Type, Int64Type, TimestampMicrosecondType};
+    use arrow_array::{Array, RecordBatchReader};
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let schema = reader.schema();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        for i in 0..batch.num_rows() {
+            let mut m = Map::new();
+            for (f, col) in schema.fields().iter().zip(batch.columns()) {
+                let v = if col.is_null(i) {
+                    Value::Null
+                } else {
+                    match f.data_type() {
+                        arrow_schema::DataType::Int64 => {
+                            Value::from(col.as_primitive::<Int64Type>().value(i))
+                        }
+                        arrow_schema::DataType::Float64 => {
+                            Value::from(col.as_primitive::<Float64Type>().value(i))
+                        }
+                        arrow_schema::DataType::Utf8 => {
+                            Value::from(col.as_string::<i32>().value(i))
+                        }
+                        arrow_schema::DataType::Date32 => {
+                            let days = col.as_primitive::<Date32Type>().value(i);
+                            let d = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap()
+                                + Duration::days(days.into());
+                            Value::from(d.format("%Y-%m-%d").to_string())
+                        }
+                        arrow_schema::DataType::Timestamp(..) => {
+                            let us = col.as_primitive::<TimestampMicrosecondType>().value(i);
+                            let t = chrono::DateTime::from_timestamp_micros(us)
+                                .unwrap()
+                                .naive_utc();
+                            Value::from(spacetrack_mirror::datetime_text(&t))
+                        }
+                        other => panic!("unexpected column type {other}"),
+                    }
+                };
+                if f.name() == "_unknown" {
+                    if let Value::String(s) = v {
+                        let Value::Object(extra) = serde_json::from_str(&s).unwrap() else {
+                            panic!("_unknown is not an object: {s}");
+                        };
+                        m.extend(extra);
+                    }
+                } else {
+                    m.insert(f.name().clone(), v);
+                }
+            }
+            rows.push(m);
+        }
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_read_back_equal_the_table_and_keep_unknown_columns() {
+    // Space-Track sends a column our schemas lack.
+    let sim = Simulator::builder()
+        .objects(300)
+        .anchor(anchor())
+        .extra_column("basicspacedata", "gp", "REENTRY_RISK", "decimal(5,4)")
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&sim);
+    let dir = TempDir::new("mirror-export");
+    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap();
+    mirror
+        .sync(&client, &SyncOptions::new().force(true))
+        .await
+        .unwrap();
+    // The typed comparison includes the unknown column.
+    same::<spacetrack::Gp>(&client, &mirror, "gp").await;
+    let ndjson = export(&mirror, "gp").await;
+    assert!(ndjson.lines().all(|l| l.contains("\"REENTRY_RISK\"")));
+    for class in [
+        "gp",
+        "satcat",
+        "decay",
+        "tip",
+        "cdm_public",
+        "boxscore",
+        "launch_site",
+    ] {
+        let path = dir.0.join(format!("{class}.parquet"));
+        let n = mirror
+            .export(
+                class,
+                ExportFormat::Parquet,
+                std::fs::File::create(&path).unwrap(),
+                false,
+            )
+            .await
+            .unwrap();
+        let from_parquet = parquet_rows(&path);
+        let from_ndjson: Vec<Map<String, Value>> = export(&mirror, class)
+            .await
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(n > 0, "{class}");
+        assert_eq!(from_parquet.len() as u64, n);
+        assert_eq!(from_parquet, from_ndjson, "{class}");
+    }
+}
