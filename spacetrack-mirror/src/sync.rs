@@ -130,6 +130,9 @@ struct Range {
     from: NaiveDate,
     to: Option<NaiveDate>,
     done: NaiveDate,
+    /// An open-ended range whose windows reached the present: from then
+    /// on new GP_IDs are all there is to ask for.
+    caught_up: bool,
 }
 
 impl Range {
@@ -140,6 +143,7 @@ impl Range {
             from: date("from")?,
             to: date("to"),
             done: date("done")?,
+            caught_up: v.get("caught_up").and_then(Json::as_bool).unwrap_or(false),
         })
     }
 
@@ -148,6 +152,7 @@ impl Range {
             "from": self.from.to_string(),
             "to": self.to.map(|d| d.to_string()),
             "done": self.done.to_string(),
+            "caught_up": self.caught_up,
         })
         .to_string()
     }
@@ -488,6 +493,7 @@ impl Run<'_> {
                     from,
                     to,
                     done: from,
+                    caught_up: false,
                 }
             }
             (None, Some(r)) => r,
@@ -500,10 +506,11 @@ impl Run<'_> {
         let id_i = t
             .position("GP_ID")
             .ok_or_else(|| Error::InvalidArgument("gp_history's schema lacks GP_ID".into()))?;
-        let end = range
-            .to
-            .map(|d| d + Duration::days(1))
-            .unwrap_or(self.now.date() + Duration::days(1));
+        let end = match range.to {
+            Some(d) => d + Duration::days(1),
+            None if range.caught_up => range.done,
+            None => self.now.date() + Duration::days(1),
+        };
         // Windows not pulled yet, one transaction each, so an interrupted
         // pull resumes at the first incomplete window.
         let windows_left = range.done < end;
@@ -520,6 +527,7 @@ impl Run<'_> {
             // key makes the overlap harmless.
             bump(state, &rows, id_i);
             range.done = stop;
+            range.caught_up = range.to.is_none() && stop >= end;
             state.progress = Some(range.text());
             let last = range.done >= end && range.to.is_some();
             self.apply(

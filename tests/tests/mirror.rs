@@ -468,3 +468,83 @@ async fn exports_read_back_equal_the_table_and_keep_unknown_columns() {
         assert_eq!(from_parquet, from_ndjson, "{class}");
     }
 }
+
+/// gp_history rows with an EPOCH from `from`, from the server and from the
+/// mirror.
+async fn same_history(client: &Client, mirror: &Mirror, from: NaiveDate) -> usize {
+    let server: Vec<Map<String, Value>> = client
+        .request("gp_history")
+        .predicate("EPOCH", format!(">{from}"))
+        .send_as()
+        .await
+        .unwrap();
+    let body = serde_json::to_vec(&server).unwrap();
+    let mut theirs: Vec<spacetrack::GpHistory> = spacetrack::de::from_json_slice(&body).unwrap();
+    let mut ours: Vec<spacetrack::GpHistory> = export(mirror, "gp_history")
+        .await
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    theirs.sort_by_key(|g| g.gp_id);
+    ours.sort_by_key(|g| g.gp_id);
+    assert_eq!(ours.len(), theirs.len());
+    assert_eq!(ours, theirs);
+    ours.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
+    let sim = sim().await;
+    let client = spacetrack_tests::builder_for(&sim)
+        .retry(spacetrack::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let dir = TempDir::new("mirror-history");
+    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let from = anchor().date() - Duration::days(3);
+    let opts = |sim: &Simulator| {
+        SyncOptions::new()
+            .classes(["gp_history"])
+            .force(true)
+            .now(sim.now())
+    };
+    // The second day's window breaks off: the first stays, the pull
+    // resumes at the second.
+    sim.inject([Fault::Pass, Fault::TruncateBody]);
+    let broken = mirror.sync(&client, &opts(&sim).history(from, None)).await;
+    assert!(broken.is_err(), "{broken:?}");
+    sim.clear_faults();
+    sim.clear_requests();
+    let report = mirror
+        .sync(&client, &opts(&sim).history(from, None))
+        .await
+        .unwrap();
+    let windows: Vec<String> = spacetrack_tests::query_paths(&sim);
+    // The range's days 2 to 4, up to the (simulated) present (its first
+    // day was kept), then the incremental ask.
+    assert_eq!(windows.len(), 3 + 1, "{windows:?}");
+    assert!(
+        windows[0].contains(&format!(
+            "{}--{}",
+            from + Duration::days(1),
+            from + Duration::days(2)
+        )),
+        "{windows:?}"
+    );
+    assert_eq!(report.requests(), 4);
+    let first = same_history(&client, &mirror, from).await;
+    assert!(first > 600);
+    // Later syncs remember the range and ask only for new GP_IDs.
+    sim.advance(Duration::hours(30));
+    sim.clear_requests();
+    mirror.sync(&client, &opts(&sim)).await.unwrap();
+    let asked = spacetrack_tests::query_paths(&sim);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0].to_ascii_lowercase().contains("/gp_id/%3e"),
+        "{asked:?}"
+    );
+    assert!(same_history(&client, &mirror, from).await > first);
+}
