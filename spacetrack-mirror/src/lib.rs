@@ -302,3 +302,18 @@ pub(crate) fn owner_ended(owner: &str) -> bool {
         && std::path::Path::new("/proc/self").exists()
         && !std::path::Path::new("/proc").join(pid).exists()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_database_password() {
+        assert_eq!(
+            redact("postgres://me:s3cret@db.example.org:5432/st"),
+            "postgres://me:***@db.example.org:5432/st"
+        );
+        assert_eq!(redact("postgres://me@db/st"), "postgres://me@db/st");
+        assert_eq!(redact("sqlite:/tmp/a@b.db"), "sqlite:/tmp/a@b.db");
+    }
+}
