@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use postgres::{Client, NoTls, Transaction};
 
 use crate::backend::{Applied, Backend, Batch, Row, State};
-use crate::sqlite::{STATE_TABLE, upsert_sql};
+use crate::sqlite::{STATE_TABLE, scan_sql, upsert_sql};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, datetime_text, parse_date, parse_datetime};
 use crate::{Error, Result};
@@ -318,25 +318,7 @@ impl Backend for Postgres {
         include_removed: bool,
         each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
     ) -> Result<()> {
-        let mut cols: Vec<String> = t
-            .columns
-            .iter()
-            .map(|c| format!("{}::text", q(c.name)))
-            .collect();
-        cols.push(format!("{}::text", q("_unknown")));
-        cols.push(format!("{}::text", q("_removed_at")));
-        let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
-        let sql = format!(
-            "SELECT {} FROM {}{} ORDER BY {}",
-            cols.join(", "),
-            q(t.class),
-            if include_removed {
-                String::new()
-            } else {
-                format!(" WHERE {} IS NULL", q("_removed_at"))
-            },
-            order.join(", ")
-        );
+        let sql = scan_sql(t, include_removed, "::text");
         let mut tx = self.client().transaction().map_err(db)?;
         let stmt = tx.prepare(&sql).map_err(db)?;
         // A portal read a thousand rows at a time: memory stays flat.

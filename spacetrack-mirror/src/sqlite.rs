@@ -133,6 +133,31 @@ pub(crate) fn upsert_sql(
     )
 }
 
+/// Every column, `_unknown` and `_removed_at` of the current rows (all
+/// rows when `include_removed`), in key order; `cast` follows each selected
+/// column (`::text` for PostgreSQL).
+pub(crate) fn scan_sql(t: &TableDef, include_removed: bool, cast: &str) -> String {
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| c.name)
+        .chain(["_unknown", "_removed_at"])
+        .map(|c| format!("{}{cast}", q(c)))
+        .collect();
+    let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+    format!(
+        "SELECT {} FROM {}{} ORDER BY {}",
+        cols.join(", "),
+        q(t.class),
+        if include_removed {
+            String::new()
+        } else {
+            format!(" WHERE {} IS NULL", q("_removed_at"))
+        },
+        order.join(", ")
+    )
+}
+
 impl Backend for Sqlite {
     fn ensure(&mut self, table: &'static TableDef) -> Result<()> {
         self.conn.execute_batch(table.sqlite).map_err(db)
@@ -340,21 +365,7 @@ impl Backend for Sqlite {
         include_removed: bool,
         each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
     ) -> Result<()> {
-        let mut cols: Vec<String> = t.columns.iter().map(|c| q(c.name)).collect();
-        cols.push(q("_unknown"));
-        cols.push(q("_removed_at"));
-        let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
-        let sql = format!(
-            "SELECT {} FROM {}{} ORDER BY {}",
-            cols.join(", "),
-            q(t.class),
-            if include_removed {
-                String::new()
-            } else {
-                format!(" WHERE {} IS NULL", q("_removed_at"))
-            },
-            order.join(", ")
-        );
+        let sql = scan_sql(t, include_removed, "");
         let mut stmt = self.conn.prepare(&sql).map_err(db)?;
         let mut rows = stmt.query([]).map_err(db)?;
         let n = t.columns.len();

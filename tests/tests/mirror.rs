@@ -8,7 +8,7 @@ use std::fmt::Debug;
 use chrono::{Duration, NaiveDate};
 use serde_json::{Map, Value};
 use spacetrack::{Client, Record};
-use spacetrack_mirror::{ExportFormat, Mirror, Outcome, SyncOptions};
+use spacetrack_mirror::{DEFAULT_CLASSES, ExportFormat, Mirror, Outcome, SyncOptions};
 use spacetrack_sim::{Fault, Simulator};
 use spacetrack_tests::{Postgres, TempDir, client_for};
 
@@ -225,15 +225,7 @@ async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
     assert!((8..=10).contains(&requests), "{requests}");
     let want: Vec<String> = {
         let mut v = Vec::new();
-        for class in [
-            "gp",
-            "satcat",
-            "decay",
-            "tip",
-            "cdm_public",
-            "boxscore",
-            "launch_site",
-        ] {
+        for &class in DEFAULT_CLASSES {
             v.push(export(&reference, class).await);
         }
         v
@@ -248,18 +240,7 @@ async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
         assert!(err.is_err(), "request {k}: {err:?}");
         sim.clear_faults();
         m.sync(&client, &force).await.unwrap();
-        for (i, class) in [
-            "gp",
-            "satcat",
-            "decay",
-            "tip",
-            "cdm_public",
-            "boxscore",
-            "launch_site",
-        ]
-        .iter()
-        .enumerate()
-        {
+        for (i, class) in DEFAULT_CLASSES.iter().enumerate() {
             assert_eq!(
                 export(m, class).await,
                 want[i],
@@ -294,15 +275,7 @@ async fn a_postgres_mirror_equals_the_server_after_each_round() {
         .await
         .unwrap();
     lite.sync(&client, &force).await.unwrap();
-    for class in [
-        "gp",
-        "satcat",
-        "decay",
-        "tip",
-        "cdm_public",
-        "boxscore",
-        "launch_site",
-    ] {
+    for &class in DEFAULT_CLASSES {
         assert_eq!(
             export(&mirror, class).await,
             export(&lite, class).await,
@@ -326,15 +299,7 @@ async fn two_machines_sharing_a_postgres_mirror_do_not_duplicate_work_or_rows() 
     let (ra, rb) = tokio::join!(a.sync(&a_client, &opts), b.sync(&b_client, &opts));
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     // Each class was synced by exactly one of them.
-    for class in [
-        "gp",
-        "satcat",
-        "decay",
-        "tip",
-        "cdm_public",
-        "boxscore",
-        "launch_site",
-    ] {
+    for &class in DEFAULT_CLASSES {
         let synced = [&ra, &rb]
             .iter()
             .filter(|r| {
@@ -438,15 +403,7 @@ async fn exports_read_back_equal_the_table_and_keep_unknown_columns() {
     same::<spacetrack::Gp>(&client, &mirror, "gp").await;
     let ndjson = export(&mirror, "gp").await;
     assert!(ndjson.lines().all(|l| l.contains("\"REENTRY_RISK\"")));
-    for class in [
-        "gp",
-        "satcat",
-        "decay",
-        "tip",
-        "cdm_public",
-        "boxscore",
-        "launch_site",
-    ] {
+    for &class in DEFAULT_CLASSES {
         let path = dir.0.join(format!("{class}.parquet"));
         let n = mirror
             .export(
