@@ -423,6 +423,46 @@ async fn exports_read_back_equal_the_table_and_keep_unknown_columns() {
         assert!(n > 0, "{class}");
         assert_eq!(from_parquet.len() as u64, n);
         assert_eq!(from_parquet, from_ndjson, "{class}");
+        // CSV: the same values as text, the unknown columns in `_unknown`.
+        let path = dir.0.join(format!("{class}.csv"));
+        mirror
+            .export(
+                class,
+                ExportFormat::Csv,
+                std::fs::File::create(&path).unwrap(),
+                false,
+            )
+            .await
+            .unwrap();
+        let mut csv = csv::Reader::from_path(&path).unwrap();
+        let header: Vec<String> = csv.headers().unwrap().iter().map(str::to_owned).collect();
+        let mut rows = 0;
+        for (record, want) in csv.records().zip(&from_ndjson) {
+            let record = record.unwrap();
+            rows += 1;
+            for (name, cell) in header.iter().zip(record.iter()) {
+                if name == "_unknown" {
+                    let extra: Map<String, Value> = if cell.is_empty() {
+                        Map::new()
+                    } else {
+                        serde_json::from_str(cell).unwrap()
+                    };
+                    for (k, v) in extra {
+                        assert_eq!(want.get(&k), Some(&v), "{class}.{k}");
+                    }
+                    continue;
+                }
+                match &want[name] {
+                    Value::Null => assert_eq!(cell, "", "{class}.{name}"),
+                    Value::Number(n) => {
+                        assert_eq!(cell.parse::<f64>().ok(), n.as_f64(), "{class}.{name}")
+                    }
+                    Value::String(s) => assert_eq!(cell, s, "{class}.{name}"),
+                    other => panic!("{class}.{name}: {other}"),
+                }
+            }
+        }
+        assert_eq!(rows, from_ndjson.len(), "{class}");
     }
 }
 
