@@ -1304,7 +1304,9 @@ async fn a_killed_mirror_sync_resumes() {
     sim.inject([
         Fault::Pass,
         Fault::Pass,
-        Fault::SlowBody(std::time::Duration::from_secs(30)),
+        // Long enough to kill the process mid-answer, short enough that
+        // the simulator's blocked answer thread ends soon after the test.
+        Fault::SlowBody(std::time::Duration::from_secs(2)),
     ]);
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"));
     against(&mut cmd, &sim, &home.0);
