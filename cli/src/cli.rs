@@ -389,6 +389,10 @@ fn sim() -> Command {
             "Element sets per object in gp_history",
         ))
         .arg(num(
+            "clock-rate",
+            "Let simulated time run N times faster than real time (3600: an hour a second): new element sets, launches, decays",
+        ))
+        .arg(num(
             "answer-cache-mb",
             "Keep recent answers (up to N MiB) so repeated queries measure clients, not the simulator",
         ))

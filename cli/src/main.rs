@@ -133,6 +133,9 @@ async fn sim(m: &clap::ArgMatches) -> Result<(), Failure> {
     if let Some(&n) = m.get_one::<u64>("history-depth") {
         b = b.history_depth(n as usize);
     }
+    if let Some(&n) = m.get_one::<u64>("clock-rate") {
+        b = b.clock_rate(u32::try_from(n).unwrap_or(u32::MAX));
+    }
     if let Some(&n) = m.get_one::<u64>("answer-cache-mb") {
         b = b.answer_cache_bytes((n as usize).saturating_mul(1 << 20));
     }

@@ -127,6 +127,10 @@ pub struct SimConfig {
     /// Compress query answers with gzip when the client asks for it (on by
     /// default, as over the internet; off with [`SimBuilder::compression`]).
     pub compression: bool,
+    /// Simulated seconds per real second (0, the default: the clock only
+    /// moves by [`Simulator::advance`]). Time then passes an hour at a
+    /// time, so demos against a running simulator see new data.
+    pub clock_rate: u32,
 }
 
 impl Default for SimConfig {
@@ -154,6 +158,7 @@ impl Default for SimConfig {
             account_limits: Vec::new(),
             login_trickle: None,
             compression: true,
+            clock_rate: 0,
         }
     }
 }
@@ -279,6 +284,13 @@ impl SimBuilder {
     pub async fn start(self) -> std::io::Result<Simulator> {
         Simulator::start(self.config).await
     }
+
+    /// Lets simulated time run by itself, `rate` times faster than real
+    /// time, in steps of one simulated hour (see [`SimConfig::clock_rate`]).
+    pub fn clock_rate(mut self, rate: u32) -> Self {
+        self.config.clock_rate = rate;
+        self
+    }
 }
 
 /// One request the simulator received (for tests).
@@ -356,6 +368,19 @@ impl SimState {
             refused: Default::default(),
             counter: Default::default(),
         })
+    }
+
+    /// Moves the clock on (see [`Simulator::advance`]).
+    fn advance(&self, by: chrono::Duration) {
+        let mut guard = self.catalog.write().expect("catalog");
+        let mut next = catalog::Catalog::clone(&guard);
+        next.advance_to(next.now + by);
+        *guard = Arc::new(next);
+        drop(guard);
+        self.answers.lock().expect("answers").clear();
+        self.answers_gz.lock().expect("answers_gz").clear();
+        self.answers_size
+            .store(0, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The catalog as it is now.
@@ -460,6 +485,8 @@ pub struct Simulator {
     addr: SocketAddr,
     state: Arc<SimState>,
     task: tokio::task::JoinHandle<()>,
+    /// Moves the clock when [`SimConfig::clock_rate`] is set.
+    clock: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Simulator {
@@ -480,7 +507,28 @@ impl Simulator {
                 tracing::error!("simulator stopped: {e}");
             }
         });
-        Ok(Simulator { addr, state, task })
+        let clock = (state.config.clock_rate > 0).then(|| {
+            let state = state.clone();
+            let hour = Duration::from_secs(3600).div_f64(f64::from(state.config.clock_rate));
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(hour.max(Duration::from_millis(1)));
+                every.tick().await;
+                loop {
+                    every.tick().await;
+                    let state = state.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        state.advance(chrono::Duration::hours(1))
+                    })
+                    .await;
+                }
+            })
+        });
+        Ok(Simulator {
+            addr,
+            state,
+            task,
+            clock,
+        })
     }
 
     /// `http://127.0.0.1:PORT/`.
@@ -602,16 +650,7 @@ impl Simulator {
     /// current state (gp, satcat), as on Space-Track. Queries already
     /// running finish on the catalog they started with.
     pub fn advance(&self, by: chrono::Duration) {
-        let mut guard = self.state.catalog.write().expect("catalog");
-        let mut next = catalog::Catalog::clone(&guard);
-        next.advance_to(next.now + by);
-        *guard = Arc::new(next);
-        drop(guard);
-        self.state.answers.lock().expect("answers").clear();
-        self.state.answers_gz.lock().expect("answers_gz").clear();
-        self.state
-            .answers_size
-            .store(0, std::sync::atomic::Ordering::Relaxed);
+        self.state.advance(by);
     }
 
     /// Stops serving.
@@ -621,5 +660,8 @@ impl Simulator {
 impl Drop for Simulator {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(clock) = &self.clock {
+            clock.abort();
+        }
     }
 }

@@ -545,3 +545,24 @@ async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
     );
     assert!(same_history(&client, &mirror, from).await > first);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_simulators_clock_can_run_by_itself() {
+    // A hundred simulated hours a second: an hour every 10 ms.
+    let sim = Simulator::builder()
+        .objects(200)
+        .anchor(anchor())
+        .clock_rate(360_000)
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&sim);
+    let mut waited = 0;
+    while sim.now() < anchor() + Duration::hours(10) && waited < 500 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        waited += 1;
+    }
+    assert!(sim.now() >= anchor() + Duration::hours(10), "{}", sim.now());
+    let gp = client.gp().send().await.unwrap();
+    assert!(gp.iter().any(|g| g.gp_id >= 300_000_000));
+}

@@ -2,13 +2,16 @@
 //! `spacetrack sim` in the CLI).
 //!
 //! ```text
-//! spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N]
+//! spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N] [--clock-rate N]
 //! ```
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N] [--no-account-limits] [--no-compression]
+const USAGE: &str = "usage: spacetrack-sim [--port N] [--objects N] [--seed N] [--history-depth N] [--answer-cache-mb N] [--clock-rate N] [--no-account-limits] [--no-compression]
+
+--clock-rate N lets simulated time run N times faster than real time (3600: an
+hour a second): new element sets, launches, decays, messages.
 
 Space-Track's account limits (30 queries per minute, 300 per hour) are enforced
 unless --no-account-limits is given (benchmarks). Answers are gzip-compressed
@@ -41,6 +44,7 @@ async fn main() -> ExitCode {
             "--seed" => builder.seed(n),
             "--history-depth" => builder.history_depth(n as usize),
             "--answer-cache-mb" => builder.answer_cache_bytes(n as usize * (1 << 20)),
+            "--clock-rate" if n <= u64::from(u32::MAX) => builder.clock_rate(n as u32),
             _ => {
                 eprintln!("{USAGE}");
                 return ExitCode::from(2);
