@@ -13,7 +13,11 @@
 //!
 //! The primary key is the class's `x-spacetrack.key` when it has one and
 //! every key column is `NOT NULL`; otherwise a `_key` text column, which the
-//! mirror fills with the record's identity.
+//! mirror fills with the record's identity: its key columns' values (NULL
+//! included) when the class has a key, else the whole record.
+//!
+//! Only the key columns are `NOT NULL`: the mirror stores what Space-Track
+//! sends, and a column it stops filling must not make every insert fail.
 //!
 //! Identifiers are double-quoted, so the upper-case column names are kept
 //! as Space-Track spells them in both SQLite and PostgreSQL.
@@ -78,7 +82,11 @@ pub fn create_table(class: &ClassSchema, dialect: Dialect) -> String {
     let _ = writeln!(out, "CREATE TABLE IF NOT EXISTS {} (", quote(&class.class));
     let key = key_columns(class);
     for c in &class.columns {
-        let not_null = if c.nullable { "" } else { " NOT NULL" };
+        let not_null = if key.contains(&c.name) {
+            " NOT NULL"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "    {} {}{not_null},",
@@ -155,6 +163,7 @@ pub fn mirror_tables(classes: &[&ClassSchema]) -> String {
         let class = &c.class;
         let controller = &c.controller;
         let key = key_columns(c);
+        let identity = &c.key;
         let columns = c.columns.iter().map(|col| {
             let name = &col.name;
             let kind = quote::format_ident!("{}", value_kind(&col.sql, col.semantic).name());
@@ -168,6 +177,7 @@ pub fn mirror_tables(classes: &[&ClassSchema]) -> String {
                 class: #class,
                 controller: #controller,
                 key: &[#(#key),*],
+                identity: &[#(#identity),*],
                 columns: &[#(#columns),*],
                 sqlite: #sqlite,
                 postgres: #postgres,

@@ -52,8 +52,12 @@ pub struct Batch<'a> {
     pub delete: &'a [Vec<Value>],
     /// Rows marked `_removed_at` (key values): gone from Space-Track.
     pub remove: &'a [Vec<Value>],
-    /// The class's state after the batch.
+    /// The class's state after the batch. Written only while `owner`
+    /// holds the class's lease; otherwise the batch is rolled back
+    /// ([`crate::Error::LeaseLost`]).
     pub state: &'a State,
+    /// The sync applying the batch.
+    pub owner: &'a str,
     /// The time written to `_synced_at` and `_removed_at`.
     pub now: NaiveDateTime,
 }
@@ -76,14 +80,16 @@ pub trait Backend: Send {
     /// The class's state (default when never synced).
     fn state(&mut self, class: &str) -> Result<State>;
     /// Takes the class's lease for `owner` until `until`, unless another
-    /// owner holds one that has not expired at `now`: then returns when
-    /// that one expires.
+    /// owner holds one that has not expired at `now` (and is not
+    /// `takeover`, an owner known to have ended): then returns when that
+    /// one expires.
     fn lease(
         &mut self,
         class: &str,
         owner: &str,
         now: NaiveDateTime,
         until: NaiveDateTime,
+        takeover: Option<&str>,
     ) -> Result<Option<NaiveDateTime>>;
     /// Gives the lease back (when `owner` still holds it).
     fn release(&mut self, class: &str, owner: &str) -> Result<()>;

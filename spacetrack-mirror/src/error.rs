@@ -41,6 +41,10 @@ pub enum Error {
     /// A blocking database task ended abnormally.
     #[error("database task failed: {0}")]
     Task(String),
+    /// Another sync took the class over (this one's lease ran out);
+    /// nothing of the batch was written.
+    #[error("{0}: another sync took the class over; nothing of this batch was written")]
+    LeaseLost(String),
     /// Reserved for callers that turn a too-early report into an error.
     #[error("too early: the next sync is allowed at {0} UTC")]
     TooEarly(NaiveDateTime),

@@ -280,26 +280,44 @@ fn host() -> String {
         .unwrap_or_else(|| "host".into())
 }
 
-/// Who is syncing, for the lease: `host:pid:start`.
+/// This process's PID namespace (Linux; empty elsewhere): containers that
+/// share a host name do not share it.
+fn pid_namespace() -> String {
+    std::fs::read_link("/proc/self/ns/pid")
+        .map(|p| {
+            p.to_string_lossy()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Who is syncing, for the lease: `host:pid:pid-namespace:start`.
 fn owner() -> String {
     format!(
-        "{}:{}:{}",
-        host(),
+        "{}:{}:{}:{}",
+        host().replace(':', "_"),
         std::process::id(),
+        pid_namespace(),
         chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
     )
 }
 
-/// Whether a lease owner is a process of this machine that has ended
-/// (known on Linux, from /proc; elsewhere a lease runs out on its own).
+/// Whether a lease owner is a process that has ended, seen from the same
+/// host and PID namespace (Linux, through /proc; elsewhere, or from
+/// another machine or container, a lease runs out on its own).
 pub(crate) fn owner_ended(owner: &str) -> bool {
     let mut parts = owner.split(':');
-    let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
+    let (Some(h), Some(pid), Some(ns)) = (parts.next(), parts.next(), parts.next()) else {
         return false;
     };
-    h == host()
+    let mine = pid_namespace();
+    !mine.is_empty()
+        && ns == mine
+        && h == host().replace(':', "_")
+        && pid.chars().all(|c| c.is_ascii_digit())
         && pid != std::process::id().to_string()
-        && std::path::Path::new("/proc/self").exists()
         && !std::path::Path::new("/proc").join(pid).exists()
 }
 

@@ -166,6 +166,7 @@ impl Backend for Postgres {
         owner: &str,
         now: NaiveDateTime,
         until: NaiveDateTime,
+        takeover: Option<&str>,
     ) -> Result<Option<NaiveDateTime>> {
         let mut tx = self.client().transaction().map_err(db)?;
         tx.execute(
@@ -178,8 +179,8 @@ impl Backend for Postgres {
         let taken = tx
             .execute(
                 "UPDATE _sync_state SET lease_owner = $1, lease_until = $2 WHERE class = $3 \
-                 AND (lease_owner IS NULL OR lease_until < $4 OR lease_owner = $1)",
-                &[&owner, &datetime_text(&until), &class, &datetime_text(&now)],
+                 AND (lease_owner IS NULL OR lease_until < $4 OR lease_owner = $1 OR lease_owner = $5)",
+                &[&owner, &datetime_text(&until), &class, &datetime_text(&now), &takeover],
             )
             .map_err(db)?;
         let held = if taken == 1 {
@@ -252,6 +253,19 @@ impl Backend for Postgres {
             applied.removed += tx.execute(&stmt, &refs(&p)).map_err(db)?;
         }
         let s = b.state;
+        // The state row is locked until the transaction ends: a sync that
+        // lost its lease cannot write over the one that took it.
+        let holder: Option<String> = tx
+            .query_opt(
+                "SELECT lease_owner FROM _sync_state WHERE class = $1 FOR UPDATE",
+                &[&s.class],
+            )
+            .map_err(db)?
+            .and_then(|r| r.get(0));
+        if holder.as_deref() != Some(b.owner) {
+            // Dropping the transaction rolls the batch back.
+            return Err(Error::LeaseLost(s.class.clone()));
+        }
         let p: Params = vec![
             Some(s.class.clone()),
             s.watermark.clone(),

@@ -205,6 +205,7 @@ impl Backend for Sqlite {
         owner: &str,
         now: NaiveDateTime,
         until: NaiveDateTime,
+        takeover: Option<&str>,
     ) -> Result<Option<NaiveDateTime>> {
         let tx = self
             .conn
@@ -218,8 +219,8 @@ impl Backend for Sqlite {
         let taken = tx
             .execute(
                 "UPDATE _sync_state SET lease_owner = ?1, lease_until = ?2 WHERE class = ?3 \
-                 AND (lease_owner IS NULL OR lease_until < ?4 OR lease_owner = ?1)",
-                params![owner, datetime_text(&until), class, datetime_text(&now)],
+                 AND (lease_owner IS NULL OR lease_until < ?4 OR lease_owner = ?1 OR lease_owner = ?5)",
+                params![owner, datetime_text(&until), class, datetime_text(&now), takeover],
             )
             .map_err(db)?;
         let held = if taken == 1 {
@@ -296,6 +297,19 @@ impl Backend for Sqlite {
             }
         }
         let s = b.state;
+        let holder: Option<String> = tx
+            .query_row(
+                "SELECT lease_owner FROM _sync_state WHERE class = ?1",
+                params![s.class],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?
+            .flatten();
+        if holder.as_deref() != Some(b.owner) {
+            // Dropping the transaction rolls the batch back.
+            return Err(Error::LeaseLost(s.class.clone()));
+        }
         tx.execute(
             "INSERT INTO _sync_state (class, watermark, progress, last_sync_at, next_due_at, lease_owner, lease_until) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (class) DO UPDATE SET \

@@ -158,8 +158,17 @@ impl Range {
     }
 }
 
-/// How long a sync may hold a class before another may take over.
+/// How long a sync may hold a class, from its last batch, before another
+/// may take over.
 const LEASE_MINUTES: i64 = 30;
+
+fn wall_clock() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+fn lease_end() -> NaiveDateTime {
+    wall_clock() + Duration::minutes(LEASE_MINUTES)
+}
 /// GP_IDs asked for per request when refetching changed rows.
 const REFETCH_CHUNK: usize = 200;
 
@@ -182,11 +191,13 @@ impl Run<'_> {
         {
             return Ok(Outcome::NotDue(next));
         }
-        let (owner, now) = (self.owner.clone(), self.now);
-        let until = now + Duration::minutes(LEASE_MINUTES);
+        // Leases are measured on the wall clock, which every machine
+        // shares (the cadence's `now` may be the caller's).
+        let (owner, now) = (self.owner.clone(), wall_clock());
+        let until = lease_end();
         if let Some(held) = self
             .mirror
-            .with(move |b| b.lease(t.class, &owner, now, until))
+            .with(move |b| b.lease(t.class, &owner, now, until, None))
             .await?
         {
             // A lease left by a process of this machine that has ended (a
@@ -194,18 +205,37 @@ impl Run<'_> {
             let state = self.mirror.with(move |b| b.state(t.class)).await?;
             let dead = state
                 .lease
-                .as_ref()
-                .is_some_and(|(o, _)| crate::owner_ended(o));
-            if !dead {
+                .clone()
+                .map(|(o, _)| o)
+                .filter(|o| crate::owner_ended(o));
+            let Some(dead) = dead else {
+                return Ok(Outcome::Busy(held));
+            };
+            // Take it only from that owner: another machine may have taken
+            // it meanwhile.
+            let owner = self.owner.clone();
+            if let Some(held) = self
+                .mirror
+                .with(move |b| b.lease(t.class, &owner, now, until, Some(&dead)))
+                .await?
+            {
                 return Ok(Outcome::Busy(held));
             }
-            let (owner, far) = (self.owner.clone(), until + Duration::days(3650));
-            // Expire the dead lease (as if its time had passed), then take it.
-            self.mirror
-                .with(move |b| b.lease(t.class, &owner, far, until))
-                .await?;
         }
         let mut state = self.mirror.with(move |b| b.state(t.class)).await?;
+        // Another machine may have finished the class between the check
+        // above and the lease.
+        if !self.opts.force
+            && let Some(next) = state.next_due
+            && next > self.now
+            && !(strategy == Strategy::History && self.history_changed(&state))
+        {
+            let owner = self.owner.clone();
+            self.mirror
+                .with(move |b| b.release(t.class, &owner))
+                .await?;
+            return Ok(Outcome::NotDue(next));
+        }
         let mut acc = Acc::default();
         let result = match strategy {
             Strategy::Snapshot => self.snapshot(t, &mut state, &mut acc).await,
@@ -281,13 +311,12 @@ impl Run<'_> {
             state.next_due = Some(next_due(t.class, plan(t.class).1, self.now));
             state.lease = None;
         } else {
-            state.lease = Some((
-                self.owner.clone(),
-                self.now + Duration::minutes(LEASE_MINUTES),
-            ));
+            // Renewed with every batch.
+            state.lease = Some((self.owner.clone(), lease_end()));
         }
         let st = state.clone();
         let now = self.now;
+        let owner = self.owner.clone();
         let applied = self
             .mirror
             .with(move |b| {
@@ -297,6 +326,7 @@ impl Run<'_> {
                     delete: &changes.delete,
                     remove: &changes.remove,
                     state: &st,
+                    owner: &owner,
                     now,
                 })
             })
@@ -514,6 +544,27 @@ impl Run<'_> {
         // Windows not pulled yet, one transaction each, so an interrupted
         // pull resumes at the first incomplete window.
         let windows_left = range.done < end;
+        // The newest GP_ID before the first window: afterwards, everything
+        // above it is asked for again, so element sets filed while the
+        // windows were pulled (into windows already done) are not missed.
+        // Window rows never raise the watermark: they come in EPOCH order.
+        if windows_left && state.watermark.is_none() {
+            let top = self
+                .fetch_maps(t, acc, |q| {
+                    q.predicate("predicates", "GP_ID")
+                        .predicate("orderby", "GP_ID desc")
+                        .predicate("limit", "1")
+                })
+                .await?;
+            let top = match top.first().and_then(|m| m.get("GP_ID")) {
+                None => 0,
+                Some(v) => match from_json(ValueKind::Int, v) {
+                    Some(Value::Int(n)) => n,
+                    _ => return Err(bad(t, "GP_ID", v, ValueKind::Int)),
+                },
+            };
+            state.watermark = Some(top.to_string());
+        }
         while range.done < end {
             let start = range.done;
             let stop = (start + window).min(end);
@@ -525,7 +576,6 @@ impl Run<'_> {
                 .await?;
             // Rows on the upper bound belong to the next window too; the
             // key makes the overlap harmless.
-            bump(state, &rows, id_i);
             range.done = stop;
             range.caught_up = range.to.is_none() && stop >= end;
             state.progress = Some(range.text());
@@ -668,10 +718,24 @@ pub(crate) fn to_row(t: &'static TableDef, m: &Map<String, Json>) -> Result<Row>
             }
         }
     }
-    // A table without a usable key is keyed by the row's content.
-    let key = t
-        .synthetic_key()
-        .then(|| serde_json::to_string(m).unwrap_or_default());
+    // A table without a usable key is keyed by the values of the class's
+    // key columns (a JSON array, nulls included), or by the whole row when
+    // the class has no key.
+    let key = t.synthetic_key().then(|| {
+        if t.identity.is_empty() {
+            serde_json::to_string(m).unwrap_or_default()
+        } else {
+            let ids: Vec<Json> = t
+                .identity
+                .iter()
+                .map(|c| match t.position(c) {
+                    Some(i) => crate::value::to_json(&values[i]),
+                    None => Json::Null,
+                })
+                .collect();
+            Json::Array(ids).to_string()
+        }
+    });
     Ok(Row {
         values,
         unknown: (!unknown.is_empty()).then(|| Json::Object(unknown).to_string()),

@@ -38,6 +38,9 @@ pub struct TableDef {
     pub controller: &'static str,
     /// The primary key: the class's key columns, or `_key`.
     pub key: &'static [&'static str],
+    /// The columns that identify a record (the schema's key, possibly
+    /// empty): `_key` holds their values when one of them may be null.
+    pub identity: &'static [&'static str],
     /// The schema's columns, in modeldef order.
     pub columns: &'static [ColumnDef],
     /// `CREATE TABLE IF NOT EXISTS` for SQLite.

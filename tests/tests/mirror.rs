@@ -507,12 +507,14 @@ async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
             .force(true)
             .now(sim.now())
     };
-    // The second day's window breaks off: the first stays, the pull
-    // resumes at the second.
-    sim.inject([Fault::Pass, Fault::TruncateBody]);
+    // The second day's window breaks off (after the newest GP_ID and the
+    // first window): the first stays, the pull resumes at the second, after
+    // the clock moved on.
+    sim.inject([Fault::Pass, Fault::Pass, Fault::TruncateBody]);
     let broken = mirror.sync(&client, &opts(&sim).history(from, None)).await;
     assert!(broken.is_err(), "{broken:?}");
     sim.clear_faults();
+    sim.advance(Duration::hours(6));
     sim.clear_requests();
     let report = mirror
         .sync(&client, &opts(&sim).history(from, None))
