@@ -41,6 +41,11 @@ pub enum Error {
     /// A blocking database task ended abnormally.
     #[error("database task failed: {0}")]
     Task(String),
+    /// An answer that would have removed most of a class from the mirror
+    /// (Space-Track never empties these classes; a proxy or a broken query
+    /// could). Nothing was changed.
+    #[error("{0}")]
+    Suspicious(String),
     /// Another sync took the class over (this one's lease ran out);
     /// nothing of the batch was written.
     #[error("{0}: another sync took the class over; nothing of this batch was written")]

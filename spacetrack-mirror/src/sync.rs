@@ -171,6 +171,22 @@ fn lease_end() -> NaiveDateTime {
 }
 /// GP_IDs asked for per request when refetching changed rows.
 const REFETCH_CHUNK: usize = 200;
+/// More changed rows than this are refetched with the whole class.
+const REFETCH_WHOLE: usize = 2_000;
+/// gp's columns compared with the mirror on every sync, GP_ID and
+/// NORAD_CAT_ID first: those that change without a new element set.
+const CHECK: &[&str] = &[
+    "GP_ID",
+    "NORAD_CAT_ID",
+    "DECAY_DATE",
+    "OBJECT_NAME",
+    "OBJECT_ID",
+    "OBJECT_TYPE",
+    "RCS_SIZE",
+    "COUNTRY_CODE",
+    "LAUNCH_DATE",
+    "SITE",
+];
 
 pub(crate) struct Run<'a> {
     pub mirror: &'a Mirror,
@@ -342,6 +358,14 @@ impl Run<'_> {
         let key_cols: Vec<&'static str> = t.key.to_vec();
         let seen: HashSet<Vec<String>> = rows.iter().map(|r| key_of(t, r)).collect();
         let current = self.mirror.with(move |b| b.select(t, &key_cols)).await?;
+        if rows.len() < current.len() / 2 {
+            return Err(Error::Suspicious(format!(
+                "{}: the answer had {} rows where the mirror holds {}; nothing was changed",
+                t.class,
+                rows.len(),
+                current.len()
+            )));
+        }
         let remove = current
             .into_iter()
             .filter(|k| !seen.contains(&k.iter().map(text_of).collect::<Vec<_>>()))
@@ -403,8 +427,9 @@ impl Run<'_> {
 
     async fn current(&self, t: &'static TableDef, state: &mut State, acc: &mut Acc) -> Result<()> {
         let (id, norad, decay) = ("GP_ID", "NORAD_CAT_ID", "DECAY_DATE");
-        let [id_i, norad_i, decay_i] = [id, norad, decay].map(|c| t.position(c));
-        let (Some(id_i), Some(norad_i), Some(decay_i)) = (id_i, norad_i, decay_i) else {
+        let (Some(id_i), Some(norad_i), Some(_)) =
+            (t.position(id), t.position(norad), t.position(decay))
+        else {
             return Err(Error::InvalidArgument(
                 "gp's schema lacks GP_ID, NORAD_CAT_ID or DECAY_DATE".into(),
             ));
@@ -443,45 +468,65 @@ impl Run<'_> {
             ..Changes::default()
         };
         self.apply(t, state, acc, changes, false).await?;
-        // 2. The whole class in three columns: decay dates set in place,
-        // rows filed with a lower GP_ID, objects that left gp.
+        // 2. The whole class in a few columns: what changes in place
+        // (decay dates, names and types from the catalog), rows filed with
+        // a lower GP_ID, objects that left gp.
+        let check: Vec<&'static str> = CHECK
+            .iter()
+            .copied()
+            .filter(|c| t.position(c).is_some())
+            .collect();
+        let list = check.join(",");
         let theirs = self
-            .fetch_maps(t, acc, |q| {
-                q.predicate("predicates", "NORAD_CAT_ID,GP_ID,DECAY_DATE")
-            })
+            .fetch_maps(t, acc, |q| q.predicate("predicates", list))
             .await?;
-        let mut server: HashMap<i64, (Value, Value)> = HashMap::with_capacity(theirs.len());
+        let mut server: HashMap<i64, Vec<Value>> = HashMap::with_capacity(theirs.len());
         for m in &theirs {
-            let get = |c: &str, i: usize| -> Result<Value> {
-                let v = m.get(c).unwrap_or(&Json::Null);
-                from_json(t.columns[i].kind, v).ok_or_else(|| bad(t, c, v, t.columns[i].kind))
-            };
-            if let Value::Int(g) = get(id, id_i)? {
-                server.insert(g, (get(norad, norad_i)?, get(decay, decay_i)?));
+            let mut vals = Vec::with_capacity(check.len());
+            for c in &check {
+                let kind = t.columns[t.position(c).unwrap_or(id_i)].kind;
+                let v = m.get(*c).unwrap_or(&Json::Null);
+                vals.push(from_json(kind, v).ok_or_else(|| bad(t, c, v, kind))?);
+            }
+            match vals[0] {
+                Value::Int(g) => {
+                    server.insert(g, vals);
+                }
+                _ => {
+                    let v = m.get(id).unwrap_or(&Json::Null);
+                    return Err(bad(t, id, v, ValueKind::Int));
+                }
             }
         }
-        let mine = self
-            .mirror
-            .with(move |b| b.select(t, &[id, norad, decay]))
-            .await?;
-        let mut have: HashMap<i64, (Value, Value)> = HashMap::with_capacity(mine.len());
+        let mine_cols = check.clone();
+        let mine = self.mirror.with(move |b| b.select(t, &mine_cols)).await?;
+        // An answer that would empty the mirror is not believed (Space-Track
+        // never empties gp; a proxy or a broken query could).
+        if server.len() < mine.len() / 2 {
+            return Err(Error::Suspicious(format!(
+                "gp: the check listed {} element sets where the mirror holds {}; nothing was changed",
+                server.len(),
+                mine.len()
+            )));
+        }
+        let mut have: HashMap<i64, Vec<Value>> = HashMap::with_capacity(mine.len());
         for r in mine {
-            if let [Value::Int(g), n, d] = &r[..] {
-                have.insert(*g, (n.clone(), d.clone()));
+            if let Value::Int(g) = r[0] {
+                have.insert(g, r);
             }
         }
         let mut stale: Vec<i64> = server
             .iter()
-            .filter(|(g, (_, d))| have.get(g).is_none_or(|(_, hd)| hd != d))
+            .filter(|(g, v)| have.get(g).is_none_or(|h| h != *v))
             .map(|(g, _)| *g)
             .collect();
         stale.sort_unstable();
-        let norads: HashSet<String> = server.values().map(|(n, _)| text_of(n)).collect();
+        let norads: HashSet<String> = server.values().map(|v| text_of(&v[1])).collect();
         let mut delete = Vec::new();
         let mut remove = Vec::new();
-        for (g, (n, _)) in &have {
+        for (g, v) in &have {
             if !server.contains_key(g) {
-                if norads.contains(&text_of(n)) {
+                if norads.contains(&text_of(&v[1])) {
                     delete.push(vec![Value::Int(*g)]);
                 } else {
                     remove.push(vec![Value::Int(*g)]);
@@ -489,13 +534,23 @@ impl Run<'_> {
             }
         }
         let mut upserts = Vec::new();
-        for chunk in stale.chunks(REFETCH_CHUNK) {
-            let list = chunk
-                .iter()
-                .map(|g| g.to_string())
-                .collect::<Vec<_>>()
-                .join(",");
-            upserts.extend(self.fetch(t, acc, |q| q.predicate(id, list)).await?);
+        if stale.len() > REFETCH_WHOLE {
+            // Cheaper as one request than as many lists.
+            let wanted: HashSet<i64> = stale.iter().copied().collect();
+            let all = self.fetch(t, acc, |q| q).await?;
+            upserts.extend(
+                all.into_iter()
+                    .filter(|r| matches!(r.values[id_i], Value::Int(g) if wanted.contains(&g))),
+            );
+        } else {
+            for chunk in stale.chunks(REFETCH_CHUNK) {
+                let list = chunk
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",");
+                upserts.extend(self.fetch(t, acc, |q| q.predicate(id, list)).await?);
+            }
         }
         let changes = Changes {
             upserts,
@@ -506,7 +561,7 @@ impl Run<'_> {
     }
 
     async fn history(&self, t: &'static TableDef, state: &mut State, acc: &mut Acc) -> Result<()> {
-        let window = Duration::days(i64::from(self.opts.window_days.unwrap_or(1)));
+        let window = Duration::days(i64::from(self.opts.window_days.unwrap_or(1).min(3650)));
         let known = state.progress.as_deref().and_then(Range::parse);
         let mut range = match (self.opts.history, known) {
             (Some((from, to)), Some(r)) if r.from == from && r.to == to => r,

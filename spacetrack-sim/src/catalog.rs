@@ -62,6 +62,9 @@ pub struct ElementSet {
     pub gp_id: i64,
     /// When it was published (its CREATION_DATE).
     pub created: NaiveDateTime,
+    /// The object's name then (a new object is renamed a day after its
+    /// launch; published sets keep the name they had).
+    pub name: String,
 }
 
 /// A decay message: a prediction of a re-entry, or the record of one.
@@ -131,6 +134,10 @@ pub struct Catalog {
     /// Whole hours advanced.
     pub tick: i64,
     pub next_norad: u32,
+    /// New objects waiting for their name: when, and the name. Until then
+    /// they are `TBA - TO BE ASSIGNED`, and gp and satcat change in place
+    /// (no new GP_ID) when the name comes, as on Space-Track.
+    pub renames: Vec<(usize, NaiveDateTime, String)>,
     pub seed: u64,
 }
 
@@ -392,6 +399,7 @@ impl Catalog {
             now: anchor,
             tick: 0,
             next_norad,
+            renames: Vec::new(),
             seed,
         }
     }
@@ -427,6 +435,8 @@ impl Catalog {
                 let norad = self.next_norad;
                 self.next_norad += 1;
                 let mut o = synth(self.seed, index as u64, norad, at);
+                let name = std::mem::replace(&mut o.name, "TBA - TO BE ASSIGNED".into());
+                self.renames.push((index, at + Duration::hours(24), name));
                 o.launch = at.date();
                 o.decay = None;
                 o.intldes = format!(
@@ -439,10 +449,22 @@ impl Catalog {
                 self.publish_elements(index, tick, at);
             }
         }
-        // New element sets: about one per object and day.
+        // Names given a day after launch.
+        let (due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.renames)
+            .into_iter()
+            .partition(|(_, when, _)| *when <= at);
+        self.renames = waiting;
+        for (i, _, name) in due {
+            self.objects[i].name = name;
+        }
+        // New element sets: about one per object and day (none in a new
+        // object's first two days: it keeps the set of its launch).
         for i in 0..self.objects.len() {
             let o = &self.objects[i];
-            if o.decay.is_none() && o.launch < at.date() && key(0xE1E5, i as u64) % 24 == 0 {
+            if o.decay.is_none()
+                && o.launch + Duration::days(2) < at.date()
+                && key(0xE1E5, i as u64) % 24 == 0
+            {
                 self.publish_elements(i, tick, at);
             }
         }
@@ -506,6 +528,7 @@ impl Catalog {
             elset: prev_elset % 999 + 1,
             gp_id: GP_ID_FIRST + tick * GP_ID_SLOTS + i as i64,
             created: at,
+            name: o.name.clone(),
         };
         self.history.push((i, set.clone()));
         self.objects[i].latest = Some(set);

@@ -306,6 +306,12 @@ impl RowCtx<'_> {
         }
     }
 
+    /// The object's name, as it was when a published element set was
+    /// filed.
+    fn name(&self) -> &str {
+        self.extra.map_or(&self.obj.name, |set| &set.name)
+    }
+
     fn u(&self, col: usize) -> f64 {
         unit(self.key ^ ((col as u64 + 1) << 40))
     }
@@ -328,7 +334,7 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
             Some(Val::Int(ctx.other.unwrap_or(o).norad as i64))
         }
         "OBJECT_NAME" | "SATNAME" | "SAT_1_NAME" | "SAT1_OBJECT_NAME" | "CURRENT_NAME"
-        | "SAT1_CATALOG_NAME" => Some(text(&o.name)),
+        | "SAT1_CATALOG_NAME" => Some(text(ctx.name())),
         "SAT_2_NAME" | "SAT2_OBJECT_NAME" | "SAT2_CATALOG_NAME" => {
             Some(text(&ctx.other.unwrap_or(o).name))
         }
@@ -395,7 +401,7 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
             "MEAN_MOTION_DDOT" => Some(Val::Real(0.0)),
             "FILE" => Some(Val::Int(4_700_000 + (el.gp_id % 100_000))),
             "GP_ID" => Some(Val::Int(el.gp_id)),
-            "TLE_LINE0" => Some(text(&format!("0 {}", o.name))),
+            "TLE_LINE0" => Some(text(&format!("0 {}", ctx.name()))),
             "TLE_LINE1" => Some(el.line1.clone().map(Val::Text).unwrap_or(Val::Null)),
             "TLE_LINE2" => Some(el.line2.clone().map(Val::Text).unwrap_or(Val::Null)),
             _ => None,
