@@ -407,6 +407,16 @@ impl Run<'_> {
                 _ => q,
             })
             .await?;
+        let mut rows = rows;
+        // Rows without a value in the watermark column (decay records taken
+        // from the catalog have no MSG_EPOCH) are never above the mark:
+        // they are asked for on their own.
+        if mark.is_some() && t.columns[col].nullable {
+            rows.extend(
+                self.fetch(t, acc, |q| q.predicate(column, "null-val"))
+                    .await?,
+            );
+        }
         let newest = rows
             .iter()
             .map(|r| &r.values[col])

@@ -414,6 +414,11 @@ fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: usize) -> Val
     let class_specific = match (ctx.class, name.as_str()) {
         // A prediction was issued in the last hours; a historical message
         // two days before the decay.
+        // A decay record taken from the catalog (SOURCE satcat) has no
+        // message epoch.
+        ("decay", "MSG_EPOCH") if ctx.r % 2 == 1 && !ctx.event.is_some_and(|e| e.prediction) => {
+            Some(Val::Null)
+        }
         ("decay" | "tip", "MSG_EPOCH") => Some(Val::DateTime(msg_epoch(ctx))),
         ("tip", "INSERT_EPOCH") => Some(Val::DateTime(msg_epoch(ctx) + Duration::minutes(7))),
         ("decay", "DECAY_EPOCH") => {
