@@ -17,7 +17,7 @@ Exit codes:
   8  a local file could not be read or written
   9  --skip-bad: some records could not be decoded and were skipped (the rest was written)
   10  the shared rate-limit store (Redis, the limits folder) is unavailable; nothing was sent
-  11  `mirror sync`: a class is not due yet (the guidance's cadence); the rest was synced
+  11  `mirror sync`: no class was due yet (the guidance's cadence); nothing was sent
   12  `mirror`: the mirror's database failed or holds an unexpected value
   130  interrupted (Ctrl-C); an --output file is not left behind";
 

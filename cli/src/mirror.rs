@@ -28,8 +28,8 @@ pub fn command() -> Command {
                     "Fetch what is new for each class, at the cadence Space-Track asks for: gp \
                      hourly, tip hourly, cdm_public daily, satcat, boxscore and launch_site daily \
                      after 17:00 UTC, decay on Wednesdays after 17:00 UTC. A class that is not due \
-                     is skipped and the command exits with code 11, saying when it is; --force \
-                     overrides. Every request goes through the account's rate limiter.",
+                     is skipped, saying when it is; when no class was due the command exits with \
+                     code 11. --force overrides. Every request goes through the account's rate limiter.",
                 )
                 .arg(db_arg())
                 .arg(
@@ -165,9 +165,15 @@ pub async fn run(
                     eprintln!("{line}");
                 }
             }
+            // Its own exit code when nothing was due: an hourly job that
+            // synced gp while satcat waits for 17:00 succeeded.
+            let synced = report
+                .classes
+                .iter()
+                .any(|c| matches!(c.outcome, Outcome::Synced { .. }));
             match report.too_early() {
-                Some(t) => Err(Failure::TooEarly(t)),
-                None => Ok(()),
+                Some(t) if !synced => Err(Failure::TooEarly(t)),
+                _ => Ok(()),
             }
         }
         "status" => {

@@ -8,9 +8,11 @@
 //!
 //! - **Incremental**: each class asks for the least Space-Track allows
 //!   (new GP_IDs, messages since the newest seen); a sync with nothing new
-//!   changes nothing; decayed objects are marked (gp's `DECAY_DATE`), rows
-//!   that leave Space-Track get `_removed_at`, nothing is dropped; gp equals
-//!   Space-Track's current gp answer after every sync.
+//!   changes nothing; decayed objects are marked (gp's `DECAY_DATE`), gp,
+//!   satcat, boxscore and launch_site rows that leave Space-Track get
+//!   `_removed_at`, nothing is dropped (message classes are an archive of
+//!   every message seen); gp equals Space-Track's current gp answer after
+//!   every sync.
 //! - **Polite**: every request goes through the client's account limiter,
 //!   and the cadence of Space-Track's guidance is the default: a sync that
 //!   comes too early reports when the next is allowed

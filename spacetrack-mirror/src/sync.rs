@@ -252,6 +252,12 @@ impl Run<'_> {
                 .await?;
             return Ok(Outcome::NotDue(next));
         }
+        let mut guard = LeaseGuard {
+            mirror: self.mirror.clone(),
+            class: t.class,
+            owner: self.owner.clone(),
+            armed: true,
+        };
         let mut acc = Acc::default();
         let result = match strategy {
             Strategy::Snapshot => self.snapshot(t, &mut state, &mut acc).await,
@@ -265,11 +271,10 @@ impl Run<'_> {
             Strategy::Current => self.current(t, &mut state, &mut acc).await,
             Strategy::History => self.history(t, &mut state, &mut acc).await,
         };
-        if let Err(e) = result {
-            let owner = self.owner.clone();
-            let _ = self.mirror.with(move |b| b.release(t.class, &owner)).await;
-            return Err(e);
-        }
+        // The last batch gave the lease back; after an error the guard does.
+        guard.armed = result.is_err();
+        drop(guard);
+        result?;
         Ok(Outcome::Synced {
             requests: acc.requests,
             fetched: acc.fetched,
@@ -693,6 +698,39 @@ impl Run<'_> {
             true,
         )
         .await
+    }
+}
+
+/// Gives a class's lease back when its sync stops before the last batch:
+/// an error, or the sync dropped unfinished (Ctrl-C). Otherwise other
+/// machines would wait for the lease to run out.
+struct LeaseGuard {
+    mirror: Mirror,
+    class: &'static str,
+    owner: String,
+    armed: bool,
+}
+
+impl Drop for LeaseGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let backend = self.mirror.backend.clone();
+        let (class, owner) = (self.class, std::mem::take(&mut self.owner));
+        // On a thread of its own: this may run on an async thread, where
+        // the PostgreSQL client must not block; joined, so a process that
+        // exits next (Ctrl-C) has given the lease back first.
+        let done = std::thread::Builder::new()
+            .name("spacetrack-mirror-release".into())
+            .spawn(move || {
+                if let Ok(mut b) = backend.lock() {
+                    let _ = b.release(class, &owner);
+                }
+            });
+        if let Ok(handle) = done {
+            let _ = handle.join();
+        }
     }
 }
 

@@ -30,6 +30,11 @@ async fn sim() -> Simulator {
 }
 
 async fn export(mirror: &Mirror, class: &str) -> String {
+    export_with(mirror, class, false).await
+}
+
+/// The export, with the removed rows and `_removed_at` when asked.
+async fn export_with(mirror: &Mirror, class: &str, removed: bool) -> String {
     let path = std::env::temp_dir().join(format!(
         "mirror-export-{class}-{}-{}.ndjson",
         std::process::id(),
@@ -41,7 +46,7 @@ async fn export(mirror: &Mirror, class: &str) -> String {
             class,
             ExportFormat::Ndjson,
             std::io::BufWriter::new(file),
-            false,
+            removed,
         )
         .await
         .unwrap();
@@ -120,6 +125,11 @@ async fn advance_and_sync_rounds_equal_the_server() {
             .count()
     };
     let records_at_first = without_epoch(export(&mirror, "decay").await);
+    let decayed_at_first = export(&mirror, "gp")
+        .await
+        .lines()
+        .filter(|l| !l.contains("\"DECAY_DATE\":null"))
+        .count();
     assert!(written(&first) > 600, "{first:?}");
 
     // Nothing new: nothing written, and each class asks once (gp twice:
@@ -154,13 +164,14 @@ async fn advance_and_sync_rounds_equal_the_server() {
     // Decay records without a message epoch filed since the first sync
     // arrived too (they are never above the watermark).
     assert!(without_epoch(export(&mirror, "decay").await) > records_at_first);
-    // Decayed objects are kept, with their decay date.
-    let decayed = export(&mirror, "gp")
-        .await
-        .lines()
-        .filter(|l| !l.contains("\"DECAY_DATE\":null"))
-        .count();
-    assert!(decayed > 0);
+    // Objects that decayed during the rounds are kept, with their decay
+    // date.
+    let decayed = |text: String| {
+        text.lines()
+            .filter(|l| !l.contains("\"DECAY_DATE\":null"))
+            .count()
+    };
+    assert!(decayed(export(&mirror, "gp").await) > decayed_at_first);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -236,7 +247,7 @@ async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
     let want: Vec<String> = {
         let mut v = Vec::new();
         for &class in DEFAULT_CLASSES {
-            v.push(export(&reference, class).await);
+            v.push(export_with(&reference, class, true).await);
         }
         v
     };
@@ -252,7 +263,7 @@ async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
         m.sync(&client, &force).await.unwrap();
         for (i, class) in DEFAULT_CLASSES.iter().enumerate() {
             assert_eq!(
-                export(m, class).await,
+                export_with(m, class, true).await,
                 want[i],
                 "interrupted at request {k}: {class}"
             );
@@ -577,4 +588,39 @@ async fn the_simulators_clock_can_run_by_itself() {
     assert!(sim.now() >= anchor() + Duration::hours(10), "{}", sim.now());
     let gp = client.gp().send().await.unwrap();
     assert!(gp.iter().any(|g| g.gp_id >= 300_000_000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_being_synced_elsewhere_is_busy_and_a_cancelled_sync_lets_go() {
+    let sim = sim().await;
+    let dir = TempDir::new("mirror-lease");
+    let path = dir.0.join("m.db");
+    let a = Mirror::open(path.to_str().unwrap()).await.unwrap();
+    let b = Mirror::open(path.to_str().unwrap()).await.unwrap();
+    let gp = SyncOptions::new().classes(["gp"]).force(true);
+    // A's answer trickles in for seconds while it holds gp's lease.
+    sim.inject([Fault::SlowBody(std::time::Duration::from_millis(400))]);
+    let (a_client, b_client) = (client_for(&sim), client_for(&sim));
+    let opts = gp.clone();
+    let task = tokio::spawn(async move { a.sync(&a_client, &opts).await });
+    while spacetrack_tests::query_paths(&sim).is_empty() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // Even forced, B does not sync what A is syncing, and asks nothing.
+    let busy = b.sync(&b_client, &gp).await.unwrap();
+    assert!(
+        matches!(busy.classes[0].outcome, Outcome::Busy(_)),
+        "{busy:?}"
+    );
+    assert_eq!(busy.requests(), 0);
+    assert_eq!(spacetrack_tests::query_paths(&sim).len(), 1);
+    // A is cancelled mid-answer (as by Ctrl-C): its lease is given back.
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    let synced = b.sync(&b_client, &gp).await.unwrap();
+    assert!(
+        matches!(synced.classes[0].outcome, Outcome::Synced { .. }),
+        "{synced:?}"
+    );
+    same::<spacetrack::Gp>(&b_client, &b, "gp").await;
 }
