@@ -43,8 +43,8 @@ pub enum Failure {
     Interrupted,
     /// `mirror sync`: a class is not due before this time (UTC).
     TooEarly(chrono::NaiveDateTime),
-    /// The mirror failed (other than Space-Track).
-    Mirror(spacetrack_mirror::Error),
+    /// The mirror failed (a class of a sync, or the mirror itself).
+    Mirror(std::sync::Arc<spacetrack_mirror::Error>),
 }
 
 impl Failure {
@@ -56,34 +56,24 @@ impl Failure {
     }
 
     pub fn code(&self) -> u8 {
-        use spacetrack::Error as E;
         match self {
             Failure::Differences => 1,
             Failure::Skipped(_) => 9,
             Failure::Interrupted => 130,
             Failure::TooEarly(_) => 11,
-            Failure::Mirror(e) => match e {
+            Failure::Mirror(e) => match &**e {
+                spacetrack_mirror::Error::Api(e) => sdk_code(e),
                 spacetrack_mirror::Error::Url(_)
                 | spacetrack_mirror::Error::UnknownClass(_)
                 | spacetrack_mirror::Error::InvalidArgument(_) => 2,
+                spacetrack_mirror::Error::Value { .. } => 7,
                 spacetrack_mirror::Error::Io(_) => 8,
                 _ => 12,
             },
             Failure::Usage(_) => 2,
             Failure::Config(_) => 3,
             Failure::Io { .. } => 8,
-            Failure::Sdk(e) => match e {
-                E::InvalidArgument(_) => 2,
-                E::Auth(_) | E::Config(_) => 3,
-                E::RateLimited { .. } => 4,
-                E::Api { .. } => 5,
-                E::Transport(_) | E::Timeout(_) => 6,
-                E::Decode(_) | E::TooLarge { .. } => 7,
-                E::Page { .. } => 5,
-                E::Store(_) => 10,
-                E::Io { .. } => 8,
-                _ => 5,
-            },
+            Failure::Sdk(e) => sdk_code(e),
         }
     }
 
@@ -123,5 +113,22 @@ impl Failure {
 impl From<spacetrack::Error> for Failure {
     fn from(e: spacetrack::Error) -> Self {
         Failure::Sdk(e)
+    }
+}
+
+/// The exit code of an SDK error.
+fn sdk_code(e: &spacetrack::Error) -> u8 {
+    use spacetrack::Error as E;
+    match e {
+        E::InvalidArgument(_) => 2,
+        E::Auth(_) | E::Config(_) => 3,
+        E::RateLimited { .. } => 4,
+        E::Api { .. } => 5,
+        E::Transport(_) | E::Timeout(_) => 6,
+        E::Decode(_) | E::TooLarge { .. } => 7,
+        E::Page { .. } => 5,
+        E::Store(_) => 10,
+        E::Io { .. } => 8,
+        _ => 5,
     }
 }

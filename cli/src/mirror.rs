@@ -111,7 +111,7 @@ fn range(s: &str) -> Result<(NaiveDate, Option<NaiveDate>), Failure> {
 pub fn failure(e: spacetrack_mirror::Error) -> Failure {
     match e {
         spacetrack_mirror::Error::Api(e) => Failure::Sdk(e),
-        other => Failure::Mirror(other),
+        other => Failure::Mirror(std::sync::Arc::new(other)),
     }
 }
 
@@ -159,6 +159,7 @@ pub async fn run(
                         format!("{}: not due before {t} UTC (--force to sync now)", c.class)
                     }
                     Outcome::Busy(t) => format!("{}: another sync holds it until {t} UTC", c.class),
+                    Outcome::Failed(e) => format!("{}: failed: {e}", c.class),
                     other => format!("{}: {other:?}", c.class),
                 };
                 if !quiet {
@@ -171,6 +172,13 @@ pub async fn run(
                 .classes
                 .iter()
                 .any(|c| matches!(c.outcome, Outcome::Synced { .. }));
+            // The class's line said why; the exit code says what kind.
+            if let Some(e) = report.classes.iter().find_map(|c| match &c.outcome {
+                Outcome::Failed(e) => Some(e.clone()),
+                _ => None,
+            }) {
+                return Err(Failure::Mirror(e));
+            }
             match report.too_early() {
                 Some(t) if !synced => Err(Failure::TooEarly(t)),
                 _ => Ok(()),

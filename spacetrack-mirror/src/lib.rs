@@ -177,8 +177,11 @@ impl Mirror {
     }
 
     /// Syncs the chosen classes, one after another, with `client` (whose
-    /// account limiter paces every request). Stops at the first error; the
-    /// classes and batches before it are kept.
+    /// account limiter paces every request). A class that fails is reported
+    /// ([`Outcome::Failed`], [`SyncReport::error`]) and the others are
+    /// synced; an error about the account or the database (refused
+    /// credentials, rate limits, the shared limiter, a database failure)
+    /// ends the sync with `Err`. What was written before stays.
     pub async fn sync(
         &self,
         client: &spacetrack::Client,
@@ -207,7 +210,11 @@ impl Mirror {
         };
         let mut report = SyncReport::default();
         for t in tables {
-            let outcome = run.class(t).await?;
+            let outcome = match run.class(t).await {
+                Ok(o) => o,
+                Err(e) if sync::stops_the_sync(&e) => return Err(e),
+                Err(e) => Outcome::Failed(Arc::new(e)),
+            };
             report.classes.push(ClassReport {
                 class: t.class.to_owned(),
                 outcome,

@@ -65,7 +65,7 @@ impl SyncOptions {
 }
 
 /// What happened to one class.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Outcome {
     /// Synced.
@@ -81,10 +81,15 @@ pub enum Outcome {
     NotDue(NaiveDateTime),
     /// Not synced: another sync holds the class until this time (UTC).
     Busy(NaiveDateTime),
+    /// Failed: the mirror keeps what the class's earlier batches wrote,
+    /// and the next sync goes on from there. Errors that concern the
+    /// account or the database (refused credentials, rate limits, the
+    /// shared limiter, a database failure) stop the whole sync instead.
+    Failed(std::sync::Arc<Error>),
 }
 
 /// One class's result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ClassReport {
     /// The class.
     pub class: String,
@@ -93,7 +98,7 @@ pub struct ClassReport {
 }
 
 /// The result of a sync.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct SyncReport {
     /// Per class, in the order they were synced.
     pub classes: Vec<ClassReport>,
@@ -109,6 +114,14 @@ impl SyncReport {
                 _ => None,
             })
             .min()
+    }
+
+    /// The first class that failed, and why.
+    pub fn error(&self) -> Option<(&str, &Error)> {
+        self.classes.iter().find_map(|c| match &c.outcome {
+            Outcome::Failed(e) => Some((c.class.as_str(), e.as_ref())),
+            _ => None,
+        })
     }
 
     /// Requests sent to Space-Track.
@@ -698,6 +711,22 @@ impl Run<'_> {
             true,
         )
         .await
+    }
+}
+
+/// Whether an error stops the whole sync rather than one class: what
+/// concerns the account (credentials, rate limits, the shared limiter) or
+/// the database would only fail again, or cost the account, for the next
+/// class.
+pub(crate) fn stops_the_sync(e: &Error) -> bool {
+    use spacetrack::Error as Api;
+    match e {
+        Error::Api(api) => matches!(
+            api,
+            Api::Auth(_) | Api::RateLimited { .. } | Api::Store(_) | Api::Config(_)
+        ),
+        Error::Database(_) | Error::Task(_) | Error::Url(_) => true,
+        _ => false,
     }
 }
 

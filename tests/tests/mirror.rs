@@ -257,8 +257,13 @@ async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
         let mut faults = vec![Fault::Pass; k];
         faults.push(Fault::TruncateBody);
         sim.inject(faults);
-        let err = m.sync(&client, &force).await;
-        assert!(err.is_err(), "request {k}: {err:?}");
+        let broken = m.sync(&client, &force).await.unwrap();
+        // The class that broke is reported; the others went on.
+        let (class, e) = broken.error().expect("a class failed");
+        assert!(
+            matches!(e, spacetrack_mirror::Error::Api(_)),
+            "request {k}: {class}: {e}"
+        );
         sim.clear_faults();
         m.sync(&client, &force).await.unwrap();
         for (i, class) in DEFAULT_CLASSES.iter().enumerate() {
@@ -533,7 +538,7 @@ async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
     // the clock moved on.
     sim.inject([Fault::Pass, Fault::Pass, Fault::TruncateBody]);
     let broken = mirror.sync(&client, &opts(&sim).history(from, None)).await;
-    assert!(broken.is_err(), "{broken:?}");
+    assert!(broken.unwrap().error().is_some());
     sim.clear_faults();
     sim.advance(Duration::hours(6));
     sim.clear_requests();
@@ -623,4 +628,39 @@ async fn a_class_being_synced_elsewhere_is_busy_and_a_cancelled_sync_lets_go() {
         "{synced:?}"
     );
     same::<spacetrack::Gp>(&b_client, &b, "gp").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_credentials_stop_the_whole_sync_after_one_login() {
+    let sim = sim().await;
+    let client = spacetrack_tests::builder_for(&sim)
+        .password("not-the-password")
+        .build()
+        .unwrap();
+    let dir = TempDir::new("mirror-auth");
+    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let err = mirror
+        .sync(&client, &SyncOptions::new().force(true))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            spacetrack_mirror::Error::Api(spacetrack::Error::Auth(_))
+        ),
+        "{err}"
+    );
+    assert_eq!(spacetrack_tests::logins(&sim), 1);
+    assert!(spacetrack_tests::query_paths(&sim).is_empty());
+    // Nothing is left leased: a sync with the right password goes ahead.
+    let ok = mirror
+        .sync(
+            &client_for(&sim),
+            &SyncOptions::new().classes(["gp"]).force(true),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(ok.classes[0].outcome, Outcome::Synced { .. }));
 }
