@@ -376,7 +376,7 @@ impl Run<'_> {
         let key_cols: Vec<&'static str> = t.key.to_vec();
         let seen: HashSet<Vec<String>> = rows.iter().map(|r| key_of(t, r)).collect();
         let current = self.mirror.with(move |b| b.select(t, &key_cols)).await?;
-        if rows.len() < current.len() / 2 {
+        if rows.len() * 2 < current.len() {
             return Err(Error::Suspicious(format!(
                 "{}: the answer had {} rows where the mirror holds {}; nothing was changed",
                 t.class,
@@ -530,7 +530,7 @@ impl Run<'_> {
         let mine = self.mirror.with(move |b| b.select(t, &mine_cols)).await?;
         // An answer that would empty the mirror is not believed (Space-Track
         // never empties gp; a proxy or a broken query could).
-        if server.len() < mine.len() / 2 {
+        if server.len() * 2 < mine.len() {
             return Err(Error::Suspicious(format!(
                 "gp: the check listed {} element sets where the mirror holds {}; nothing was changed",
                 server.len(),

@@ -664,3 +664,182 @@ async fn refused_credentials_stop_the_whole_sync_after_one_login() {
         .unwrap();
     assert!(matches!(ok.classes[0].outcome, Outcome::Synced { .. }));
 }
+
+/// A hand-written gp server whose answer the test changes between syncs:
+/// what the simulator never does (an object leaving gp, an element set
+/// filed late below the newest GP_ID). It understands the mirror's gp
+/// queries: `GP_ID/>N`, `GP_ID/a,b,c`, `predicates/...`.
+struct ScriptedGp {
+    base: String,
+    rows: Arc<std::sync::Mutex<Vec<Map<String, Value>>>>,
+    queries: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+use std::sync::Arc;
+
+async fn scripted_gp() -> ScriptedGp {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/", listener.local_addr().unwrap());
+    let rows: Arc<std::sync::Mutex<Vec<Map<String, Value>>>> = Arc::default();
+    let queries: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let (r, q) = (rows.clone(), queries.clone());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (rows, queries) = (r.clone(), q.clone());
+            tokio::spawn(async move {
+                let Some(path) = spacetrack_tests::request_path(&mut sock).await else {
+                    return;
+                };
+                if path.ends_with("ajaxauth/login") {
+                    let _ = sock.write_all(spacetrack_tests::LOGIN_OK).await;
+                    return;
+                }
+                queries.lock().unwrap().push(path.clone());
+                let path = percent_encoding::percent_decode_str(&path)
+                    .decode_utf8_lossy()
+                    .into_owned();
+                let rest = path.split("/class/gp/").nth(1).unwrap_or("");
+                let parts: Vec<&str> = rest.split('/').collect();
+                let mut answer: Vec<Map<String, Value>> = rows.lock().unwrap().clone();
+                let mut columns: Option<Vec<String>> = None;
+                for pair in parts.chunks(2) {
+                    let [key, value] = pair else { continue };
+                    match key.to_ascii_lowercase().as_str() {
+                        "predicates" => {
+                            columns = Some(value.split(',').map(str::to_owned).collect())
+                        }
+                        "gp_id" => {
+                            let id = |m: &Map<String, Value>| {
+                                m["GP_ID"].as_str().unwrap().parse::<i64>().unwrap()
+                            };
+                            if let Some(n) = value.strip_prefix('>') {
+                                let n: i64 = n.parse().unwrap();
+                                answer.retain(|m| id(m) > n);
+                            } else {
+                                let ids: Vec<i64> =
+                                    value.split(',').map(|v| v.parse().unwrap()).collect();
+                                answer.retain(|m| ids.contains(&id(m)));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(cols) = columns {
+                    for m in &mut answer {
+                        m.retain(|k, _| cols.contains(k));
+                    }
+                }
+                let body = serde_json::to_vec(&answer).unwrap();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(&body).await;
+            });
+        }
+    });
+    ScriptedGp {
+        base,
+        rows,
+        queries,
+    }
+}
+
+fn gp_row(gp_id: i64, norad: i64, name: &str) -> Map<String, Value> {
+    let Value::Object(m) = serde_json::json!({
+        "GP_ID": gp_id.to_string(),
+        "NORAD_CAT_ID": norad.to_string(),
+        "OBJECT_NAME": name,
+        "EPOCH": "2026-11-24T12:00:00.000000",
+        "DECAY_DATE": null,
+    }) else {
+        unreachable!()
+    };
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gp_follows_what_gp_ids_do_not_show() {
+    let server = scripted_gp().await;
+    let client = spacetrack::Client::builder()
+        .base_url(&server.base)
+        .allow_http(true)
+        .identity("me@example.invalid")
+        .password("pw")
+        .rate_limits([])
+        .retry(spacetrack_tests::fast_retries())
+        .modeldef_cache_dir(None)
+        .build()
+        .unwrap();
+    *server.rows.lock().unwrap() = vec![
+        gp_row(10, 1, "ALPHA"),
+        gp_row(20, 2, "BETA"),
+        gp_row(30, 3, "GAMMA"),
+    ];
+    let dir = TempDir::new("mirror-scripted");
+    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let gp = SyncOptions::new().classes(["gp"]).force(true);
+    mirror.sync(&client, &gp).await.unwrap();
+    // Object 1 gets a new element set, object 2 is renamed in place,
+    // object 3 leaves gp, and object 4 arrives with a GP_ID below the
+    // newest the mirror has seen (filed late).
+    *server.rows.lock().unwrap() = vec![
+        gp_row(40, 1, "ALPHA"),
+        gp_row(20, 2, "BETA RENAMED"),
+        gp_row(25, 4, "DELTA"),
+    ];
+    server.queries.lock().unwrap().clear();
+    let report = mirror.sync(&client, &gp).await.unwrap();
+    let Outcome::Synced { applied, .. } = &report.classes[0].outcome else {
+        panic!("{report:?}");
+    };
+    assert_eq!((applied.deleted, applied.removed), (1, 1), "{applied:?}");
+    // Asked: above GP_ID 30, the check, then the two rows it found stale.
+    let asked = server.queries.lock().unwrap().clone();
+    assert_eq!(asked.len(), 3, "{asked:?}");
+    assert!(asked[0].contains("/gp_id/%3E30/"), "{asked:?}");
+    assert!(asked[2].contains("/gp_id/20%2C25/"), "{asked:?}");
+    let current: Vec<Map<String, Value>> = export(&mirror, "gp")
+        .await
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let seen: Vec<(i64, String)> = current
+        .iter()
+        .map(|m| {
+            (
+                m["GP_ID"].as_i64().unwrap(),
+                m["OBJECT_NAME"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (20, "BETA RENAMED".to_owned()),
+            (25, "DELTA".to_owned()),
+            (40, "ALPHA".to_owned())
+        ]
+    );
+    // Object 3 is kept, marked removed; the superseded set is gone.
+    let all = export_with(&mirror, "gp", true).await;
+    let gone: Vec<&str> = all.lines().filter(|l| l.contains("GAMMA")).collect();
+    assert_eq!(gone.len(), 1);
+    assert!(!gone[0].contains("\"_removed_at\":null"), "{}", gone[0]);
+    assert!(!all.contains("\"GP_ID\":10,"));
+    // An answer that would remove most of the mirror is refused.
+    server.rows.lock().unwrap().truncate(1);
+    let refused = mirror.sync(&client, &gp).await.unwrap();
+    assert!(
+        matches!(
+            refused.error(),
+            Some((_, spacetrack_mirror::Error::Suspicious(_)))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(export(&mirror, "gp").await.lines().count(), 3);
+}
