@@ -1,7 +1,5 @@
 //! The mirror's one error type.
 
-use chrono::NaiveDateTime;
-
 /// Why a mirror operation failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -50,7 +48,4 @@ pub enum Error {
     /// nothing of the batch was written.
     #[error("{0}: another sync took the class over; nothing of this batch was written")]
     LeaseLost(String),
-    /// Reserved for callers that turn a too-early report into an error.
-    #[error("too early: the next sync is allowed at {0} UTC")]
-    TooEarly(NaiveDateTime),
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::backend::Row;
 use crate::tables::TableDef;
-use crate::value::{Value, datetime_text, to_json};
+use crate::value::{datetime_text, to_json};
 use crate::{Error, Result};
 
 /// An export format.
@@ -128,15 +128,7 @@ impl<W: Write + Send> Writer<W> {
                 include_removed,
                 ..
             } => {
-                let mut fields: Vec<String> = row
-                    .values
-                    .iter()
-                    .map(|v| match v {
-                        Value::Null => String::new(),
-                        Value::Real(f) => f.to_string(),
-                        other => crate::sync::text_of(other),
-                    })
-                    .collect();
+                let mut fields: Vec<String> = row.values.iter().map(crate::sync::text_of).collect();
                 fields.push(row.unknown.clone().unwrap_or_default());
                 if *include_removed {
                     fields.push(removed.map(|t| datetime_text(&t)).unwrap_or_default());

@@ -314,7 +314,8 @@ impl Run<'_> {
         query: impl FnOnce(spacetrack::RawQuery) -> spacetrack::RawQuery,
     ) -> Result<Vec<Row>> {
         let maps = self.fetch_maps(t, acc, query).await?;
-        maps.iter().map(|m| to_row(t, m)).collect()
+        let columns = ColumnIndex::new(t);
+        maps.iter().map(|m| to_row(t, &columns, m)).collect()
     }
 
     async fn fetch_maps(
@@ -446,10 +447,7 @@ impl Run<'_> {
                 state.watermark = Some(text_of(v));
             }
         }
-        let changes = Changes {
-            upserts: rows,
-            ..Changes::default()
-        };
+        let changes = Changes::upserts(rows);
         self.apply(t, state, acc, changes, true).await
     }
 
@@ -663,17 +661,8 @@ impl Run<'_> {
             range.caught_up = range.to.is_none() && stop >= end;
             state.progress = Some(range.text());
             let last = range.done >= end && range.to.is_some();
-            self.apply(
-                t,
-                state,
-                acc,
-                Changes {
-                    upserts: rows,
-                    ..Changes::default()
-                },
-                last,
-            )
-            .await?;
+            self.apply(t, state, acc, Changes::upserts(rows), last)
+                .await?;
         }
         if range.to.is_some() && windows_left {
             return Ok(());
@@ -700,17 +689,8 @@ impl Run<'_> {
             })
             .await?;
         bump(state, &rows, id_i);
-        self.apply(
-            t,
-            state,
-            acc,
-            Changes {
-                upserts: rows,
-                ..Changes::default()
-            },
-            true,
-        )
-        .await
+        self.apply(t, state, acc, Changes::upserts(rows), true)
+            .await
     }
 }
 
@@ -817,6 +797,16 @@ struct Changes {
     remove: Vec<Vec<Value>>,
 }
 
+impl Changes {
+    /// Rows to write, nothing to delete or mark.
+    fn upserts(upserts: Vec<Row>) -> Changes {
+        Changes {
+            upserts,
+            ..Changes::default()
+        }
+    }
+}
+
 fn bad(t: &TableDef, column: &str, v: &Json, kind: ValueKind) -> Error {
     Error::Value {
         class: t.class.to_owned(),
@@ -831,16 +821,36 @@ fn bad(t: &TableDef, column: &str, v: &Json, kind: ValueKind) -> Error {
 
 /// One answer row as the table stores it; columns the schema lacks are
 /// kept in `_unknown`.
-pub(crate) fn to_row(t: &'static TableDef, m: &Map<String, Json>) -> Result<Row> {
-    let mut values = vec![Value::Null; t.columns.len()];
-    let mut unknown = Map::new();
-    for (name, v) in m {
-        let i = t.position(name).or_else(|| {
+/// A table's columns by name, built once per answer: looked up for every
+/// key of every row.
+struct ColumnIndex(HashMap<&'static str, usize>);
+
+impl ColumnIndex {
+    fn new(t: &'static TableDef) -> ColumnIndex {
+        ColumnIndex(
+            t.columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.name, i))
+                .collect(),
+        )
+    }
+
+    /// The column named `name`, or spelled so in another case.
+    fn get(&self, t: &TableDef, name: &str) -> Option<usize> {
+        self.0.get(name).copied().or_else(|| {
             t.columns
                 .iter()
                 .position(|c| c.name.eq_ignore_ascii_case(name))
-        });
-        match i {
+        })
+    }
+}
+
+fn to_row(t: &'static TableDef, columns: &ColumnIndex, m: &Map<String, Json>) -> Result<Row> {
+    let mut values = vec![Value::Null; t.columns.len()];
+    let mut unknown = Map::new();
+    for (name, v) in m {
+        match columns.get(t, name) {
             Some(i) => {
                 let kind = t.columns[i].kind;
                 values[i] = from_json(kind, v).ok_or_else(|| bad(t, name, v, kind))?;
