@@ -49,6 +49,7 @@ mod export;
 mod parquet;
 mod plan;
 mod postgres;
+mod sql;
 mod sqlite;
 mod sync;
 mod tables;

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use postgres::{Client, NoTls, Transaction};
 
 use crate::backend::{Applied, Backend, Batch, Row, State};
-use crate::sqlite::{STATE_TABLE, scan_sql, upsert_sql};
+use crate::sql::{STATE_TABLE, q, scan_sql, upsert_sql};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, datetime_text, parse_date, parse_datetime};
 use crate::{Error, Result};
@@ -33,10 +33,6 @@ impl Drop for Postgres {
 
 fn db(e: postgres::Error) -> Error {
     Error::Database(e.to_string())
-}
-
-fn q(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// The SQL type a value of `kind` is cast to.

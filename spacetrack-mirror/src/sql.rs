@@ -1,0 +1,93 @@
+//! The SQL both backends send: the state table, the upsert and the scan
+//! (PostgreSQL and SQLite share `ON CONFLICT ... DO UPDATE ... WHERE`; the
+//! differences are passed in: placeholders, the distinctness operator and
+//! a cast).
+
+use crate::tables::TableDef;
+
+/// The state table, the same in both dialects (times as ISO text).
+pub(crate) const STATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS \"_sync_state\" (
+    \"class\" TEXT PRIMARY KEY,
+    \"watermark\" TEXT,
+    \"progress\" TEXT,
+    \"last_sync_at\" TEXT,
+    \"next_due_at\" TEXT,
+    \"lease_owner\" TEXT,
+    \"lease_until\" TEXT
+)";
+
+/// A quoted SQL identifier.
+pub(crate) fn q(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `"A" = ? AND "B" = ?` over the key columns.
+pub(crate) fn key_match(t: &TableDef) -> String {
+    t.key
+        .iter()
+        .map(|k| format!("{} = ?", q(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// The upsert statement: inserts, or rewrites a row only where it differs
+/// (so a sync with nothing new changes nothing, `_synced_at` included).
+pub(crate) fn upsert_sql(
+    t: &TableDef,
+    distinct: &str,
+    placeholder: &dyn Fn(usize) -> String,
+) -> String {
+    let mut cols: Vec<String> = t.columns.iter().map(|c| q(c.name)).collect();
+    if t.synthetic_key() {
+        cols.push(q("_key"));
+    }
+    cols.push(q("_unknown"));
+    let data = cols.clone();
+    cols.push(q("_synced_at"));
+    let values: Vec<String> = (1..=cols.len()).map(placeholder).collect();
+    let keys: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+    let set: Vec<String> = cols
+        .iter()
+        .map(|c| format!("{c} = excluded.{c}"))
+        .chain([format!("{} = NULL", q("_removed_at"))])
+        .collect();
+    let differs: Vec<String> = data
+        .iter()
+        .map(|c| format!("{}.{c} {distinct} excluded.{c}", q(t.class)))
+        .chain([format!("{}.{} IS NOT NULL", q(t.class), q("_removed_at"))])
+        .collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
+        q(t.class),
+        cols.join(", "),
+        values.join(", "),
+        keys.join(", "),
+        set.join(", "),
+        differs.join(" OR ")
+    )
+}
+
+/// Every column, `_unknown` and `_removed_at` of the current rows (all
+/// rows when `include_removed`), in key order; `cast` follows each selected
+/// column (`::text` for PostgreSQL).
+pub(crate) fn scan_sql(t: &TableDef, include_removed: bool, cast: &str) -> String {
+    let cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| c.name)
+        .chain(["_unknown", "_removed_at"])
+        .map(|c| format!("{}{cast}", q(c)))
+        .collect();
+    let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+    format!(
+        "SELECT {} FROM {}{} ORDER BY {}",
+        cols.join(", "),
+        q(t.class),
+        if include_removed {
+            String::new()
+        } else {
+            format!(" WHERE {} IS NULL", q("_removed_at"))
+        },
+        order.join(", ")
+    )
+}
