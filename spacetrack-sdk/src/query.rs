@@ -879,16 +879,47 @@ impl<R: Record> Query<R, Async> {
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
         use futures_util::StreamExt;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
         let max_line = self.client.max_line_bytes();
         let parts = self.text_parts(format)?;
+        if parts.len() == 1 {
+            return self
+                .chained(parts, Some(format), move |resp| {
+                    crate::stream::lines(resp, max_line)
+                })
+                .await;
+        }
+        // Several requests: a part that matched nothing says so in a line
+        // of its own, which is dropped (and said once at the end when no
+        // part matched anything, as one request would); a csv part's
+        // header is kept only from the first part that has one.
         let csv = format == Format::Csv;
-        let first = std::sync::atomic::AtomicBool::new(true);
-        self.chained(parts, Some(format), move |resp| {
-            // The header of every csv answer after the first is dropped.
-            let skip = usize::from(csv && !first.swap(false, std::sync::atomic::Ordering::SeqCst));
-            crate::stream::lines(resp, max_line).skip(skip)
+        let header_kept = Arc::new(AtomicBool::new(false));
+        let anything = Arc::new(AtomicBool::new(false));
+        let seen = anything.clone();
+        let lines = self
+            .chained(parts, Some(format), move |resp| {
+                let header_kept = header_kept.clone();
+                let mut first_line = true;
+                crate::stream::lines(resp, max_line).filter(move |line| {
+                    let keep = match line {
+                        Ok(text) if text.trim_end() == crate::split::NO_RESULTS => false,
+                        Ok(_) if csv && std::mem::take(&mut first_line) => {
+                            !header_kept.swap(true, Ordering::SeqCst)
+                        }
+                        _ => true,
+                    };
+                    std::future::ready(keep)
+                })
+            })
+            .await?
+            .inspect(move |_| seen.store(true, Ordering::SeqCst));
+        let nothing = futures_util::stream::once(async move {
+            (!anything.load(Ordering::SeqCst)).then(|| Ok(crate::split::NO_RESULTS.to_owned()))
         })
-        .await
+        .filter_map(std::future::ready);
+        Ok(lines.chain(nothing).boxed())
     }
 
     /// The requests of a text answer: several only for formats whose
@@ -954,25 +985,35 @@ impl<R: Record> Query<R, Async> {
     /// list too long for one URL is merged as for [`lines`](Self::lines).
     pub async fn send_text(self, format: Format) -> Result<String> {
         let parts = self.text_parts(format)?;
+        if parts.len() == 1 {
+            let body = self.client.get_body(&parts[0], Some(format)).await?;
+            return text_body(R::CLASS.class, &body);
+        }
+        // As for `lines`: parts that matched nothing are left out (and said
+        // once when none matched), the csv header comes from the first part
+        // that has one.
         let mut out = String::new();
-        for (i, spec) in parts.iter().enumerate() {
+        let mut header_kept = false;
+        let mut anything = false;
+        for spec in &parts {
             let body = self.client.get_body(spec, Some(format)).await?;
             let text = text_body(R::CLASS.class, &body)?;
-            if i == 0 {
-                out = text;
+            if text.trim_end() == crate::split::NO_RESULTS {
                 continue;
             }
-            let text = if format == Format::Csv {
-                text.split_once('\n')
-                    .map_or("", |(_, rest)| rest)
-                    .to_owned()
+            let text = if format == Format::Csv && std::mem::replace(&mut header_kept, true) {
+                text.split_once('\n').map_or("", |(_, rest)| rest)
             } else {
-                text
+                &text
             };
             if !out.is_empty() && !out.ends_with('\n') {
                 out.push('\n');
             }
-            out.push_str(&text);
+            out.push_str(text);
+            anything = true;
+        }
+        if !anything {
+            out = crate::split::NO_RESULTS.to_owned();
         }
         Ok(out)
     }

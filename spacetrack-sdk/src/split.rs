@@ -15,6 +15,10 @@ use crate::query::{Format, Spec, encode_segment};
 /// 8,190) and holds about 400 NORAD catalog numbers.
 pub const MAX_URL_BYTES: usize = 4000;
 
+/// What Space-Track answers in a text format (without `emptyresult/show`)
+/// when nothing matched: a split query leaves out the parts that say it.
+pub(crate) const NO_RESULTS: &str = "NO RESULTS RETURNED";
+
 /// Path segments that are not filters, so never split.
 pub(crate) const CONTROL_KEYS: &[&str] = &[
     "orderby",

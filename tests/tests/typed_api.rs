@@ -166,6 +166,104 @@ async fn split_streams_and_texts_follow_each_other() {
 }
 
 #[tokio::test]
+async fn split_texts_leave_out_the_parts_that_matched_nothing() {
+    // Without `emptyresult/show`, a text answer that matched nothing is the
+    // line "NO RESULTS RETURNED". Ids the catalog does not have come first,
+    // so whole parts of the split list match nothing.
+    let (sim, st, ids) = setup().await;
+    let absent: Vec<u32> = (900_000..901_200).collect();
+    let mixed: Vec<u32> = absent.iter().chain(ids.iter()).copied().collect();
+    let n = st.gp().norad_cat_id(&mixed).urls().unwrap().len();
+    assert!(n >= 4, "{n} urls");
+
+    // One request that matches nothing: Space-Track's line, as sent.
+    let one = st
+        .gp()
+        .norad_cat_id(&absent[..10])
+        .send_text(Format::Tle)
+        .await
+        .unwrap();
+    assert_eq!(one.trim_end(), "NO RESULTS RETURNED");
+
+    let expected_tle = st
+        .gp()
+        .norad_cat_id(&ids)
+        .send_text(Format::Tle)
+        .await
+        .unwrap();
+    sim.clear_requests();
+    let tle = st
+        .gp()
+        .norad_cat_id(&mixed)
+        .send_text(Format::Tle)
+        .await
+        .unwrap();
+    assert_eq!(query_paths(&sim).len(), n, "every part was asked");
+    let lines = |t: &str| {
+        let mut v: Vec<String> = t.lines().map(str::to_owned).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(lines(&tle), lines(&expected_tle));
+    let streamed: Vec<String> = st
+        .gp()
+        .norad_cat_id(&mixed)
+        .lines(Format::ThreeLe)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(!streamed.iter().any(|l| l.contains("NO RESULTS")));
+    assert_eq!(streamed.len() % 3, 0);
+
+    // csv: the header comes from the first part that has one.
+    for csv in [
+        st.gp()
+            .norad_cat_id(&mixed)
+            .send_text(Format::Csv)
+            .await
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>(),
+        st.gp()
+            .norad_cat_id(&mixed)
+            .lines(Format::Csv)
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap(),
+    ] {
+        assert!(csv[0].contains("NORAD_CAT_ID"), "{}", csv[0]);
+        assert_eq!(csv.len(), ids.len() + 1);
+        assert!(!csv.iter().any(|l| l.contains("NO RESULTS")));
+    }
+
+    // Nothing matched in any part: the line once, as one request says it.
+    let all_absent: Vec<u32> = (900_000..902_000).collect();
+    assert!(st.gp().norad_cat_id(&all_absent).urls().unwrap().len() > 1);
+    let text = st
+        .gp()
+        .norad_cat_id(&all_absent)
+        .send_text(Format::Tle)
+        .await
+        .unwrap();
+    assert_eq!(text, "NO RESULTS RETURNED");
+    let streamed: Vec<String> = st
+        .gp()
+        .norad_cat_id(&all_absent)
+        .lines(Format::Csv)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed, ["NO RESULTS RETURNED"]);
+}
+
+#[tokio::test]
 async fn what_cannot_be_merged_is_refused_before_sending() {
     let (sim, st, ids) = setup().await;
     sim.clear_requests();
