@@ -91,8 +91,9 @@ pub trait Backend: Send {
         until: NaiveDateTime,
         takeover: Option<&str>,
     ) -> Result<Option<NaiveDateTime>>;
-    /// Gives the lease back (when `owner` still holds it).
-    fn release(&mut self, class: &str, owner: &str) -> Result<()>;
+    /// Gives the lease back (when `owner` still holds it), recording
+    /// `next_due` as the next allowed sync when given.
+    fn release(&mut self, class: &str, owner: &str, next_due: Option<NaiveDateTime>) -> Result<()>;
     /// Applies a batch and writes the state, in one transaction.
     fn apply(&mut self, batch: &Batch<'_>) -> Result<Applied>;
     /// The named columns of every current (not removed) row.

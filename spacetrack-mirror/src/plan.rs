@@ -91,9 +91,22 @@ pub fn next_due(class: &str, cadence: Cadence, last: NaiveDateTime) -> NaiveDate
         day.and_hms_opt(hour, minute(class), 0)
             .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).expect("midnight"))
     };
+    // The data of a daily or weekly class is new after `hour`:00; a sync
+    // at or after that time has it, so the next is a day (a week) later.
+    let hour_start = |day: chrono::NaiveDate, hour: u32| {
+        day.and_hms_opt(hour, 0, 0)
+            .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).expect("midnight"))
+    };
     match cadence {
         Cadence::Every(minutes) => {
+            // To the minute: a job run by cron at the same minute every
+            // hour starts a few milliseconds early or late, and must not
+            // be refused every other time.
             let t = last + Duration::minutes(minutes);
+            let t = t
+                .with_second(0)
+                .and_then(|t| t.with_nanosecond(0))
+                .unwrap_or(t);
             if matches!(t.minute(), 0 | 30) {
                 t + Duration::minutes(3)
             } else {
@@ -101,15 +114,22 @@ pub fn next_due(class: &str, cadence: Cadence, last: NaiveDateTime) -> NaiveDate
             }
         }
         Cadence::DailyAfter(hour) => {
-            let t = at(last.date(), hour);
-            if t > last { t } else { t + Duration::days(1) }
+            if last < hour_start(last.date(), hour) {
+                at(last.date(), hour)
+            } else {
+                at(last.date() + Duration::days(1), hour)
+            }
         }
         Cadence::WeeklyAfter(day, hour) => {
             let ahead = (7 + day.num_days_from_monday() as i64
                 - last.weekday().num_days_from_monday() as i64)
                 % 7;
-            let t = at(last.date() + Duration::days(ahead), hour);
-            if t > last { t } else { t + Duration::days(7) }
+            let target = last.date() + Duration::days(ahead);
+            if last < hour_start(target, hour) {
+                at(target, hour)
+            } else {
+                at(target + Duration::days(7), hour)
+            }
         }
     }
 }
@@ -144,5 +164,29 @@ mod tests {
         );
         let w = next_due("decay", plan("decay").1, t("2026-11-25 18:00"));
         assert_eq!(w.date().day(), 2);
+    }
+
+    #[test]
+    fn an_hourly_job_at_a_fixed_minute_is_never_refused() {
+        // Synced at 10:12:00.4; cron starts the next run at 11:12:00.1.
+        let last = t("2026-11-25 10:12") + Duration::milliseconds(400);
+        let due = next_due("gp", plan("gp").1, last);
+        assert_eq!(due, t("2026-11-25 11:12"));
+        assert!(due <= t("2026-11-25 11:12") + Duration::milliseconds(100));
+    }
+
+    #[test]
+    fn a_sync_after_the_hour_but_before_the_class_minute_waits_a_day() {
+        // satcat's data is new after 17:00; a sync at 17:00 has it, so the
+        // next is tomorrow's, not today's 17:m (and not twice a day).
+        let m = minute("satcat");
+        assert!(m > 1);
+        let d = next_due("satcat", plan("satcat").1, t("2026-11-25 17:01"));
+        assert_eq!((d.date().day(), d.hour(), d.minute()), (26, 17, m));
+        let d = next_due("satcat", plan("satcat").1, t("2026-11-25 16:59"));
+        assert_eq!((d.date().day(), d.hour(), d.minute()), (25, 17, m));
+        // decay: Wednesdays after 17:00 (2026-11-25 is a Wednesday).
+        let w = next_due("decay", plan("decay").1, t("2026-11-25 17:01"));
+        assert_eq!((w.date().day(), w.hour()), (2, 17));
     }
 }

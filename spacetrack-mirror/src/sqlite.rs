@@ -154,12 +154,14 @@ impl Backend for Sqlite {
         Ok(held)
     }
 
-    fn release(&mut self, class: &str, owner: &str) -> Result<()> {
+    fn release(&mut self, class: &str, owner: &str, next_due: Option<NaiveDateTime>) -> Result<()> {
+        let next_due = next_due.map(|t| datetime_text(&t));
         self.conn
             .execute(
-                "UPDATE _sync_state SET lease_owner = NULL, lease_until = NULL \
+                "UPDATE _sync_state SET lease_owner = NULL, lease_until = NULL, \
+                 next_due_at = COALESCE(?3, next_due_at) \
                  WHERE class = ?1 AND lease_owner = ?2",
-                params![class, owner],
+                params![class, owner, next_due],
             )
             .map_err(db)?;
         Ok(())

@@ -251,6 +251,15 @@ impl Run<'_> {
                 return Ok(Outcome::Busy(held));
             }
         }
+        // From here on the lease is ours: the guard gives it back on every
+        // way out but the last batch (which gives it back itself).
+        let mut guard = LeaseGuard {
+            mirror: self.mirror.clone(),
+            class: t.class,
+            owner: self.owner.clone(),
+            armed: true,
+            retry_at: None,
+        };
         let mut state = self.mirror.with(move |b| b.state(t.class)).await?;
         // Another machine may have finished the class between the check
         // above and the lease.
@@ -259,18 +268,8 @@ impl Run<'_> {
             && next > self.now
             && !(strategy == Strategy::History && self.history_changed(&state))
         {
-            let owner = self.owner.clone();
-            self.mirror
-                .with(move |b| b.release(t.class, &owner))
-                .await?;
             return Ok(Outcome::NotDue(next));
         }
-        let mut guard = LeaseGuard {
-            mirror: self.mirror.clone(),
-            class: t.class,
-            owner: self.owner.clone(),
-            armed: true,
-        };
         let mut acc = Acc::default();
         let result = match strategy {
             Strategy::Snapshot => self.snapshot(t, &mut state, &mut acc).await,
@@ -285,7 +284,17 @@ impl Run<'_> {
             Strategy::History => self.history(t, &mut state, &mut acc).await,
         };
         // The last batch gave the lease back; after an error the guard does.
+        // A class that failed waits for its next slot as if it had synced
+        // (`--force` retries at once): a failure that persists (a value
+        // that cannot be read, a suspicious answer) must not fetch the
+        // class again at every run. Errors about the account or the
+        // database are not the class's, and leave its slot as it was.
         guard.armed = result.is_err();
+        if let Err(e) = &result
+            && !stops_the_sync(e)
+        {
+            guard.retry_at = Some(next_due(t.class, plan(t.class).1, self.now));
+        }
         drop(guard);
         result?;
         Ok(Outcome::Synced {
@@ -718,6 +727,8 @@ struct LeaseGuard {
     class: &'static str,
     owner: String,
     armed: bool,
+    /// The next allowed sync to record with the release (after a failure).
+    retry_at: Option<NaiveDateTime>,
 }
 
 impl Drop for LeaseGuard {
@@ -726,7 +737,7 @@ impl Drop for LeaseGuard {
             return;
         }
         let backend = self.mirror.backend.clone();
-        let (class, owner) = (self.class, std::mem::take(&mut self.owner));
+        let (class, owner, retry_at) = (self.class, std::mem::take(&mut self.owner), self.retry_at);
         // On a thread of its own: this may run on an async thread, where
         // the PostgreSQL client must not block; joined, so a process that
         // exits next (Ctrl-C) has given the lease back first.
@@ -734,7 +745,7 @@ impl Drop for LeaseGuard {
             .name("spacetrack-mirror-release".into())
             .spawn(move || {
                 if let Ok(mut b) = backend.lock() {
-                    let _ = b.release(class, &owner);
+                    let _ = b.release(class, &owner, retry_at);
                 }
             });
         if let Ok(handle) = done {

@@ -217,6 +217,54 @@ async fn a_too_early_sync_is_refused_until_the_cadence_allows_it() {
     assert!(forced.too_early().is_none());
 }
 
+#[tokio::test]
+async fn a_class_that_failed_waits_for_its_next_slot_and_force_retries_it() {
+    // A failure that persists (here: every answer cut short) must not make
+    // each run fetch the class again; the other classes go on.
+    let sim = sim().await;
+    let client = spacetrack_tests::builder_for(&sim)
+        .retry(spacetrack::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let dir = TempDir::new("mirror-failed");
+    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap();
+    let t0 = NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(10, 12, 0)
+        .unwrap();
+    let opts = |t| SyncOptions::new().classes(["gp", "satcat"]).now(t);
+    // gp's first request breaks off; satcat's goes through.
+    sim.inject([Fault::TruncateBody]);
+    let first = mirror.sync(&client, &opts(t0)).await.unwrap();
+    assert_eq!(first.error().map(|(c, _)| c), Some("gp"));
+    assert!(matches!(first.classes[1].outcome, Outcome::Synced { .. }));
+    sim.clear_faults();
+    // Twenty minutes on: nothing is asked, gp waits for its hour.
+    sim.clear_requests();
+    let early = mirror
+        .sync(&client, &opts(t0 + Duration::minutes(20)))
+        .await
+        .unwrap();
+    assert!(spacetrack_tests::query_paths(&sim).is_empty());
+    assert!(matches!(early.classes[0].outcome, Outcome::NotDue(t) if t == t0 + Duration::hours(1)));
+    let status = mirror.status().await.unwrap();
+    let gp = status.iter().find(|s| s.class == "gp").unwrap();
+    assert_eq!(gp.rows, 0);
+    // --force retries it at once (and finds the lease given back: a lease
+    // still held by this process would make it Busy).
+    let forced = mirror
+        .sync(
+            &client,
+            &opts(t0 + Duration::minutes(21)).classes(["gp"]).force(true),
+        )
+        .await
+        .unwrap();
+    assert!(forced.error().is_none());
+    assert!(written(&forced) > 0);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
     let sim = sim().await;
