@@ -212,9 +212,10 @@ pub async fn run(
                 .and_then(|f| ExportFormat::parse(f))
                 .unwrap_or(ExportFormat::Ndjson);
             let path = sm.get_one::<PathBuf>("output").cloned().unwrap_or_default();
-            // Written beside the target and renamed when complete, so a
-            // failed export never leaves a partial file under its name.
-            let tmp = path.with_extension("partial");
+            // Written beside the target (`FILE.partial`, as query output)
+            // and renamed when complete, so a failed export never leaves a
+            // partial file under its name.
+            let tmp = crate::output::partial_path(&path)?;
             let file = std::fs::File::create(&tmp).map_err(|e| Failure::io(&tmp, e))?;
             let rows = mirror
                 .export(

@@ -53,21 +53,7 @@ impl Sink {
         let (out, file): (Box<dyn Write>, _) = match path {
             None => (Box::new(std::io::stdout().lock()), None),
             Some(p) => {
-                // Name the missing folder, not the temporary file in it.
-                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    if !dir.is_dir() {
-                        return Err(Failure::io(
-                            dir,
-                            std::io::Error::new(
-                                std::io::ErrorKind::NotFound,
-                                "the output folder does not exist",
-                            ),
-                        ));
-                    }
-                }
-                let mut tmp = p.as_os_str().to_owned();
-                tmp.push(".partial");
-                let tmp = PathBuf::from(tmp);
+                let tmp = partial_path(p)?;
                 let f = std::fs::File::create(&tmp).map_err(|e| Failure::io(&tmp, e))?;
                 (Box::new(f), Some((tmp, p.to_path_buf())))
             }
@@ -329,6 +315,26 @@ pub fn render_table(columns: &[&str], rows: &[serde_json::Value]) -> String {
         push_row(&mut r.iter().map(String::as_str));
     }
     out
+}
+
+/// Where a file is written before it is complete: `FILE.partial` beside
+/// it (renamed to `FILE` at the end, removed on failure). A missing folder
+/// is named in the error, not the temporary file in it.
+pub(crate) fn partial_path(p: &std::path::Path) -> Result<PathBuf, Failure> {
+    if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(Failure::io(
+                dir,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "the output folder does not exist",
+                ),
+            ));
+        }
+    }
+    let mut tmp = p.as_os_str().to_owned();
+    tmp.push(".partial");
+    Ok(PathBuf::from(tmp))
 }
 
 #[cfg(test)]

@@ -1260,6 +1260,9 @@ async fn mirror_sync_status_export_and_a_too_early_sync() {
     assert!(text.starts_with("INTLDES,NORAD_CAT_ID,"), "{}", &text[..80]);
     assert_eq!(text.lines().count(), 121);
     let pq = home.0.join("gp.parquet");
+    // A file of the user's named like another export's temporary file is
+    // left alone (temporary files are FILE.partial).
+    std::fs::write(home.0.join("gp.partial"), "mine").unwrap();
     let exported = cli
         .run(&[
             "mirror",
@@ -1277,7 +1280,30 @@ async fn mirror_sync_status_export_and_a_too_early_sync() {
     assert_eq!(exported.code, 0, "{}", exported.stderr);
     let bytes = std::fs::read(&pq).unwrap();
     assert!(bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"));
-    assert!(!home.0.join("gp.partial").exists());
+    assert!(!home.0.join("gp.parquet.partial").exists());
+    assert_eq!(
+        std::fs::read_to_string(home.0.join("gp.partial")).unwrap(),
+        "mine"
+    );
+    // A missing folder is named.
+    let nodir = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "gp",
+            "-o",
+            home.0.join("nodir/gp.ndjson").to_str().unwrap(),
+        ])
+        .await;
+    assert_ne!(nodir.code, 0);
+    assert!(
+        nodir.stderr.contains("nodir") && !nodir.stderr.contains(".partial"),
+        "{}",
+        nodir.stderr
+    );
     let unknown = cli
         .run(&[
             "mirror",

@@ -192,11 +192,16 @@ impl Mirror {
             Some(c) => c.clone(),
             None => DEFAULT_CLASSES.iter().map(|s| s.to_string()).collect(),
         };
-        if opts.classes.is_none() {
-            let state = self.with(|b| b.state("gp_history")).await?;
-            if opts.history.is_some() || state.progress.is_some() {
-                names.push("gp_history".into());
-            }
+        // A history range asks for gp_history, whatever the classes; an
+        // unfinished range goes on in a sync of the default classes.
+        let unfinished = opts.classes.is_none()
+            && self
+                .with(|b| b.state("gp_history"))
+                .await?
+                .progress
+                .is_some();
+        if (opts.history.is_some() || unfinished) && !names.iter().any(|n| n == "gp_history") {
+            names.push("gp_history".into());
         }
         let tables = names
             .iter()
@@ -281,13 +286,24 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// This machine, for the lease: its host name as the kernel has it (the
+/// same for every process, where `$HOSTNAME` may differ between a shell
+/// and cron) and its machine id (two machines may share a host name).
 fn host() -> String {
-    std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_owned())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "host".into())
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let name = read("/proc/sys/kernel/hostname")
+        .or_else(|| read("/etc/hostname"))
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "host".into());
+    match read("/etc/machine-id").or_else(|| read("/var/lib/dbus/machine-id")) {
+        Some(id) => format!("{name}/{id}"),
+        None => name,
+    }
 }
 
 /// This process's PID namespace (Linux; empty elsewhere): containers that
@@ -334,6 +350,24 @@ pub(crate) fn owner_ended(owner: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_ended_process_of_this_machine_loses_its_lease() {
+        // A PID that cannot be running (above Linux's pid_max).
+        let dead = 1u64 << 23;
+        let ns = pid_namespace();
+        let me = host().replace(':', "_");
+        if cfg!(target_os = "linux") && !ns.is_empty() {
+            assert!(owner_ended(&format!("{me}:{dead}:{ns}:0")));
+        }
+        // The same host name on another machine, another PID namespace, a
+        // running process (this one), or not an owner at all: kept.
+        let name = me.split('/').next().unwrap();
+        assert!(!owner_ended(&format!("{name}/other-machine:{dead}:{ns}:0")));
+        assert!(!owner_ended(&format!("{me}:{dead}:1{ns}:0")));
+        assert!(!owner_ended(&format!("{me}:{}:{ns}:0", std::process::id())));
+        assert!(!owner_ended("garbage"));
+    }
 
     #[test]
     fn debug_never_shows_a_database_password() {

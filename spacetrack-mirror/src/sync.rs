@@ -50,7 +50,9 @@ impl SyncOptions {
 
     /// Keep gp_history for element sets with an EPOCH from `from` (to
     /// `to`, or open-ended): pulled once in date windows, then only what
-    /// is new. The range is remembered by the mirror.
+    /// is new. The range is remembered by the mirror. gp_history is synced
+    /// with the other classes, also when [`classes`](Self::classes) does
+    /// not name it.
     pub fn history(mut self, from: NaiveDate, to: Option<NaiveDate>) -> Self {
         self.history = Some((from, to));
         self

@@ -620,6 +620,20 @@ async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
         "{asked:?}"
     );
     assert!(same_history(&client, &mirror, from).await > first);
+    // A range given with other classes named syncs gp_history too.
+    let named = mirror
+        .sync(
+            &client,
+            &SyncOptions::new()
+                .classes(["tip"])
+                .force(true)
+                .now(sim.now())
+                .history(from, None),
+        )
+        .await
+        .unwrap();
+    let classes: Vec<&str> = named.classes.iter().map(|c| c.class.as_str()).collect();
+    assert_eq!(classes, ["tip", "gp_history"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
