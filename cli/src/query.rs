@@ -106,10 +106,27 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
             } else {
                 select.clone()
             };
-            let rows = if m.get_flag("skip-bad") {
-                skipping(q.stream_partial().await?, &skipped).boxed()
-            } else {
-                q.stream().await?.boxed()
+            // A value list too long for one URL, in an order or under a
+            // limit: its requests' records are merged in memory (`send`),
+            // since a stream cannot interleave them; otherwise streamed.
+            let merged = (m.get_many::<SortKey>("order-by").is_some()
+                || m.get_one::<u64>("limit").is_some())
+                && q.urls()?.len() > 1;
+            let rows = match (m.get_flag("skip-bad"), merged) {
+                (true, false) => skipping(q.stream_partial().await?, &skipped).boxed(),
+                (false, false) => q.stream().await?.boxed(),
+                (true, true) => {
+                    let part = q.send_partial().await?;
+                    let items = part
+                        .errors
+                        .into_iter()
+                        .map(|e| Ok(Err(Box::new(e))))
+                        .chain(part.records.into_iter().map(|r| Ok(Ok(r))));
+                    skipping(futures_util::stream::iter(items), &skipped).boxed()
+                }
+                (false, true) => {
+                    futures_util::stream::iter(q.send().await?.into_iter().map(Ok)).boxed()
+                }
             };
             if select_none {
                 output::write_records(rows, format, &columns, &mut sink, &pb).await?;

@@ -1096,7 +1096,54 @@ async fn natural_values_and_helpful_errors() {
     );
     let typo = cli.run(&["query", "gp", "--norad-cat-idd", "5"]).await;
     assert_eq!(typo.code, 2);
-    assert!(typo.stderr.contains("--norad-cat-id"), "{}", typo.stderr);
+    // The suggestion itself (the error also echoes the misspelled flag,
+    // which contains the right one).
+    assert!(
+        typo.stderr
+            .contains("similar argument exists: '--norad-cat-id'"),
+        "{}",
+        typo.stderr
+    );
+
+    // A list too long for one URL, in an order and under a limit: its
+    // requests' records are merged, as one request would answer.
+    let ids: Vec<String> = (1..=1_200).map(|i| i.to_string()).collect();
+    let before = query_paths(&sim).len();
+    let merged = cli
+        .run(&[
+            "query",
+            "gp",
+            "--norad-cat-id",
+            &ids.join(","),
+            "--order-by",
+            "NORAD_CAT_ID:desc",
+            "--limit",
+            "3",
+            "-f",
+            "ndjson",
+        ])
+        .await;
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    assert!(query_paths(&sim).len() - before >= 2, "several requests");
+    let got: Vec<u64> = merged
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["NORAD_CAT_ID"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    let mut want: Vec<u64> = sim
+        .norad_ids()
+        .into_iter()
+        .map(u64::from)
+        .filter(|&i| i <= 1_200)
+        .collect();
+    want.sort_unstable_by(|a, b| b.cmp(a));
+    want.truncate(3);
+    assert_eq!(want.len(), 3);
+    assert_eq!(got, want);
 
     // A missing output folder is named.
     let missing = home.0.join("nodir").join("x.json");

@@ -607,6 +607,15 @@ impl<R: Record> Query<R, Async> {
     /// # Ok(()) }
     /// ```
     pub async fn first(self) -> Result<Option<R>> {
+        if self.spec.order.is_empty() {
+            let n = self.parts(Some(Format::Json))?.len();
+            if n > 1 {
+                return Err(Error::InvalidArgument(format!(
+                    "first() over a value list too long for one URL (it needs {n} requests) \
+                     needs an order_by: without one, which record comes first is not defined"
+                )));
+            }
+        }
         let mut rows = self.limit(1).send().await?;
         Ok(rows.pop())
     }
@@ -616,7 +625,9 @@ impl<R: Record> Query<R, Async> {
     /// (class, record index, column, value). Strict [`send`](Self::send)
     /// stays the default: use this when a catalog must not fail as a whole
     /// over one odd record. An answer that is not a complete JSON array
-    /// (cut short, malformed, an error body) is still an error.
+    /// (cut short, malformed, an error body) is still an error. For a value
+    /// list sent as several requests, an error's record index counts the
+    /// records of their answers in the order the requests were sent.
     ///
     /// ```
     /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
@@ -634,14 +645,22 @@ impl<R: Record> Query<R, Async> {
             records: Vec::new(),
             errors: Vec::new(),
         };
+        // A split list's record indices count the records of the parts'
+        // answers in the order they were sent.
+        let mut before = 0;
         for spec in &parts {
             let body = self.client.get_body(spec, Some(Format::Json)).await?;
-            let part =
+            let mut part =
                 decode_off_runtime(body, move |b| crate::stream::decode_partial::<R>(class, b))
                     .await?;
             if parts.len() == 1 {
                 return Ok(part);
             }
+            let count = part.records.len() + part.errors.len();
+            for e in &mut part.errors {
+                e.record = e.record.map(|i| i + before);
+            }
+            before += count;
             all.records.extend(part.records);
             all.errors.extend(part.errors);
         }
@@ -652,7 +671,8 @@ impl<R: Record> Query<R, Async> {
     /// [`stream`](Self::stream) that goes on past records that do not
     /// decode: each item is `Ok(Ok(record))`, `Ok(Err(why))` for one bad
     /// record, or a final `Err` about the answer as a whole (cut short,
-    /// malformed, transport).
+    /// malformed, transport). For a value list sent as several requests, a
+    /// bad record's index is its place in the stream.
     ///
     /// ```
     /// use futures_util::TryStreamExt;
@@ -674,11 +694,25 @@ impl<R: Record> Query<R, Async> {
         + Send
         + 'static,
     > {
+        use futures_util::StreamExt;
         let parts = self.stream_parts()?;
-        self.chained(parts, Some(Format::Json), |resp| {
-            crate::stream::records_partial::<R>(R::CLASS.class, resp)
-        })
-        .await
+        let split = parts.len() > 1;
+        let items = self
+            .chained(parts, Some(Format::Json), |resp| {
+                crate::stream::records_partial::<R>(R::CLASS.class, resp)
+            })
+            .await?;
+        // A split list's record indices count the records of the parts'
+        // answers in the order they were sent (each part counts from 0).
+        Ok(items.scan(0usize, move |seen, mut item| {
+            if let Ok(row) = &mut item {
+                if let (true, Err(bad)) = (split, row) {
+                    bad.record = Some(*seen);
+                }
+                *seen += 1;
+            }
+            std::future::ready(Some(item))
+        }))
     }
 
     /// The requests a stream sends in turn: several only when their answers
@@ -782,6 +816,13 @@ impl<R: Record> Query<R, Async> {
     /// every column for a class with no known key). A query that sets its
     /// own `limit` or `offset`, or whose value list needs more than one URL,
     /// yields one [`Error::InvalidArgument`].
+    ///
+    /// Pages are separate requests over a live catalog: a record that
+    /// changes between two pages (in gp, an object's newer element set
+    /// replaces its row, with a higher `GP_ID`) can be missed or seen twice,
+    /// as with any offset paging. Order by a column that only grows
+    /// (`GP_ID`) and filter on it (`gp_id(op::gt(last))`) to follow a class
+    /// exactly; `spacetrack-mirror` does that.
     ///
     /// ```
     /// use futures_util::TryStreamExt;
@@ -945,7 +986,8 @@ impl<R: Record> Query<R, Async> {
         {
             return Err(Error::InvalidArgument(format!(
                 "text answers of the {} requests that a value list this long needs cannot be \
-                 merged in order_by order or under a limit; use send, or a shorter list",
+                 merged in order_by order or under a limit; ask for json records (whose \
+                 answers are merged), or a shorter list",
                 parts.len()
             )));
         }

@@ -201,8 +201,19 @@ fn compare(a: &serde_json::Value, b: &serde_json::Value) -> Ordering {
         (Null, _) => Ordering::Less,
         (_, Null) => Ordering::Greater,
         (Number(x), Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
-            x.total_cmp(&y)
+            // Integers exactly (a bigint above 2^53 is not an f64).
+            let int = |n: &serde_json::Number| {
+                n.as_i64()
+                    .map(i128::from)
+                    .or_else(|| n.as_u64().map(i128::from))
+            };
+            match (int(x), int(y)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                _ => {
+                    let (x, y) = (x.as_f64().unwrap_or(0.0), y.as_f64().unwrap_or(0.0));
+                    x.total_cmp(&y)
+                }
+            }
         }
         (String(x), String(y)) => {
             let ord = x
@@ -226,6 +237,23 @@ mod tests {
         s.set("norad_cat_id", list.join(","));
         s.set("orderby", "epoch desc".into());
         s
+    }
+
+    #[test]
+    fn integers_compare_exactly() {
+        let (a, b) = (
+            serde_json::json!(9_007_199_254_740_993u64),
+            serde_json::json!(9_007_199_254_740_992u64),
+        );
+        assert_eq!(compare(&a, &b), Ordering::Greater);
+        assert_eq!(
+            compare(&serde_json::json!(-1), &serde_json::json!(u64::MAX)),
+            Ordering::Less
+        );
+        assert_eq!(
+            compare(&serde_json::json!(1.5), &serde_json::json!(1)),
+            Ordering::Greater
+        );
     }
 
     #[test]

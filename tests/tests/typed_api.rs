@@ -264,6 +264,72 @@ async fn split_texts_leave_out_the_parts_that_matched_nothing() {
 }
 
 #[tokio::test]
+async fn partial_answers_of_a_split_list_number_records_across_the_parts() {
+    let (sim, st, ids) = setup().await;
+    let n = st.gp().norad_cat_id(&ids).urls().unwrap().len();
+    assert!(n >= 3);
+    let check = |indices: Vec<usize>, total: usize| {
+        // Each part has bad records at its own 99th, 199th, ...; counted
+        // across the parts, no index repeats and each is in the answer.
+        assert!(indices.len() >= n, "{indices:?}");
+        assert!(indices.windows(2).all(|w| w[0] < w[1]), "{indices:?}");
+        assert!(indices.iter().all(|&i| i < total), "{indices:?}");
+        assert_eq!(indices[0], 99);
+    };
+    sim.inject(vec![spacetrack_sim::Fault::BadRecords { every: 100 }; n]);
+    let partial = st.gp().norad_cat_id(&ids).send_partial().await.unwrap();
+    let total = partial.records.len() + partial.errors.len();
+    assert_eq!(total, ids.len());
+    check(
+        partial.errors.iter().map(|e| e.record.unwrap()).collect(),
+        total,
+    );
+
+    sim.inject(vec![spacetrack_sim::Fault::BadRecords { every: 100 }; n]);
+    let items: Vec<_> = st
+        .gp()
+        .norad_cat_id(&ids)
+        .stream_partial()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let total = items.len();
+    let indices: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let bad = item.as_ref().err()?;
+            assert_eq!(bad.record, Some(i), "the index of the item in the stream");
+            Some(i)
+        })
+        .collect();
+    check(indices, total);
+}
+
+#[tokio::test]
+async fn first_over_a_split_list_asks_for_an_order() {
+    let (sim, st, ids) = setup().await;
+    sim.clear_requests();
+    let e = st.gp().norad_cat_id(&ids).first().await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidArgument(m) if m.contains("first()") && m.contains("order_by")),
+        "{e}"
+    );
+    assert!(query_paths(&sim).is_empty(), "nothing sent");
+    let first = st
+        .gp()
+        .norad_cat_id(&ids)
+        .order_by(GpField::NoradCatId)
+        .first()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first.norad_cat_id, *ids.iter().min().unwrap());
+}
+
+#[tokio::test]
 async fn what_cannot_be_merged_is_refused_before_sending() {
     let (sim, st, ids) = setup().await;
     sim.clear_requests();
