@@ -98,7 +98,14 @@ fn refs(p: &Params) -> Vec<&(dyn postgres::types::ToSql + Sync)> {
 impl Postgres {
     /// Connects to `url` (`postgres://user@host:port/db`).
     pub fn connect(url: &str) -> Result<Postgres> {
-        let client = Client::connect(url, NoTls).map_err(db)?;
+        let mut client = Client::connect(url, NoTls).map_err(db)?;
+        // Values are read back as text (`::text`): in ISO form and with
+        // every digit of a float, whatever the server's defaults
+        // (`DateStyle` may be set otherwise; before PostgreSQL 12 floats
+        // were written with 15 digits unless asked).
+        client
+            .batch_execute("SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 3")
+            .map_err(db)?;
         let mut pg = Postgres { conn: Some(client) };
         pg.create(STATE_TABLE)?;
         Ok(pg)

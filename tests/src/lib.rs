@@ -292,8 +292,12 @@ impl Postgres {
             .local_addr()
             .map_err(|e| e.to_string())?
             .port();
+        // Dates in a style other than ISO and floats at 15 digits (what a
+        // server configured otherwise, or before PostgreSQL 12, sends):
+        // clients must not depend on the defaults.
         let opts = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off",
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off \
+             -c datestyle=SQL,DMY -c extra_float_digits=0",
             dir.0.display()
         );
         let log = dir.0.join("log");
