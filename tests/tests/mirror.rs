@@ -29,6 +29,22 @@ async fn sim() -> Simulator {
         .expect("simulator starts")
 }
 
+/// A client that fails at once where the default would retry (faults are
+/// aimed at single requests).
+fn client_without_retries(sim: &Simulator) -> Client {
+    spacetrack_tests::builder_for(sim)
+        .retry(spacetrack::RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// A SQLite mirror in `dir`.
+async fn open_in(dir: &TempDir) -> Mirror {
+    Mirror::open(dir.0.join("m.db").to_str().unwrap())
+        .await
+        .unwrap()
+}
+
 async fn export(mirror: &Mirror, class: &str) -> String {
     export_with(mirror, class, false).await
 }
@@ -179,9 +195,7 @@ async fn a_too_early_sync_is_refused_until_the_cadence_allows_it() {
     let sim = sim().await;
     let client = client_for(&sim);
     let dir = TempDir::new("mirror-early");
-    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let mirror = open_in(&dir).await;
     let t0 = NaiveDate::from_ymd_opt(2026, 11, 25)
         .unwrap()
         .and_hms_opt(10, 12, 0)
@@ -222,14 +236,9 @@ async fn a_class_that_failed_waits_for_its_next_slot_and_force_retries_it() {
     // A failure that persists (here: every answer cut short) must not make
     // each run fetch the class again; the other classes go on.
     let sim = sim().await;
-    let client = spacetrack_tests::builder_for(&sim)
-        .retry(spacetrack::RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client_without_retries(&sim);
     let dir = TempDir::new("mirror-failed");
-    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let mirror = open_in(&dir).await;
     let t0 = NaiveDate::from_ymd_opt(2026, 11, 25)
         .unwrap()
         .and_hms_opt(10, 12, 0)
@@ -268,10 +277,7 @@ async fn a_class_that_failed_waits_for_its_next_slot_and_force_retries_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sync_interrupted_at_any_request_resumes_to_the_same_mirror() {
     let sim = sim().await;
-    let client = spacetrack_tests::builder_for(&sim)
-        .retry(spacetrack::RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client_without_retries(&sim);
     let dir = TempDir::new("mirror-resume");
     let force = SyncOptions::new().force(true);
     let open = |name: &str| {
@@ -466,9 +472,7 @@ async fn exports_read_back_equal_the_table_and_keep_unknown_columns() {
         .unwrap();
     let client = client_for(&sim);
     let dir = TempDir::new("mirror-export");
-    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let mirror = open_in(&dir).await;
     mirror
         .sync(&client, &SyncOptions::new().force(true))
         .await
@@ -566,14 +570,9 @@ async fn same_history(client: &Client, mirror: &Mirror, from: NaiveDate) -> usiz
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
     let sim = sim().await;
-    let client = spacetrack_tests::builder_for(&sim)
-        .retry(spacetrack::RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = client_without_retries(&sim);
     let dir = TempDir::new("mirror-history");
-    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let mirror = open_in(&dir).await;
     let from = anchor().date() - Duration::days(3);
     let opts = |sim: &Simulator| {
         SyncOptions::new()
@@ -700,9 +699,7 @@ async fn refused_credentials_stop_the_whole_sync_after_one_login() {
         .build()
         .unwrap();
     let dir = TempDir::new("mirror-auth");
-    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let mirror = open_in(&dir).await;
     let err = mirror
         .sync(&client, &SyncOptions::new().force(true))
         .await
@@ -841,9 +838,7 @@ async fn gp_follows_what_gp_ids_do_not_show() {
         gp_row(30, 3, "GAMMA"),
     ];
     let dir = TempDir::new("mirror-scripted");
-    let mirror = Mirror::open(dir.0.join("m.db").to_str().unwrap())
-        .await
-        .unwrap();
+    let mirror = open_in(&dir).await;
     let gp = SyncOptions::new().classes(["gp"]).force(true);
     mirror.sync(&client, &gp).await.unwrap();
     // Object 1 gets a new element set, object 2 is renamed in place,

@@ -15,6 +15,18 @@ async fn setup() -> (spacetrack_sim::Simulator, spacetrack::Client, Vec<u32>) {
     (sim, st, ids)
 }
 
+/// gp's answer for `ids` in a text format, line by line (`lines`).
+async fn gp_lines(st: &spacetrack::Client, ids: &[u32], format: Format) -> Vec<String> {
+    st.gp()
+        .norad_cat_id(ids)
+        .lines(format)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap()
+}
+
 fn sorted(mut v: Vec<u32>) -> Vec<u32> {
     v.sort_unstable();
     v
@@ -150,15 +162,7 @@ async fn split_streams_and_texts_follow_each_other() {
             .all(|l| l.starts_with("1 ") || l.starts_with("2 "))
     );
 
-    let csv: Vec<String> = st
-        .gp()
-        .norad_cat_id(&ids)
-        .lines(Format::Csv)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let csv: Vec<String> = gp_lines(&st, &ids, Format::Csv).await;
     let header = &csv[0];
     assert!(header.contains("NORAD_CAT_ID"));
     assert_eq!(csv.iter().filter(|l| *l == header).count(), 1, "one header");
@@ -205,15 +209,7 @@ async fn split_texts_leave_out_the_parts_that_matched_nothing() {
         v
     };
     assert_eq!(lines(&tle), lines(&expected_tle));
-    let streamed: Vec<String> = st
-        .gp()
-        .norad_cat_id(&mixed)
-        .lines(Format::ThreeLe)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let streamed: Vec<String> = gp_lines(&st, &mixed, Format::ThreeLe).await;
     assert!(!streamed.iter().any(|l| l.contains("NO RESULTS")));
     assert_eq!(streamed.len() % 3, 0);
 
@@ -227,14 +223,7 @@ async fn split_texts_leave_out_the_parts_that_matched_nothing() {
             .lines()
             .map(str::to_owned)
             .collect::<Vec<_>>(),
-        st.gp()
-            .norad_cat_id(&mixed)
-            .lines(Format::Csv)
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap(),
+        gp_lines(&st, &mixed, Format::Csv).await,
     ] {
         assert!(csv[0].contains("NORAD_CAT_ID"), "{}", csv[0]);
         assert_eq!(csv.len(), ids.len() + 1);
@@ -251,15 +240,7 @@ async fn split_texts_leave_out_the_parts_that_matched_nothing() {
         .await
         .unwrap();
     assert_eq!(text, "NO RESULTS RETURNED");
-    let streamed: Vec<String> = st
-        .gp()
-        .norad_cat_id(&all_absent)
-        .lines(Format::Csv)
-        .await
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let streamed: Vec<String> = gp_lines(&st, &all_absent, Format::Csv).await;
     assert_eq!(streamed, ["NO RESULTS RETURNED"]);
 }
 
