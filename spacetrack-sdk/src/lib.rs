@@ -94,7 +94,7 @@
 //! | date (`NaiveDate`) | `NaiveDate`, [`op::now`] and its offsets |
 //! | datetime (`DateTime<Utc>`) | `DateTime<Utc>`, a `NaiveDate` (that whole day, UTC; `d1..=d2` covers both days; in an operator such as `op::gt(day)`, its midnight), [`op::now`] and its offsets |
 //! | enum (`GpObjectType`, ...) | the enum |
-//! | every type | `None` (null), an operator from [`op`] on the column's type, and lists of the accepted value types: arrays, `&[T]`, `Vec<T>`, `&Vec<T>`, `&[T; N]` (text: also of `&str`); inclusive ranges `a..=b`; any iterator through [`op::one_of`] |
+//! | every type | `None` (null), a reference to an accepted value (`&T`), an operator from [`op`] on the column's type, and lists of the accepted value types: arrays, `&[T]`, `Vec<T>`, `&Vec<T>`, `&[T; N]` (text: also of `&str`); inclusive ranges `a..=b`; any iterator through [`op::one_of`], of values or references |
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -106,6 +106,10 @@
 //! st.gp().norad_cat_id(&ids[..]);                      // a slice
 //! st.gp().norad_cat_id(&ids);                          // &Vec<u32>
 //! st.gp().norad_cat_id(op::one_of(ids.iter().copied())); // any iterator
+//! st.gp().norad_cat_id(op::one_of(ids.iter()));        // ... of references too
+//! let small: Vec<u16> = vec![5, 6];
+//! st.gp().norad_cat_id(op::one_of(small.iter()));      // &u16 items on a u32 column
+//! st.gp().norad_cat_id(&ids[0]);                       // &u32
 //! st.gp().norad_cat_id(from_db);                       // i64 on a u32 column
 //! st.gp().norad_cat_id(7u16..=9u16);                   // a u16 range
 //! st.gp().mean_motion(15);                             // an integer on a decimal column

@@ -172,8 +172,10 @@ impl IntoPredicate<String> for &str {
     }
 }
 
-impl IntoPredicate<String> for &String {
-    fn into_predicate(self) -> Predicate<String> {
+/// A reference to a value of the column's type (`&String`, or the `&u32`
+/// items of `one_of(ids.iter())`).
+impl<T: ToWire + Clone> IntoPredicate<T> for &T {
+    fn into_predicate(self) -> Predicate<T> {
         eq(self.clone())
     }
 }
@@ -248,6 +250,11 @@ macro_rules! converted_inputs {
         impl IntoPredicate<$col> for $src {
             fn into_predicate(self) -> Predicate<$col> {
                 single(Convert::<$col>::term(self))
+            }
+        }
+        impl IntoPredicate<$col> for &$src {
+            fn into_predicate(self) -> Predicate<$col> {
+                single(Convert::<$col>::term(*self))
             }
         }
         impl<const N: usize> IntoPredicate<$col> for [$src; N] {
