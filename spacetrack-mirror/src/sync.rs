@@ -832,8 +832,6 @@ fn bad(t: &TableDef, column: &str, v: &Json, kind: ValueKind) -> Error {
     }
 }
 
-/// One answer row as the table stores it; columns the schema lacks are
-/// kept in `_unknown`.
 /// A table's columns by name, built once per answer: looked up for every
 /// key of every row.
 struct ColumnIndex(HashMap<&'static str, usize>);
@@ -859,6 +857,8 @@ impl ColumnIndex {
     }
 }
 
+/// One answer row as the table stores it; columns the schema lacks are
+/// kept in `_unknown`.
 fn to_row(t: &'static TableDef, columns: &ColumnIndex, m: &Map<String, Json>) -> Result<Row> {
     let mut values = vec![Value::Null; t.columns.len()];
     let mut unknown = Map::new();

@@ -1031,32 +1031,16 @@ impl<R: Record> Query<R, Async> {
             let body = self.client.get_body(&parts[0], Some(format)).await?;
             return text_body(R::CLASS.class, &body);
         }
-        // As for `lines`: parts that matched nothing are left out (and said
-        // once when none matched), the csv header comes from the first part
-        // that has one.
-        let mut out = String::new();
-        let mut header_kept = false;
-        let mut anything = false;
-        for spec in &parts {
-            let body = self.client.get_body(spec, Some(format)).await?;
-            let text = text_body(R::CLASS.class, &body)?;
-            if text.trim_end() == crate::split::NO_RESULTS {
-                continue;
-            }
-            let text = if format == Format::Csv && std::mem::replace(&mut header_kept, true) {
-                text.split_once('\n').map_or("", |(_, rest)| rest)
-            } else {
-                &text
-            };
-            if !out.is_empty() && !out.ends_with('\n') {
-                out.push('\n');
-            }
-            out.push_str(text);
-            anything = true;
+        // Several requests: merged line by line by `lines`, whose rules
+        // (parts that matched nothing left out, one csv header) this keeps.
+        use futures_util::TryStreamExt;
+        let lines: Vec<String> = self.lines(format).await?.try_collect().await?;
+        if lines.len() == 1 && lines[0] == crate::split::NO_RESULTS {
+            // As one request says it: the line alone.
+            return Ok(lines.into_iter().next().unwrap_or_default());
         }
-        if !anything {
-            out = crate::split::NO_RESULTS.to_owned();
-        }
+        let mut out = lines.join("\n");
+        out.push('\n');
         Ok(out)
     }
 

@@ -29,6 +29,19 @@ async fn sim() -> Simulator {
         .expect("simulator starts")
 }
 
+/// A sync time before satcat's daily slot (2026-11-25 10:12 UTC).
+fn morning() -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(10, 12, 0)
+        .unwrap()
+}
+
+/// gp and satcat, synced as if at `t`.
+fn gp_and_satcat_at(t: chrono::NaiveDateTime) -> SyncOptions {
+    SyncOptions::new().classes(["gp", "satcat"]).now(t)
+}
+
 /// A client that fails at once where the default would retry (faults are
 /// aimed at single requests).
 fn client_without_retries(sim: &Simulator) -> Client {
@@ -196,11 +209,7 @@ async fn a_too_early_sync_is_refused_until_the_cadence_allows_it() {
     let client = client_for(&sim);
     let dir = TempDir::new("mirror-early");
     let mirror = open_in(&dir).await;
-    let t0 = NaiveDate::from_ymd_opt(2026, 11, 25)
-        .unwrap()
-        .and_hms_opt(10, 12, 0)
-        .unwrap();
-    let opts = |t| SyncOptions::new().classes(["gp", "satcat"]).now(t);
+    let (t0, opts) = (morning(), gp_and_satcat_at);
     mirror.sync(&client, &opts(t0)).await.unwrap();
     sim.clear_requests();
     let early = mirror
@@ -239,11 +248,7 @@ async fn a_class_that_failed_waits_for_its_next_slot_and_force_retries_it() {
     let client = client_without_retries(&sim);
     let dir = TempDir::new("mirror-failed");
     let mirror = open_in(&dir).await;
-    let t0 = NaiveDate::from_ymd_opt(2026, 11, 25)
-        .unwrap()
-        .and_hms_opt(10, 12, 0)
-        .unwrap();
-    let opts = |t| SyncOptions::new().classes(["gp", "satcat"]).now(t);
+    let (t0, opts) = (morning(), gp_and_satcat_at);
     // gp's first request breaks off; satcat's goes through.
     sim.inject([Fault::TruncateBody]);
     let first = mirror.sync(&client, &opts(t0)).await.unwrap();
