@@ -219,8 +219,12 @@ async fn limiter_waits_are_observable_and_smooth() {
     // of the burst relative to the others.
     st.login().await.unwrap();
     sim.clear_requests();
-    for _ in 0..14 {
-        st.launch_site().limit(1).send().await.unwrap();
+    // All at once, so that how many must wait does not depend on how
+    // long each request takes (one at a time, a slow machine refilled the
+    // bucket between requests and fewer waited).
+    let sends = (0..14).map(|_| st.launch_site().limit(1).send());
+    for rows in futures_util::future::join_all(sends).await {
+        rows.unwrap();
     }
     let times: Vec<_> = sim
         .requests()
