@@ -4,8 +4,10 @@
 //! documentation page and IDE completion after `st.gp().` offers gp's
 //! columns only. A builder wraps the generic [`Query`](crate::Query), which
 //! does the work; [`class_query!`] gives every builder the methods common to
-//! all classes by forwarding to it. The generated layer invokes the macro
-//! and adds one filter method per column.
+//! all classes by forwarding to it (the blocking ones through
+//! `blocking::blocking_builder!`, so that the blocking side's code lives in
+//! `blocking/`). The generated layer invokes the macro and adds one filter
+//! method per column.
 
 /// Gives `$query<M>` (a generated struct with one field, `inner:
 /// Query<$rec, M>`) the common builder, async and blocking methods,
@@ -226,78 +228,7 @@ macro_rules! class_query {
             }
         }
 
-        impl $query<crate::blocking::Blocking> {
-            /// Sends the query and decodes every record, blocking.
-            #[inline]
-            pub fn send(self) -> crate::Result<Vec<$rec>> {
-                self.inner.send()
-            }
-
-            /// The first record in the query's order, or `None`, blocking.
-            #[inline]
-            pub fn first(self) -> crate::Result<Option<$rec>> {
-                self.inner.first()
-            }
-
-            /// The records that decoded and one error per record that did
-            /// not, blocking.
-            #[inline]
-            pub fn send_partial(self) -> crate::Result<crate::query::Partial<$rec>> {
-                self.inner.send_partial()
-            }
-
-            /// Records one at a time as they arrive, as an iterator.
-            #[inline]
-            pub fn stream(self) -> crate::Result<crate::blocking::Iter<$rec>> {
-                self.inner.stream()
-            }
-
-            /// [`stream`](Self::stream) that goes on past records that do not
-            /// decode.
-            #[inline]
-            pub fn stream_partial(
-                self,
-            ) -> crate::Result<crate::blocking::Iter<std::result::Result<$rec, Box<crate::DecodeError>>>> {
-                self.inner.stream_partial()
-            }
-
-            /// Every record, page by page, as an iterator (see
-            /// [`Query::paginate`](crate::Query::paginate)).
-            #[inline]
-            pub fn paginate(self, page_size: u64) -> crate::blocking::Iter<$rec> {
-                self.inner.paginate(page_size)
-            }
-
-            /// The lines of a text format, as an iterator.
-            #[inline]
-            pub fn lines(self, format: crate::query::Format) -> crate::Result<crate::blocking::Iter<String>> {
-                self.inner.lines(format)
-            }
-
-            /// The records with Space-Track's `request_metadata`, blocking.
-            #[inline]
-            pub fn send_with_metadata(self) -> crate::Result<crate::query::Page<$rec>> {
-                self.inner.send_with_metadata()
-            }
-
-            /// The JSON answer untouched, blocking.
-            #[inline]
-            pub fn send_json(self) -> crate::Result<serde_json::Value> {
-                self.inner.send_json()
-            }
-
-            /// The answer in a text format, line endings normalised, blocking.
-            #[inline]
-            pub fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
-                self.inner.send_text(format)
-            }
-
-            /// The answer in any format as raw bytes, blocking.
-            #[inline]
-            pub fn send_bytes(self, format: crate::query::Format) -> crate::Result<bytes::Bytes> {
-                self.inner.send_bytes(format)
-            }
-        }
+        crate::blocking::blocking_builder!($query, $rec);
     };
 }
 pub(crate) use class_query;

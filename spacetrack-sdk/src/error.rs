@@ -135,5 +135,25 @@ impl Error {
     }
 }
 
+/// The words of Space-Track's answer to a request over the account's
+/// limits (HTTP 500 with a text body, or an HTTP 200 error body):
+/// `You've violated your query rate limit.`
+const RATE_LIMIT_TEXT: &str = "violated your query rate limit";
+
+/// Whether an answer's text is Space-Track's rate-limit answer. The one
+/// place that knows its words.
+pub(crate) fn is_rate_limit(text: &str) -> bool {
+    text.contains(RATE_LIMIT_TEXT)
+}
+
+/// Classifies an error message: rate-limit violations get their own variant.
+pub(crate) fn api_error(status: u16, message: String) -> Error {
+    if is_rate_limit(&message) {
+        Error::RateLimited { message }
+    } else {
+        Error::Api { status, message }
+    }
+}
+
 /// `Result<T, spacetrack::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::client::{Attempts, Client, classify};
 use crate::error::{Error, Result};
-use crate::query::{Format, Spec};
+use crate::request::{Format, Spec};
 
 /// A file to upload with [`Client::upload`].
 ///
@@ -364,9 +364,9 @@ impl<K> Download<K> {
         self.check()?;
         let resp = self
             .client
-            .get_response(&self.spec, Some(Format::Stream))
+            .get_chunks(&self.spec, Some(Format::Stream))
             .await?;
-        Ok(Box::pin(crate::stream::bytes(resp)))
+        Ok(Box::pin(crate::de::bytes(resp)))
     }
 
     /// Downloads into `path` and returns the number of bytes. The data goes

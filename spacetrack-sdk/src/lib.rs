@@ -369,7 +369,6 @@
 
 #![warn(missing_docs)]
 
-mod auth;
 mod class_query;
 mod client;
 pub mod de;
@@ -380,13 +379,10 @@ pub mod modeldef;
 pub mod op;
 #[cfg(feature = "sgp4")]
 pub mod orbit;
-mod parallel;
-mod pipeline;
 pub mod query;
 pub mod ratelimit;
+mod request;
 pub mod schema;
-mod split;
-mod stream;
 
 /// The generated typed layer: one record struct, field enum and set of
 /// predicate methods per class in `schemas/`.
@@ -399,10 +395,9 @@ mod generated {
 // After `generated`: it uses the generated `for_each_class!`.
 pub mod blocking;
 
-pub use auth::LoginPolicy;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_LINE_BYTES,
-    DEFAULT_TIMEOUT, RetryPolicy,
+    DEFAULT_TIMEOUT, LoginPolicy, RetryPolicy,
 };
 pub use de::UnknownColumns;
 pub use error::{DecodeError, Error, Result};
@@ -411,8 +406,8 @@ pub use generated::*;
 pub use modeldef::{ModeldefColumn, SchemaDrift};
 pub use query::{Async, Format, Mode, Order, Page, Partial, Projection, Query, RawQuery};
 pub use ratelimit::Rate;
+pub use request::MAX_URL_BYTES;
 pub use schema::{ClassInfo, ColumnInfo, Field, Record, Semantic};
-pub use split::MAX_URL_BYTES;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

@@ -1,6 +1,10 @@
 //! Runtime description of the generated classes.
 
+pub(crate) mod unknown;
+
 use serde::de::DeserializeOwned;
+
+pub(crate) use unknown::UnknownColumns;
 
 /// A (controller, class) pair known at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +83,7 @@ pub trait Record: DeserializeOwned + serde::Serialize + Send + 'static {
     const CLASS: &'static ClassInfo;
     /// The columns the answer carried that the schema does not list, by name
     /// and value exactly as sent.
-    fn unknown_columns(&self) -> &crate::de::UnknownColumns;
+    fn unknown_columns(&self) -> &UnknownColumns;
 }
 
 /// A generated field enum.

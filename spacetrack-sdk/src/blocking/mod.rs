@@ -20,16 +20,17 @@
 //! not be used from inside an async runtime (that is an error, not a
 //! deadlock or a panic). Dropping the last handle logs out.
 
+mod query;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use futures_util::StreamExt;
-use futures_util::stream::BoxStream;
-
 use crate::error::{Error, Result};
-use crate::query::{Format, Page, Projection, Query};
+use crate::query::Query;
 use crate::schema::Record;
+
+pub use query::Iter;
+pub(crate) use query::blocking_builder;
 
 /// The runtime and the async client it drives.
 struct Shared {
@@ -292,125 +293,3 @@ macro_rules! blocking_class_methods {
     };
 }
 for_each_class!(blocking_class_methods);
-
-impl<R: Record> Query<R, Blocking> {
-    /// Sends the query and decodes every record.
-    pub fn send(self) -> Result<Vec<R>> {
-        let (q, mode) = self.into_async();
-        mode.block_on(q.send())?
-    }
-
-    /// The first record of the answer, in the query's order, or `None`
-    /// (see [`Query::first`]).
-    pub fn first(self) -> Result<Option<R>> {
-        let (q, mode) = self.into_async();
-        mode.block_on(q.first())?
-    }
-
-    /// Sends with `metadata/true` (see [`Query::send_with_metadata`]).
-    pub fn send_with_metadata(self) -> Result<Page<R>> {
-        let (q, mode) = self.into_async();
-        mode.block_on(q.send_with_metadata())?
-    }
-
-    /// Sends and returns the JSON answer untouched.
-    pub fn send_json(self) -> Result<serde_json::Value> {
-        let (q, mode) = self.into_async();
-        mode.block_on(q.send_json())?
-    }
-
-    /// Sends in a text format; CRLF is normalised to LF.
-    pub fn send_text(self, format: Format) -> Result<String> {
-        let (q, mode) = self.into_async();
-        mode.block_on(q.send_text(format))?
-    }
-
-    /// Sends in any format and returns the raw bytes.
-    pub fn send_bytes(self, format: Format) -> Result<Bytes> {
-        let (q, mode) = self.into_async();
-        mode.block_on(q.send_bytes(format))?
-    }
-
-    /// Yields records one at a time, holding a few megabytes (see
-    /// [`Query::stream`]).
-    pub fn stream(self) -> Result<Iter<R>> {
-        let (q, mode) = self.into_async();
-        let stream = mode.block_on(q.stream())??;
-        Ok(Iter::new(stream.boxed(), mode))
-    }
-
-    /// Yields the lines of a text format.
-    pub fn lines(self, format: Format) -> Result<Iter<String>> {
-        let (q, mode) = self.into_async();
-        let stream = mode.block_on(q.lines(format))??;
-        Ok(Iter::new(stream.boxed(), mode))
-    }
-
-    /// Every record, page by page, as an iterator (see
-    /// [`Query::paginate`]). An error ends it.
-    pub fn paginate(self, page_size: u64) -> Iter<R> {
-        let (q, mode) = self.into_async();
-        Iter::new(q.paginate(page_size).boxed(), mode)
-    }
-
-    /// The records that decoded and one error per record that did not (see
-    /// [`Query::send_partial`]).
-    pub fn send_partial(self) -> Result<crate::Partial<R>> {
-        let (q, mode) = self.into_async();
-        mode.block_on(q.send_partial())?
-    }
-
-    /// [`stream`](Self::stream) that goes on past records that do not decode
-    /// (see [`Query::stream_partial`]).
-    pub fn stream_partial(self) -> Result<Iter<std::result::Result<R, Box<crate::DecodeError>>>> {
-        let (q, mode) = self.into_async();
-        let stream = mode.block_on(q.stream_partial())??;
-        Ok(Iter::new(stream.boxed(), mode))
-    }
-}
-
-impl<R: Record> Projection<R, Blocking> {
-    /// Sends and returns each record as a JSON object.
-    pub fn send(self) -> Result<Vec<serde_json::Map<String, serde_json::Value>>> {
-        let (q, mode) = self.query.into_async();
-        mode.block_on(Projection { query: q }.send())?
-    }
-}
-
-/// A blocking iterator over a streamed answer. A body cut short ends it
-/// with an error, never early; after an error it yields nothing more.
-pub struct Iter<T> {
-    stream: BoxStream<'static, Result<T>>,
-    mode: Blocking,
-    ended: bool,
-}
-
-impl<T> Iter<T> {
-    fn new(stream: BoxStream<'static, Result<T>>, mode: Blocking) -> Self {
-        Iter {
-            stream,
-            mode,
-            ended: false,
-        }
-    }
-}
-
-impl<T> Iterator for Iter<T> {
-    type Item = Result<T>;
-
-    fn next(&mut self) -> Option<Result<T>> {
-        if self.ended {
-            return None;
-        }
-        let item = match self.mode.block_on(self.stream.next()) {
-            Ok(item) => item,
-            // The runtime could not be entered (used inside an async
-            // context): one error, then the end.
-            Err(e) => Some(Err(e)),
-        };
-        if !matches!(item, Some(Ok(_))) {
-            self.ended = true;
-        }
-        item
-    }
-}

@@ -1,15 +1,17 @@
-//! Streaming answers: typed records one at a time from a JSON array with
-//! memory bounded by one record, text lines, raw bytes.
+//! Typed records from a JSON array arriving in chunks, with memory bounded
+//! by one record: the splitter, the record decoder, the async streams and
+//! the reader of saved answers.
 //!
 //! A body cut short is always an error, never a shorter result: the record
 //! stream only ends cleanly after the array's closing `]`.
 
-use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 
-use crate::client::Received;
-use crate::error::{DecodeError, Error, Result};
+use super::Chunks;
+use super::answer::Partial;
+use super::body::{decode_error, decode_one, error_body};
+use crate::error::{DecodeError, Error, Result, api_error};
 
 /// The largest record a stream accepts. Space-Track's widest records (cdm)
 /// are a few KiB; a bigger one means a hostile or broken answer, and
@@ -50,7 +52,7 @@ impl ArraySplitter {
         mut emit: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
         let bad = |what: &str, b: u8| {
-            Err(Error::Decode(Box::new(crate::error::DecodeError {
+            Err(Error::Decode(Box::new(DecodeError {
                 class: String::new(),
                 record: None,
                 field: None,
@@ -59,7 +61,7 @@ impl ArraySplitter {
             })))
         };
         let too_large = || {
-            Error::Decode(Box::new(crate::error::DecodeError {
+            Error::Decode(Box::new(DecodeError {
                 class: String::new(),
                 record: None,
                 field: None,
@@ -197,7 +199,7 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
     }
 
     /// A decoder that takes over after `index` records, at the comma that
-    /// follows the last of them (see [`crate::pipeline`]).
+    /// follows the last of them (see `pipeline`).
     pub(crate) fn resume(class: &'static str, index: usize) -> Self {
         let mut d = Self::new(class);
         d.index = index;
@@ -215,11 +217,11 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
         } = self;
         let fed = splitter.feed(chunk, |element| {
             if *index == 0 {
-                if let Some(message) = crate::de::error_body(element) {
-                    return Err(crate::de::api_error(200, message));
+                if let Some(message) = error_body(element) {
+                    return Err(api_error(200, message));
                 }
             }
-            ready.push_back(match crate::de::decode_one::<R>(class, *index, element) {
+            ready.push_back(match decode_one::<R>(class, *index, element) {
                 Ok(r) => Ok(Ok(r)),
                 Err(Error::Decode(d)) => Ok(Err(d)),
                 Err(e) => Err(e),
@@ -241,7 +243,7 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
     pub(crate) fn end(&mut self) {
         self.ended = true;
         if !self.splitter.finished() && !(self.index == 0 && self.splitter.state == State::Start) {
-            self.ready.push_back(Err(crate::de::decode_error(
+            self.ready.push_back(Err(decode_error(
                 self.class,
                 format!(
                     "the data ended after {} records, before the end of the JSON array",
@@ -292,14 +294,14 @@ impl<R: DeserializeOwned> RecordDecoder<R> {
 pub(crate) fn decode_partial<R: DeserializeOwned>(
     class: &'static str,
     body: &[u8],
-) -> Result<crate::query::Partial<R>> {
-    if let Some(message) = crate::de::error_body(body) {
-        return Err(crate::de::api_error(200, message));
+) -> Result<Partial<R>> {
+    if let Some(message) = error_body(body) {
+        return Err(api_error(200, message));
     }
     let mut dec = RecordDecoder::<R>::new(class);
     dec.feed(body);
     dec.end();
-    let mut out = crate::query::Partial {
+    let mut out = Partial {
         records: Vec::new(),
         errors: Vec::new(),
     };
@@ -315,30 +317,30 @@ pub(crate) fn decode_partial<R: DeserializeOwned>(
 /// Typed records from a streamed JSON array.
 pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
-    resp: Received,
+    body: Chunks,
 ) -> impl Stream<Item = Result<R>> + Send + 'static {
-    decoded(class, resp, RecordDecoder::pop)
+    decoded(class, body, RecordDecoder::pop)
 }
 
 /// Typed records from a streamed JSON array, going on past records that do
 /// not decode.
 pub(crate) fn records_partial<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
-    resp: Received,
+    body: Chunks,
 ) -> impl Stream<Item = Result<Item<R>>> + Send + 'static {
-    decoded(class, resp, RecordDecoder::pop_partial)
+    decoded(class, body, RecordDecoder::pop_partial)
 }
 
 fn decoded<R, T>(
     class: &'static str,
-    resp: Received,
+    body: Chunks,
     pop: fn(&mut RecordDecoder<R>) -> Option<Result<T>>,
 ) -> impl Stream<Item = Result<T>> + Send + 'static
 where
     R: DeserializeOwned + Send + 'static,
     T: Send + 'static,
 {
-    let st = (resp.into_stream(), RecordDecoder::<R>::new(class));
+    let st = (body.stream, RecordDecoder::<R>::new(class));
     futures_util::stream::unfold(st, move |(mut body, mut dec)| async move {
         loop {
             if let Some(item) = pop(&mut dec) {
@@ -349,7 +351,7 @@ where
             }
             match body.next().await {
                 Some(Ok(chunk)) => dec.feed(&chunk),
-                Some(Err(e)) => dec.fail(Error::from(e)),
+                Some(Err(e)) => dec.fail(e),
                 None => dec.end(),
             }
         }
@@ -406,140 +408,9 @@ impl<R: crate::schema::Record, Rd: std::io::Read> Iterator for RecordReader<R, R
     }
 }
 
-/// Lines of a text answer, without line endings (CRLF or LF), split
-/// correctly across chunk boundaries.
-pub(crate) fn lines(
-    resp: Received,
-    max_line: u64,
-) -> impl Stream<Item = Result<String>> + Send + 'static {
-    struct St {
-        body: futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>,
-        splitter: LineSplitter,
-        ready: std::collections::VecDeque<Result<String>>,
-        ended: bool,
-    }
-    let st = St {
-        body: resp.into_stream(),
-        splitter: LineSplitter::default(),
-        ready: Default::default(),
-        ended: false,
-    };
-    futures_util::stream::unfold(st, move |mut st| async move {
-        loop {
-            if let Some(item) = st.ready.pop_front() {
-                return Some((item, st));
-            }
-            if st.ended {
-                return None;
-            }
-            match st.body.next().await {
-                Some(Ok(chunk)) => {
-                    let St {
-                        splitter, ready, ..
-                    } = &mut st;
-                    splitter.feed(&chunk, |line| ready.push_back(to_string(line)));
-                    // A line without an end must not grow without bound.
-                    if splitter.pending.len() as u64 > max_line
-                        || ready
-                            .iter()
-                            .any(|l| l.as_ref().is_ok_and(|l| l.len() as u64 > max_line))
-                    {
-                        st.ended = true;
-                        st.ready.clear();
-                        st.ready.push_back(Err(Error::TooLarge {
-                            limit: max_line,
-                            what: "one line",
-                        }));
-                    }
-                }
-                Some(Err(e)) => {
-                    st.ended = true;
-                    st.ready.push_back(Err(Error::from(e)));
-                }
-                None => {
-                    st.ended = true;
-                    if let Some(line) = st.splitter.finish() {
-                        st.ready.push_back(to_string(line));
-                    }
-                }
-            }
-        }
-    })
-}
-
-/// Splits text arriving in chunks into lines without their `\n` or
-/// `\r\n`. Lines are cut straight out of each chunk; only a line that spans
-/// chunks is copied through `pending`.
-#[derive(Debug, Default)]
-pub(crate) struct LineSplitter {
-    pending: Vec<u8>,
-}
-
-impl LineSplitter {
-    pub(crate) fn feed(&mut self, chunk: &[u8], mut emit: impl FnMut(Vec<u8>)) {
-        let mut start = 0;
-        for end in memchr::memchr_iter(b'\n', chunk) {
-            let mut line = if self.pending.is_empty() {
-                chunk[start..end].to_vec()
-            } else {
-                let mut l = std::mem::take(&mut self.pending);
-                l.extend_from_slice(&chunk[start..end]);
-                l
-            };
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            emit(line);
-            start = end + 1;
-        }
-        self.pending.extend_from_slice(&chunk[start..]);
-    }
-
-    /// The last line, if the text did not end with a line break.
-    pub(crate) fn finish(&mut self) -> Option<Vec<u8>> {
-        let mut line = std::mem::take(&mut self.pending);
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-        (!line.is_empty()).then_some(line)
-    }
-}
-
-fn to_string(line: Vec<u8>) -> Result<String> {
-    String::from_utf8(line)
-        .map_err(|e| crate::de::decode_error("text", format!("a line is not UTF-8: {e}")))
-}
-
-/// Raw chunks of an answer.
-pub(crate) fn bytes(resp: Received) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-    resp.into_stream().map(|r| r.map_err(Error::from))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lines_split_across_any_chunking() {
-        let text = b"1 25544U\r\n2 25544 51.6\r\n\r\nlast";
-        let want = ["1 25544U", "2 25544 51.6", "", "last"];
-        for size in 1..text.len() {
-            let mut s = LineSplitter::default();
-            let mut got = Vec::new();
-            for chunk in text.chunks(size) {
-                s.feed(chunk, |l| got.push(String::from_utf8(l).unwrap()));
-            }
-            got.extend(s.finish().map(|l| String::from_utf8(l).unwrap()));
-            assert_eq!(got, want, "chunk size {size}");
-        }
-        // A CR at a chunk end followed by LF in the next chunk.
-        let mut s = LineSplitter::default();
-        let mut got = Vec::new();
-        s.feed(b"a\r", |l| got.push(l));
-        s.feed(b"\nb\n", |l| got.push(l));
-        assert_eq!(got, [b"a".to_vec(), b"b".to_vec()]);
-        assert_eq!(s.finish(), None);
-    }
 
     fn split(chunks: &[&str]) -> Result<(Vec<String>, bool)> {
         let mut s = ArraySplitter::default();

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderValue, SET_COOKIE};
 
+use super::answer::{error_message, transport};
+use super::{Client, DEFAULT_TIMEOUT};
 use crate::error::{Error, Result};
 
 /// The word in an `Auth` error that marks credentials Space-Track refused.
@@ -333,4 +335,57 @@ pub(crate) fn check_login_body(body: &[u8]) -> Result<()> {
         return Err(Error::Auth(message));
     }
     Ok(())
+}
+
+impl Client {
+    pub(super) async fn ticket(&self) -> Result<Ticket> {
+        let inner = &self.inner;
+        inner.session.ticket(|| self.do_login()).await
+    }
+
+    async fn do_login(&self) -> Result<HeaderValue> {
+        let inner = &self.inner;
+        tracing::debug!(identity = %inner.identity, "logging in");
+        let url = self.url_for("ajaxauth/login");
+        // A total deadline for the login, body included (the HTTP client's
+        // own timeouts only bound connecting and each read).
+        let deadline = inner.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let resp = inner
+            .http
+            .post(&url)
+            .form(&[
+                ("identity", inner.identity.as_str()),
+                ("password", inner.password.expose()),
+            ])
+            .timeout(deadline)
+            .send()
+            .await
+            .map_err(|e| transport(e, Some(deadline)))?;
+        if !resp.url().path().ends_with("ajaxauth/login") {
+            return Err(Error::Auth(
+                "the login request was redirected; configure the HTTP client not to follow redirects".into(),
+            ));
+        }
+        let status = resp.status();
+        let cookie = cookie_from_login(resp.headers());
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| transport(e, Some(deadline)))?;
+        if status.is_redirection() {
+            return Err(Error::Auth(format!(
+                "login answered a redirect (HTTP {})",
+                status.as_u16()
+            )));
+        }
+        if !status.is_success() {
+            let message = error_message(&body);
+            return Err(Error::Auth(format!(
+                "login failed with HTTP {}: {message}",
+                status.as_u16()
+            )));
+        }
+        check_login_body(&body)?;
+        cookie.ok_or_else(|| Error::Auth("login succeeded but no session cookie was set".into()))
+    }
 }

@@ -9,7 +9,7 @@
 //! peak memory is the records plus a few segments.
 //!
 //! Exactness: a segment that decodes as a clean run of flat records
-//! ([`parallel::decode_run`](crate::parallel)) proves that the cut after it
+//! ([`parallel::decode_run`](super::parallel)) proves that the cut after it
 //! was a real boundary, because it started at one. At the first segment
 //! that does not (a cut inside a string, a malformed or nested record, a
 //! body that is not UTF-8), the rest of the body from that segment on is
@@ -22,16 +22,16 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 
-use crate::client::Received;
+use super::Chunks;
+use super::array::{MAX_RECORD_BYTES, RecordDecoder};
+use super::body::{decode_array, decode_off_runtime, error_body};
+use super::parallel::Run;
 use crate::error::{Error, Result};
-use crate::parallel::Run;
-use crate::stream::RecordDecoder;
 
 /// The size at which the arriving body is cut into a segment.
 pub(crate) const SEGMENT_BYTES: usize = 1 << 20;
@@ -50,30 +50,33 @@ pub(crate) enum Answer<R> {
 
 /// Reads a successful answer, decoding it segment by segment when it is a
 /// large JSON array. `cap` bounds the bytes read, as for whole bodies.
+/// `bounded`: whether reading waits for decoding (see `Pipe::bounded`).
 pub(crate) async fn receive<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
-    mut got: Received,
+    body: Chunks,
     cap: u64,
-    timeout: Option<Duration>,
+    bounded: bool,
 ) -> Result<Answer<R>> {
+    use futures_util::StreamExt;
     let too_large = || Error::TooLarge {
         limit: cap,
         what: "an answer held in memory",
     };
-    let expected = got.content_length();
+    let expected = body.len;
+    let mut chunks = body.stream;
     if expected.is_some_and(|n| n > cap) {
         return Err(too_large());
     }
     let mut cutter = Cutter::default();
     let mut total = 0u64;
     let mut pipe: Option<Pipe<R>> = None;
-    while let Some(chunk) = got.next_chunk(timeout).await? {
+    while let Some(chunk) = chunks.next().await.transpose()? {
         total += chunk.len() as u64;
         if total > cap {
             return Err(too_large());
         }
         if let Some(segment) = cutter.push(&chunk) {
-            let pipe = pipe.get_or_insert_with(|| Pipe::new(class, expected, timeout.is_none()));
+            let pipe = pipe.get_or_insert_with(|| Pipe::new(class, expected, bounded));
             pipe.push(segment).await?;
         }
     }
@@ -134,7 +137,7 @@ fn spawn_run<R: DeserializeOwned + Send + 'static>(
     let bytes = Arc::clone(segment);
     tokio::task::spawn_blocking(move || {
         let text = std::str::from_utf8(&bytes).ok()?;
-        crate::parallel::decode_run_measured::<R>(text, first, last)
+        super::parallel::decode_run_measured::<R>(text, first, last)
     })
 }
 
@@ -387,11 +390,9 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         // `[` and the rest, as an array: the whole body was not an error
         // body (it had more than one record), so the rest is not read as
         // one either.
-        let more = crate::query::decode_off_runtime(Bytes::from(rest), move |b| {
-            crate::de::decode_array::<R>(class, b)
-        })
-        .await
-        .map_err(|e| shift(e, skip, lines, column))?;
+        let more = decode_off_runtime(Bytes::from(rest), move |b| decode_array::<R>(class, b))
+            .await
+            .map_err(|e| shift(e, skip, lines, column))?;
         let mut rows = self.rows;
         rows.extend(more);
         Ok(Answer::Records(shrunk(rows)))
@@ -409,18 +410,18 @@ fn shrunk<R>(mut rows: Vec<R>) -> Vec<R> {
 /// Typed records of a streamed JSON array, decoded segment by segment on
 /// blocking threads while the body arrives. The items (records, then at
 /// most one error) are exactly those of the record-at-a-time decoder
-/// ([`crate::stream::records`]): at the first segment that is not a clean
+/// (`array::records`): at the first segment that is not a clean
 /// run of flat records, whose first record is an error body or whose
-/// largest record is near [`MAX_RECORD_BYTES`](crate::stream::MAX_RECORD_BYTES),
+/// largest record is near [`MAX_RECORD_BYTES`],
 /// and at a transport error, that decoder takes over from the last
 /// confirmed record. Records arrive a segment at a time.
 pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
     class: &'static str,
-    resp: Received,
+    body: Chunks,
 ) -> impl futures_util::Stream<Item = Result<R>> + Send + 'static {
     let st = Streamed::<R> {
         class,
-        body: resp.into_stream(),
+        body: body.stream,
         cutter: Cutter::default(),
         in_flight: InFlight::default(),
         index: 0,
@@ -436,7 +437,7 @@ pub(crate) fn records<R: DeserializeOwned + Send + 'static>(
 
 struct Streamed<R> {
     class: &'static str,
-    body: futures_util::stream::BoxStream<'static, reqwest::Result<Bytes>>,
+    body: futures_util::stream::BoxStream<'static, Result<Bytes>>,
     cutter: Cutter,
     in_flight: InFlight<R>,
     /// Records confirmed so far.
@@ -462,7 +463,7 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
                 }
                 match self.body.next().await {
                     Some(Ok(chunk)) => dec.feed(&chunk),
-                    Some(Err(e)) => dec.fail(Error::from(e)),
+                    Some(Err(e)) => dec.fail(e),
                     None => dec.end(),
                 }
                 continue;
@@ -497,7 +498,7 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
                     }
                     None => {}
                 },
-                Some(Err(e)) => self.fall_back(Vec::new(), Vec::new(), Some(Error::from(e))),
+                Some(Err(e)) => self.fall_back(Vec::new(), Vec::new(), Some(e)),
                 None => {
                     self.body_ended = true;
                     if self.in_flight.sent == 0 {
@@ -516,9 +517,8 @@ impl<R: DeserializeOwned + Send + 'static> Streamed<R> {
             return;
         };
         let run = handle.await.ok().flatten().filter(|run| {
-            let error_first =
-                self.index == 0 && crate::de::error_body(&segment[run.first.clone()]).is_some();
-            !error_first && run.largest + 2 < crate::stream::MAX_RECORD_BYTES
+            let error_first = self.index == 0 && error_body(&segment[run.first.clone()]).is_some();
+            !error_first && run.largest + 2 < MAX_RECORD_BYTES
         });
         match run {
             Some(run) => {

@@ -1,0 +1,159 @@
+//! Sending a query and returning its whole answer: records, the first
+//! record, records with their decode errors, JSON, text, bytes.
+
+use bytes::Bytes;
+
+use crate::error::{Error, Result};
+use crate::request::Format;
+use crate::schema::Record;
+
+use super::{Async, Page, Partial, Query};
+
+impl<R: Record> Query<R, Async> {
+    /// Sends the query and decodes every record.
+    ///
+    /// A value list too long for one URL (see [`urls`](Self::urls)) is sent
+    /// as several requests; their records are merged in the query's order
+    /// (`order_by`) and cut to its `limit`, as one request would have
+    /// answered.
+    pub async fn send(self) -> Result<Vec<R>> {
+        let parts = self.parts(Some(Format::Json))?;
+        let class = R::CLASS.class;
+        let mut rows = Vec::new();
+        for spec in &parts {
+            let part = self.client.get_records::<R>(class, spec).await?;
+            if parts.len() == 1 {
+                return Ok(part);
+            }
+            rows.extend(part);
+        }
+        Ok(self.merge(rows, |r| serde_json::to_value(r).ok()))
+    }
+
+    /// The first record of the answer, in the query's order (set one with
+    /// [`order_by`](Self::order_by)), or `None` when nothing matches. Sends
+    /// the query with `limit/1`, so only one record travels.
+    ///
+    /// ```
+    /// use spacetrack::GpHistoryField;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let latest = st
+    ///     .gp_history()
+    ///     .norad_cat_id(25544)
+    ///     .order_by(GpHistoryField::Epoch.desc())
+    ///     .first()
+    ///     .await?;
+    /// if let Some(gp) = latest {
+    ///     println!("latest element set: {:?}", gp.epoch);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn first(self) -> Result<Option<R>> {
+        if self.spec.order.is_empty() {
+            let n = self.parts(Some(Format::Json))?.len();
+            if n > 1 {
+                return Err(Error::InvalidArgument(format!(
+                    "first() over a value list too long for one URL (it needs {n} requests) \
+                     needs an order_by: without one, which record comes first is not defined"
+                )));
+            }
+        }
+        let mut rows = self.limit(1).send().await?;
+        Ok(rows.pop())
+    }
+
+    /// Sends the query and returns the records that decoded together with
+    /// one [`DecodeError`](crate::DecodeError) per record that did not
+    /// (class, record index, column, value). Strict [`send`](Self::send)
+    /// stays the default: use this when a catalog must not fail as a whole
+    /// over one odd record. An answer that is not a complete JSON array
+    /// (cut short, malformed, an error body) is still an error. For a value
+    /// list sent as several requests, an error's record index counts the
+    /// records of their answers in the order the requests were sent.
+    ///
+    /// ```
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let answer = st.satcat().current(spacetrack::SatcatCurrent::Y).send_partial().await?;
+    /// for bad in &answer.errors {
+    ///     eprintln!("skipped {bad}");
+    /// }
+    /// println!("{} objects", answer.records.len());
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_partial(self) -> Result<Partial<R>> {
+        let parts = self.parts(Some(Format::Json))?;
+        let class = R::CLASS.class;
+        let mut all = Partial {
+            records: Vec::new(),
+            errors: Vec::new(),
+        };
+        // A split list's record indices count the records of the parts'
+        // answers in the order they were sent.
+        let mut before = 0;
+        for spec in &parts {
+            let body = self.client.get_body(spec, Some(Format::Json)).await?;
+            let mut part = crate::de::decode_off_runtime(body, move |b| {
+                crate::de::decode_partial::<R>(class, b)
+            })
+            .await?;
+            if parts.len() == 1 {
+                return Ok(part);
+            }
+            let count = part.records.len() + part.errors.len();
+            for e in &mut part.errors {
+                e.record = e.record.map(|i| i + before);
+            }
+            before += count;
+            all.records.extend(part.records);
+            all.errors.extend(part.errors);
+        }
+        all.records = self.merge(all.records, |r| serde_json::to_value(r).ok());
+        Ok(all)
+    }
+
+    /// Sends with `metadata/true` and returns the records with Space-Track's
+    /// `request_metadata` (total count, limit, ...).
+    pub async fn send_with_metadata(mut self) -> Result<Page<R>> {
+        self.spec.set("metadata", "true".into());
+        let spec = self.single(Some(Format::Json), "send_with_metadata")?;
+        let body = self.client.get_body(&spec, Some(Format::Json)).await?;
+        let (rows, metadata) = crate::de::decode_records::<R>(R::CLASS.class, &body)?;
+        Ok(Page { rows, metadata })
+    }
+
+    /// Sends and returns the JSON answer untouched (error bodies are still
+    /// turned into errors).
+    pub async fn send_json(self) -> Result<serde_json::Value> {
+        let spec = self.single(Some(Format::Json), "send_json")?;
+        let body = self.client.get_body(&spec, Some(Format::Json)).await?;
+        crate::de::decode_any(R::CLASS.class, &body)
+    }
+
+    /// Sends in a text format (`csv`, `xml`, `html`, `tle`, `3le`, `kvn`)
+    /// and returns the text with line endings normalised to `\n`. A value
+    /// list too long for one URL is merged as for [`lines`](Self::lines).
+    pub async fn send_text(self, format: Format) -> Result<String> {
+        let parts = self.text_parts(format)?;
+        if parts.len() == 1 {
+            let body = self.client.get_body(&parts[0], Some(format)).await?;
+            return crate::de::text_body(R::CLASS.class, &body);
+        }
+        // Several requests: merged line by line by `lines`, whose rules
+        // (parts that matched nothing left out, one csv header) this keeps.
+        use futures_util::TryStreamExt;
+        let lines: Vec<String> = self.lines(format).await?.try_collect().await?;
+        if lines.len() == 1 && lines[0] == crate::de::NO_RESULTS {
+            // As one request says it: the line alone.
+            return Ok(lines.into_iter().next().unwrap_or_default());
+        }
+        let mut out = lines.join("\n");
+        out.push('\n');
+        Ok(out)
+    }
+
+    /// Sends in any format and returns the raw bytes.
+    pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
+        let spec = self.single(Some(format), "send_bytes")?;
+        self.client.get_body(&spec, Some(format)).await
+    }
+}

@@ -1,0 +1,255 @@
+//! Answers as they arrive: records, records with their decode errors,
+//! pages, lines, bytes.
+
+use bytes::Bytes;
+
+use crate::error::Result;
+use crate::request::{Format, Spec};
+use crate::schema::Record;
+
+use super::{Async, Query};
+
+impl<R: Record> Query<R, Async> {
+    /// Sends the query and yields records one at a time as they arrive,
+    /// holding a few megabytes rather than the whole answer (gp_history
+    /// answers can be gigabytes): large answers are decoded in 1 MiB
+    /// segments on every core while the rest arrives, so records come a
+    /// segment at a time. A body cut short ends the stream with an error,
+    /// never early.
+    ///
+    /// ```
+    /// use futures_util::TryStreamExt;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let mut history = st.gp_history().norad_cat_id(25544).stream().await?;
+    /// while let Some(gp) = history.try_next().await? {
+    ///     println!("{:?}", gp.epoch);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn stream(
+        self,
+    ) -> Result<impl futures_util::Stream<Item = Result<R>> + Send + 'static> {
+        let parts = self.stream_parts()?;
+        self.chained(parts, Some(Format::Json), |resp| {
+            crate::de::records_in_segments::<R>(R::CLASS.class, resp)
+        })
+        .await
+    }
+
+    /// [`stream`](Self::stream) that goes on past records that do not
+    /// decode: each item is `Ok(Ok(record))`, `Ok(Err(why))` for one bad
+    /// record, or a final `Err` about the answer as a whole (cut short,
+    /// malformed, transport). For a value list sent as several requests, a
+    /// bad record's index is its place in the stream.
+    ///
+    /// ```
+    /// use futures_util::TryStreamExt;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let mut rows = st.gp().epoch(spacetrack::op::gt(spacetrack::op::now_minus_days(1)))
+    ///     .stream_partial().await?;
+    /// while let Some(row) = rows.try_next().await? {
+    ///     match row {
+    ///         Ok(gp) => println!("{:?}", gp.norad_cat_id),
+    ///         Err(bad) => eprintln!("skipped {bad}"),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn stream_partial(
+        self,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<std::result::Result<R, Box<crate::DecodeError>>>>
+        + Send
+        + 'static,
+    > {
+        use futures_util::StreamExt;
+        let parts = self.stream_parts()?;
+        let split = parts.len() > 1;
+        let items = self
+            .chained(parts, Some(Format::Json), |resp| {
+                crate::de::records_partial::<R>(R::CLASS.class, resp)
+            })
+            .await?;
+        // A split list's record indices count the records of the parts'
+        // answers in the order they were sent (each part counts from 0).
+        Ok(items.scan(0usize, move |seen, mut item| {
+            if let Ok(row) = &mut item {
+                if let (true, Err(bad)) = (split, row) {
+                    bad.record = Some(*seen);
+                }
+                *seen += 1;
+            }
+            std::future::ready(Some(item))
+        }))
+    }
+
+    /// Sends the first request now (so that its error is this call's) and
+    /// the others as the stream reaches them, one after the other.
+    async fn chained<T, S, F>(
+        &self,
+        parts: Vec<Spec>,
+        format: Option<Format>,
+        make: F,
+    ) -> Result<futures_util::stream::BoxStream<'static, Result<T>>>
+    where
+        T: Send + 'static,
+        S: futures_util::Stream<Item = Result<T>> + Send + 'static,
+        F: Fn(crate::de::Chunks) -> S + Send + Sync + 'static,
+    {
+        use futures_util::StreamExt;
+        let mut parts = parts.into_iter();
+        let first = parts.next().expect("split returns at least one request");
+        let resp = self.client.get_chunks(&first, format).await?;
+        let head = make(resp);
+        if parts.len() == 0 {
+            return Ok(head.boxed());
+        }
+        let make = std::sync::Arc::new(make);
+        let client = self.client.clone();
+        let rest = futures_util::stream::iter(parts)
+            .then(move |spec| {
+                let client = client.clone();
+                let make = make.clone();
+                async move {
+                    match client.get_chunks(&spec, format).await {
+                        Ok(resp) => make(resp).left_stream(),
+                        Err(e) => futures_util::stream::once(async move { Err(e) }).right_stream(),
+                    }
+                }
+            })
+            .flatten();
+        // An error (a failed request, an answer cut short) ends the stream:
+        // nothing after it.
+        Ok(head
+            .chain(rest)
+            .scan(false, |ended, item| {
+                if *ended {
+                    return std::future::ready(None);
+                }
+                *ended = item.is_err();
+                std::future::ready(Some(item))
+            })
+            .boxed())
+    }
+
+    /// Every record of the query, fetched page by page (`limit/N,offset`)
+    /// and yielded one at a time: for answers too large for one request, or
+    /// to start work before the last page has arrived. Each page is one
+    /// request through the rate limiter; the stream ends after the first
+    /// page with fewer than `page_size` records.
+    ///
+    /// Pages only fit together if the order is total, so the query's own
+    /// [`order_by`](Self::order_by) keys are followed by the class's key
+    /// columns ([`ClassInfo::key`](crate::ClassInfo::key), e.g. `GP_ID`;
+    /// every column for a class with no known key). A query that sets its
+    /// own `limit` or `offset`, or whose value list needs more than one URL,
+    /// yields one [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+    ///
+    /// Pages are separate requests over a live catalog: a record that
+    /// changes between two pages (in gp, an object's newer element set
+    /// replaces its row, with a higher `GP_ID`) can be missed or seen twice,
+    /// as with any offset paging. Order by a column that only grows
+    /// (`GP_ID`) and filter on it (`gp_id(op::gt(last))`) to follow a class
+    /// exactly; `spacetrack-mirror` does that.
+    ///
+    /// ```
+    /// use futures_util::TryStreamExt;
+    /// use spacetrack::GpField;
+    /// # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {
+    /// let mut all = st.gp().order_by(GpField::NoradCatId).paginate(10_000);
+    /// while let Some(gp) = all.try_next().await? {
+    ///     println!("{:?}", gp.norad_cat_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn paginate(
+        self,
+        page_size: u64,
+    ) -> impl futures_util::Stream<Item = Result<R>> + Send + 'static {
+        use futures_util::{StreamExt, TryStreamExt};
+        let start = self.paged(page_size);
+        let client = self.client.clone();
+        futures_util::stream::try_unfold(start.map(|spec| (spec, 0u64, false)), move |state| {
+            let client = client.clone();
+            async move {
+                let Ok((mut spec, offset, done)) = state else {
+                    return Err(state.err().expect("checked"));
+                };
+                if done {
+                    return Ok(None);
+                }
+                spec.limit = Some(page_size);
+                spec.offset = Some(offset);
+                spec.set_limit();
+                let rows = client.get_records::<R>(R::CLASS.class, &spec).await?;
+                let done = (rows.len() as u64) < page_size;
+                let page = futures_util::stream::iter(rows.into_iter().map(Ok));
+                Ok(Some((page, Ok((spec, offset + page_size, done)))))
+            }
+        })
+        .try_flatten()
+        .boxed()
+    }
+
+    /// Streams a text format line by line (line endings removed). A value
+    /// list too long for one URL is sent as several requests whose lines
+    /// follow each other (`tle`, `3le`, `kvn`, and `csv`, whose header is
+    /// kept once); other formats cannot be merged and are refused.
+    pub async fn lines(
+        self,
+        format: Format,
+    ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
+        use futures_util::StreamExt;
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let max_line = self.client.max_line_bytes();
+        let parts = self.text_parts(format)?;
+        if parts.len() == 1 {
+            return self
+                .chained(parts, Some(format), move |resp| {
+                    crate::de::lines(resp, max_line)
+                })
+                .await;
+        }
+        // Several requests: a part that matched nothing says so in a line
+        // of its own, which is dropped (and said once at the end when no
+        // part matched anything, as one request would); a csv part's
+        // header is kept only from the first part that has one.
+        let csv = format == Format::Csv;
+        let header_kept = Arc::new(AtomicBool::new(false));
+        let anything = Arc::new(AtomicBool::new(false));
+        let seen = anything.clone();
+        let lines = self
+            .chained(parts, Some(format), move |resp| {
+                let header_kept = header_kept.clone();
+                let mut first_line = true;
+                crate::de::lines(resp, max_line).filter(move |line| {
+                    let keep = match line {
+                        Ok(text) if text.trim_end() == crate::de::NO_RESULTS => false,
+                        Ok(_) if csv && std::mem::take(&mut first_line) => {
+                            !header_kept.swap(true, Ordering::SeqCst)
+                        }
+                        _ => true,
+                    };
+                    std::future::ready(keep)
+                })
+            })
+            .await?
+            .inspect(move |_| seen.store(true, Ordering::SeqCst));
+        let nothing = futures_util::stream::once(async move {
+            (!anything.load(Ordering::SeqCst)).then(|| Ok(crate::de::NO_RESULTS.to_owned()))
+        })
+        .filter_map(std::future::ready);
+        Ok(lines.chain(nothing).boxed())
+    }
+
+    /// Streams the raw answer in any format, chunk by chunk.
+    pub async fn bytes(
+        self,
+        format: Format,
+    ) -> Result<impl futures_util::Stream<Item = Result<Bytes>> + Send + 'static> {
+        let spec = self.single(Some(format), "bytes")?;
+        let resp = self.client.get_chunks(&spec, Some(format)).await?;
+        Ok(Box::pin(crate::de::bytes(resp)))
+    }
+}

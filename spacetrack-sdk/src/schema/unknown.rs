@@ -1,0 +1,61 @@
+//! The columns of a record that its schema does not list.
+
+/// The columns of a record that its schema does not list, in the order the
+/// answer sent them, with their values exactly as sent (Space-Track sends
+/// strings and nulls). Every generated record has them
+/// ([`Record::unknown_columns`](crate::schema::Record::unknown_columns)), and
+/// serialises them back after its typed fields, so decoding and encoding
+/// loses nothing.
+///
+/// ```
+/// let body = br#"[{"NORAD_CAT_ID":"25544","OBJECT_NAME":"ISS (ZARYA)","REENTRY_RISK":"0.01"}]"#;
+/// let rows: Vec<spacetrack::Satellite> = spacetrack::de::from_json_slice(body).unwrap();
+/// let extra = rows[0].unknown_columns();
+/// assert_eq!(extra.get_str("REENTRY_RISK"), Some("0.01"));
+/// assert!(serde_json::to_string(&rows[0]).unwrap().contains(r#""REENTRY_RISK":"0.01""#));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnknownColumns(pub(crate) Vec<(String, serde_json::Value)>);
+
+impl UnknownColumns {
+    /// Whether the record had no unknown column.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// How many unknown columns the record had.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// The value of an unknown column (exact name first, then ignoring
+    /// ASCII case).
+    pub fn get(&self, name: &str) -> Option<&serde_json::Value> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .or_else(|| self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .map(|(_, v)| v)
+    }
+    /// The value of an unknown column when it is a string.
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        self.get(name)?.as_str()
+    }
+    /// The names, in the order the answer sent them.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(n, _)| n.as_str())
+    }
+    /// `(name, value)` pairs, in the order the answer sent them.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    }
+}
+
+impl<'a> IntoIterator for &'a UnknownColumns {
+    type Item = (&'a str, &'a serde_json::Value);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, serde_json::Value)>,
+        fn(&'a (String, serde_json::Value)) -> (&'a str, &'a serde_json::Value),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(n, v)| (n.as_str(), v))
+    }
+}
