@@ -1,0 +1,29 @@
+//! The sync engine: per class, fetch the least Space-Track allows and
+//! apply it in transactions that also carry the class's new state.
+
+mod options;
+mod rows;
+mod run;
+mod strategies;
+
+pub use options::{ClassReport, Outcome, SyncOptions, SyncReport};
+pub(crate) use rows::text_of;
+pub(crate) use run::Run;
+
+use crate::Error;
+
+/// Whether an error stops the whole sync rather than one class: what
+/// concerns the account (credentials, rate limits, the shared limiter) or
+/// the database would only fail again, or cost the account, for the next
+/// class.
+pub(crate) fn stops_the_sync(e: &Error) -> bool {
+    use spacetrack::Error as Api;
+    match e {
+        Error::Api(api) => matches!(
+            api,
+            Api::Auth(_) | Api::RateLimited { .. } | Api::Store(_) | Api::Config(_)
+        ),
+        Error::Database(_) | Error::Task(_) | Error::Url(_) => true,
+        _ => false,
+    }
+}

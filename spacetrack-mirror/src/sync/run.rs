@@ -1,0 +1,268 @@
+//! One class's sync: its cadence, its lease, fetching and applying
+//! batches, giving the lease back on every way out.
+
+use chrono::{Duration, NaiveDateTime};
+use serde_json::{Map, Value as Json};
+use spacetrack::Client;
+
+use super::options::{Outcome, SyncOptions};
+use super::rows::{ColumnIndex, to_row};
+use super::stops_the_sync;
+use super::strategies::Range;
+use crate::backend::{Applied, Batch, Row, State};
+use crate::plan::{Strategy, next_due, plan};
+use crate::tables::TableDef;
+use crate::value::Value;
+use crate::{Mirror, Result};
+
+/// How long a sync may hold a class, from its last batch, before another
+/// may take over.
+const LEASE_MINUTES: i64 = 30;
+
+fn wall_clock() -> NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+fn lease_end() -> NaiveDateTime {
+    wall_clock() + Duration::minutes(LEASE_MINUTES)
+}
+
+pub(crate) struct Run<'a> {
+    pub mirror: &'a Mirror,
+    pub client: &'a Client,
+    pub owner: String,
+    pub now: NaiveDateTime,
+    pub opts: &'a SyncOptions,
+}
+
+impl Run<'_> {
+    pub async fn class(&self, t: &'static TableDef) -> Result<Outcome> {
+        let strategy = plan(t.class).0;
+        let state = self.mirror.with(move |b| b.state(t.class)).await?;
+        if !self.opts.force
+            && let Some(next) = state.next_due
+            && next > self.now
+            && !(strategy == Strategy::History && self.history_changed(&state))
+        {
+            return Ok(Outcome::NotDue(next));
+        }
+        // Leases are measured on the wall clock, which every machine
+        // shares (the cadence's `now` may be the caller's).
+        let (owner, now) = (self.owner.clone(), wall_clock());
+        let until = lease_end();
+        if let Some(held) = self
+            .mirror
+            .with(move |b| b.lease(t.class, &owner, now, until, None))
+            .await?
+        {
+            // A lease left by a process of this machine that has ended (a
+            // killed sync) is taken over at once; any other is waited for.
+            let state = self.mirror.with(move |b| b.state(t.class)).await?;
+            let dead = state
+                .lease
+                .clone()
+                .map(|(o, _)| o)
+                .filter(|o| crate::owner_ended(o));
+            let Some(dead) = dead else {
+                return Ok(Outcome::Busy(held));
+            };
+            // Take it only from that owner: another machine may have taken
+            // it meanwhile.
+            let owner = self.owner.clone();
+            if let Some(held) = self
+                .mirror
+                .with(move |b| b.lease(t.class, &owner, now, until, Some(&dead)))
+                .await?
+            {
+                return Ok(Outcome::Busy(held));
+            }
+        }
+        // From here on the lease is ours: the guard gives it back on every
+        // way out but the last batch (which gives it back itself).
+        let mut guard = LeaseGuard {
+            mirror: self.mirror.clone(),
+            class: t.class,
+            owner: self.owner.clone(),
+            armed: true,
+            retry_at: None,
+        };
+        let mut state = self.mirror.with(move |b| b.state(t.class)).await?;
+        // Another machine may have finished the class between the check
+        // above and the lease.
+        if !self.opts.force
+            && let Some(next) = state.next_due
+            && next > self.now
+            && !(strategy == Strategy::History && self.history_changed(&state))
+        {
+            return Ok(Outcome::NotDue(next));
+        }
+        let mut acc = Acc::default();
+        let result = match strategy {
+            Strategy::Snapshot => self.snapshot(t, &mut state, &mut acc).await,
+            Strategy::Since {
+                column,
+                overlap_hours,
+            } => {
+                self.since(t, column, overlap_hours, &mut state, &mut acc)
+                    .await
+            }
+            Strategy::Current => self.current(t, &mut state, &mut acc).await,
+            Strategy::History => self.history(t, &mut state, &mut acc).await,
+        };
+        // The last batch gave the lease back; after an error the guard does.
+        // A class that failed waits for its next slot as if it had synced
+        // (`--force` retries at once): a failure that persists (a value
+        // that cannot be read, a suspicious answer) must not fetch the
+        // class again at every run. Errors about the account or the
+        // database are not the class's, and leave its slot as it was.
+        guard.armed = result.is_err();
+        if let Err(e) = &result
+            && !stops_the_sync(e)
+        {
+            guard.retry_at = Some(next_due(t.class, plan(t.class).1, self.now));
+        }
+        drop(guard);
+        result?;
+        Ok(Outcome::Synced {
+            requests: acc.requests,
+            fetched: acc.fetched,
+            applied: acc.applied,
+        })
+    }
+
+    pub(super) fn history_changed(&self, state: &State) -> bool {
+        match (
+            self.opts.history,
+            state.progress.as_deref().and_then(Range::parse),
+        ) {
+            (Some((from, to)), Some(r)) => from != r.from || to != r.to,
+            (Some(_), None) => true,
+            _ => false,
+        }
+    }
+
+    /// Fetches rows and converts them for `t`.
+    pub(super) async fn fetch(
+        &self,
+        t: &'static TableDef,
+        acc: &mut Acc,
+        query: impl FnOnce(spacetrack::RawQuery) -> spacetrack::RawQuery,
+    ) -> Result<Vec<Row>> {
+        let maps = self.fetch_maps(t, acc, query).await?;
+        let columns = ColumnIndex::new(t);
+        maps.iter().map(|m| to_row(t, &columns, m)).collect()
+    }
+
+    pub(super) async fn fetch_maps(
+        &self,
+        t: &'static TableDef,
+        acc: &mut Acc,
+        query: impl FnOnce(spacetrack::RawQuery) -> spacetrack::RawQuery,
+    ) -> Result<Vec<Map<String, Json>>> {
+        let q = query(self.client.request(t.class).controller(t.controller));
+        acc.requests += 1;
+        let rows: Vec<Map<String, Json>> = q.send_as().await?;
+        acc.fetched += rows.len() as u64;
+        Ok(rows)
+    }
+
+    /// Applies a batch; `last` ends the sync (state: last sync, next due,
+    /// lease given back).
+    pub(super) async fn apply(
+        &self,
+        t: &'static TableDef,
+        state: &mut State,
+        acc: &mut Acc,
+        changes: Changes,
+        last: bool,
+    ) -> Result<()> {
+        if last {
+            state.last_sync = Some(self.now);
+            state.next_due = Some(next_due(t.class, plan(t.class).1, self.now));
+            state.lease = None;
+        } else {
+            // Renewed with every batch.
+            state.lease = Some((self.owner.clone(), lease_end()));
+        }
+        let st = state.clone();
+        let now = self.now;
+        let owner = self.owner.clone();
+        let applied = self
+            .mirror
+            .with(move |b| {
+                b.apply(&Batch {
+                    table: t,
+                    upserts: &changes.upserts,
+                    delete: &changes.delete,
+                    remove: &changes.remove,
+                    state: &st,
+                    owner: &owner,
+                    now,
+                })
+            })
+            .await?;
+        acc.applied.written += applied.written;
+        acc.applied.deleted += applied.deleted;
+        acc.applied.removed += applied.removed;
+        Ok(())
+    }
+}
+
+/// Gives a class's lease back when its sync stops before the last batch:
+/// an error, or the sync dropped unfinished (Ctrl-C). Otherwise other
+/// machines would wait for the lease to run out.
+struct LeaseGuard {
+    mirror: Mirror,
+    class: &'static str,
+    owner: String,
+    armed: bool,
+    /// The next allowed sync to record with the release (after a failure).
+    retry_at: Option<NaiveDateTime>,
+}
+
+impl Drop for LeaseGuard {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        let backend = self.mirror.backend.clone();
+        let (class, owner, retry_at) = (self.class, std::mem::take(&mut self.owner), self.retry_at);
+        // On a thread of its own: this may run on an async thread, where
+        // the PostgreSQL client must not block; joined, so a process that
+        // exits next (Ctrl-C) has given the lease back first.
+        let done = std::thread::Builder::new()
+            .name("spacetrack-mirror-release".into())
+            .spawn(move || {
+                if let Ok(mut b) = backend.lock() {
+                    let _ = b.release(class, &owner, retry_at);
+                }
+            });
+        if let Ok(handle) = done {
+            let _ = handle.join();
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Acc {
+    requests: u32,
+    fetched: u64,
+    applied: Applied,
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    pub(super) upserts: Vec<Row>,
+    pub(super) delete: Vec<Vec<Value>>,
+    pub(super) remove: Vec<Vec<Value>>,
+}
+
+impl Changes {
+    /// Rows to write, nothing to delete or mark.
+    pub(super) fn upserts(upserts: Vec<Row>) -> Changes {
+        Changes {
+            upserts,
+            ..Changes::default()
+        }
+    }
+}
