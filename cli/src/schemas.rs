@@ -8,6 +8,21 @@ use spacetrack::{CLASSES, ClassInfo, Client, ModeldefColumn, SchemaDrift};
 
 use crate::exit::Failure;
 
+/// The `x-spacetrack` notes of the schemas this build was generated from.
+mod build_notes {
+    include!(concat!(env!("OUT_DIR"), "/notes.rs"));
+}
+
+/// This build's notes of a class: what `pull` starts from in a folder that
+/// has none, since a modeldef answer carries none of them.
+fn notes_of(info: &ClassInfo) -> serde_json::Map<String, serde_json::Value> {
+    build_notes::NOTES
+        .iter()
+        .find(|(controller, class, _)| *controller == info.controller && *class == info.class)
+        .and_then(|(_, _, json)| serde_json::from_str(json).ok())
+        .unwrap_or_default()
+}
+
 /// The classes named by `--class` (all by default).
 fn selected(m: &ArgMatches) -> Result<Vec<&'static ClassInfo>, Failure> {
     let Some(names) = m.get_many::<String>("class") else {
@@ -31,7 +46,8 @@ fn file_of(dir: &Path, info: &ClassInfo) -> PathBuf {
 }
 
 /// Fetches each class's modeldef and writes it in Space-Track's shape,
-/// keeping the notes of an existing file's `x-spacetrack` block.
+/// with the `x-spacetrack` notes of this build's schema of the class (semantic
+/// types, key, deprecations, column docs), those of an existing file winning.
 pub async fn pull(client: &Client, m: &ArgMatches, quiet: bool) -> Result<(), Failure> {
     let dir = m
         .get_one::<PathBuf>("dir")
@@ -61,11 +77,15 @@ pub async fn pull(client: &Client, m: &ArgMatches, quiet: bool) -> Result<(), Fa
             same += 1;
             continue;
         }
-        let mut meta = old
+        // This build's notes, then the file's own where it has them.
+        let mut meta = notes_of(info);
+        if let Some(theirs) = old
             .as_ref()
             .and_then(|o| o.get("x-spacetrack"))
-            .and_then(|m| m.as_object().cloned())
-            .unwrap_or_default();
+            .and_then(|m| m.as_object())
+        {
+            meta.extend(theirs.clone());
+        }
         // The types are now Space-Track's own, not our inference.
         meta.remove("inferred_types");
         meta.insert("class".into(), info.class.into());

@@ -588,6 +588,58 @@ async fn credentials_from_an_owner_only_config_file() {
     }
 }
 
+/// The README's regeneration path: `schemas pull --dir` into an empty
+/// folder, then the crate generated from it (`SPACETRACK_SCHEMAS_DIR`).
+/// The modeldef answer has no notes (semantic types, keys, deprecations,
+/// column docs): the pulled files must carry this build's, or the typed API
+/// changes (`Decay.decay_epoch` would become text) and the docs vanish.
+#[tokio::test]
+async fn schemas_pulled_into_an_empty_folder_generate_the_same_api() {
+    let sim = sim(20).await;
+    let home = TempDir::new("cli-schemas-fresh");
+    let cli = Cli::new(&sim, &home).fast();
+    let dir = home.0.join("new-project").join("schemas");
+    let pull = cli
+        .run(&["schemas", "pull", "--dir", dir.to_str().unwrap()])
+        .await;
+    assert_eq!(pull.code, 0, "{}", pull.stderr);
+    let bundled =
+        spacetrack_codegen::schema::find_schemas_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
+            .expect("the bundled schemas");
+    let ours = spacetrack_codegen::generate_dir(&bundled).unwrap().source;
+    let theirs = spacetrack_codegen::generate_dir(&dir).unwrap().source;
+    // What the notes give, checked by name first for a readable failure.
+    for needle in [
+        "pub decay_epoch: Option<chrono::DateTime<chrono::Utc>>",
+        "pub launch_date: Option<chrono::NaiveDate>",
+        "NORAD catalog number",
+        "key: &[\"GP_ID\"]",
+    ] {
+        assert!(ours.contains(needle), "the bundled build has `{needle}`");
+        assert!(
+            theirs.contains(needle),
+            "the pulled schemas lost `{needle}`"
+        );
+    }
+    // Once pulled, the types are Space-Track's own: the schemas' confidence
+    // and the "inferred" flags and notes change, and nothing else may.
+    let kept = |src: &str| -> Vec<String> {
+        src.lines()
+            .map(|l| match l.find("confidence") {
+                Some(i) => &l[..i],
+                None => l,
+            })
+            .filter(|l| !l.contains("inferred") && l.trim() != "///")
+            .map(str::to_owned)
+            .collect()
+    };
+    let (ours, theirs) = (kept(&ours), kept(&theirs));
+    assert_eq!(ours.len(), theirs.len());
+    for (a, b) in ours.iter().zip(&theirs) {
+        assert_eq!(a, b, "the generated API differs once pulled");
+    }
+}
+
 #[tokio::test]
 async fn schemas_pull_and_diff_follow_a_schema_change() {
     let sim = sim(20).await;
