@@ -383,7 +383,21 @@ fn sim() -> Command {
                 .help("0 picks a free port"),
         )
         .arg(num("objects", "Catalog size (default 10000)"))
-        .arg(num("seed", "Seed of every generated value"))
+        .arg(num(
+            "seed",
+            "Seed of every generated value: the same seed and size give the same catalog (default 0)",
+        ))
+        .arg(
+            Arg::new("extra-column")
+                .long("extra-column")
+                .value_name("CLASS:FIELD:TYPE")
+                .action(ArgAction::Append)
+                .help(
+                    "Add a column this build's schemas lack, as Space-Track does when it adds one: \
+                     in the class's modeldef and every record, with generated values of that MySQL \
+                     type (e.g. gp:REENTRY_RISK:decimal(5,4); CLASS may be controller/class; repeatable)",
+                ),
+        )
         .arg(num(
             "history-depth",
             "Element sets per object in gp_history",

@@ -44,3 +44,20 @@ async fn a_column_added_to_the_schemas_is_typed_and_filterable() {
         "and it is a field for order_by/select"
     );
 }
+
+/// What only the schemas' notes say (Space-Track's modeldef gives these
+/// columns as text) survives `spacetrack schemas pull` into a new folder:
+/// each line is a type error if a pulled file lost its notes.
+#[test]
+fn the_notes_of_the_bundled_schemas_survive_the_pull() {
+    fn typed(
+        d: &spacetrack::Decay,
+        h: &spacetrack::GpHistory,
+    ) -> (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::NaiveDate>) {
+        (d.decay_epoch, h.launch_date)
+    }
+    let _ = typed;
+    assert_eq!(<spacetrack::Gp as spacetrack::Record>::CLASS.key, ["GP_ID"]);
+    let epoch = <spacetrack::Gp as spacetrack::Record>::CLASS.column("EPOCH").unwrap();
+    assert!(epoch.doc.is_some_and(|d| !d.is_empty()), "column docs kept");
+}
