@@ -176,6 +176,7 @@ pub(super) fn client_method(class: &ClassSchema, n: &ClassNames) -> String {
 /// filters come from, and an example using one of its columns.
 pub(super) fn query_builder(class: &ClassSchema, n: &ClassNames) -> String {
     let (controller, class_name, m, rec) = (&class.controller, &class.class, &n.method, &n.record);
+    let q = &n.query;
     let example_filter = class
         .columns
         .iter()
@@ -191,6 +192,34 @@ pub(super) fn query_builder(class: &ClassSchema, n: &ClassNames) -> String {
                 _ => return None,
             };
             Some(format!("\n    .{}({value})", names::method_ident(&c.name)))
+        })
+        .unwrap_or_default();
+    let filters = class
+        .columns
+        .iter()
+        .filter(|c| !matches!(c.sql, SqlType::Blob));
+    // Filters not named the column's snake case: a Rust keyword gets `_`, a
+    // builder method's name `_field`.
+    let renamed: Vec<String> = filters
+        .clone()
+        .filter(|c| names::method_ident(&c.name) != names::snake(&c.name))
+        .map(|c| format!("`{}` is `{}`", c.name, names::method_ident(&c.name)))
+        .collect();
+    let naming = filters
+        .clone()
+        .filter(|c| c.deprecated.is_none())
+        .find(|c| names::method_ident(&c.name) == names::snake(&c.name))
+        .map(|c| {
+            let m = names::method_ident(&c.name);
+            let except = if renamed.is_empty() {
+                String::new()
+            } else {
+                format!(", except that {}", renamed.join(", "))
+            };
+            format!(
+                ", named after the column in snake case (`{}` is [`{m}`](Self::{m}){except})",
+                c.name
+            )
         })
         .unwrap_or_default();
     let key = if class.key.is_empty() {
@@ -209,9 +238,13 @@ pub(super) fn query_builder(class: &ClassSchema, n: &ClassNames) -> String {
     format!(
         "The query builder of `{controller}/{class_name}`, returning [`{rec}`] records.\n\n\
          Made by [`Client::{m}`](crate::Client::{m}) (or the blocking client's method of the same \
-         name). Each column of the class is a filter method below, documented with the column's \
-         MySQL type and meaning; each takes the column's own type, lists, ranges and the \
-         operators of [`op`](crate::op). The methods common to every class (ordering, limits, \
+         name). Each column of the class is a filter method below{naming}, documented with the \
+         column's MySQL type and meaning; each takes the column's own type, lists, ranges and the \
+         operators of [`op`](crate::op). A value of another type is a compile error that names \
+         the type the filter takes ([more](crate::op#when-a-filter-does-not-compile)), and a \
+         method this page does not list is not a filter of `{class_name}` (error E0599, \
+         \"no method named … found for struct `{q}`\"). The methods common to every class \
+         (ordering, limits, \
          sending, streaming) follow the filters; [`into_query`](Self::into_query) gives the \
          generic [`Query`](crate::Query) for code that handles any class. Schema: \
          `schemas/{controller}/{class_name}.json`, {key}.\n\n\
@@ -240,6 +273,28 @@ pub(super) fn value_enum_member(member: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builder_page_names_filters_after_columns() {
+        let text = r#"{"controller":"basicspacedata","data":[
+            {"Field":"PAYLOAD","Type":"blob","Null":"YES","Key":"","Default":null,"Extra":""},
+            {"Field":"TYPE","Type":"varchar(8)","Null":"YES","Key":"","Default":null,"Extra":""},
+            {"Field":"OBJECT_ID","Type":"int(10)","Null":"YES","Key":"","Default":null,"Extra":""},
+            {"Field":"LIMIT","Type":"int(10)","Null":"YES","Key":"","Default":null,"Extra":""}]}"#;
+        let class = ClassSchema::parse(std::path::Path::new("schemas/basicspacedata/x.json"), text)
+            .unwrap();
+        let names = &super::super::class_names(std::slice::from_ref(&class))[0];
+        let doc = query_builder(&class, names);
+        assert!(
+            doc.contains(
+                "named after the column in snake case (`OBJECT_ID` is \
+                 [`object_id`](Self::object_id), except that `TYPE` is `type_`, \
+                 `LIMIT` is `limit_field`)"
+            ),
+            "{doc}"
+        );
+        assert!(doc.contains("not a filter of `x` (error E0599"), "{doc}");
+    }
 
     #[test]
     fn notes_are_plain_text_in_docs() {
