@@ -3,6 +3,25 @@
 //! Output goes through `syn` and `prettyplease`, so a bug that produces
 //! invalid Rust fails here, not in the consumer's build, and the result is
 //! readable.
+//!
+//! Each class's names and types are chosen and checked once ([`Class`]);
+//! then one module per output loops over its columns:
+//!
+//! * `docs`: the text of every doc comment;
+//! * `types`: the Rust type of each column and the enum of each
+//!   `enum(...)` column;
+//! * `record`: the record struct, its `Record` impl with the class's
+//!   `ClassInfo`, and its serde impls;
+//! * `field`: the field enum;
+//! * `builder`: the query builder and its filter methods;
+//! * `client`: the `Client` method.
+
+mod builder;
+mod client;
+mod docs;
+mod field;
+mod record;
+mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,7 +30,7 @@ use quote::{format_ident, quote};
 
 use crate::mysql::SqlType;
 use crate::names;
-use crate::schema::{ClassSchema, Column, SchemaError, Semantic};
+use crate::schema::{ClassSchema, Column, SchemaError};
 
 /// Names chosen for one class.
 #[derive(Debug, Clone)]
@@ -58,7 +77,7 @@ pub fn generate(classes: &[ClassSchema]) -> Result<String, SchemaError> {
     let mut taken = BTreeSet::new();
     let mut items = TokenStream::new();
     for (class, n) in classes.iter().zip(&all_names) {
-        items.extend(emit_class(class, n, &mut taken)?);
+        items.extend(emit_class(&Class::new(class, n, &mut taken)?));
     }
     let registry: Vec<TokenStream> = all_names
         .iter()
@@ -110,19 +129,6 @@ fn format_file(tokens: TokenStream, path: Option<&std::path::Path>) -> Result<St
     ))
 }
 
-/// One `#[doc]` attribute per line, each with a leading space, so that
-/// prettyplease prints `/// text`.
-fn docs(text: &str) -> TokenStream {
-    let lines = text.lines().map(|l| {
-        if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        }
-    });
-    quote!(#(#[doc = #lines])*)
-}
-
 /// The private field of every record that holds the columns its schema
 /// does not list.
 const UNKNOWN_FIELD: &str = "unknown_columns";
@@ -131,626 +137,153 @@ fn ident(s: &str) -> Ident {
     Ident::new(s, Span::call_site())
 }
 
-/// The Rust type of a column's value, without `Option`.
-fn value_type(col: &Column, enum_name: &str) -> TokenStream {
-    match &col.sql {
-        SqlType::Int { bytes, unsigned } => match (bytes, unsigned) {
-            (1, true) => quote!(u8),
-            (1, false) => quote!(i8),
-            (2, true) => quote!(u16),
-            (2, false) => quote!(i16),
-            (3 | 4, true) => quote!(u32),
-            (3 | 4, false) => quote!(i32),
-            (_, true) => quote!(u64),
-            (_, false) => quote!(i64),
-        },
-        SqlType::Real { .. } => quote!(f64),
-        SqlType::Date => quote!(chrono::NaiveDate),
-        SqlType::DateTime { .. } => quote!(chrono::DateTime<chrono::Utc>),
-        SqlType::Text { .. } if col.semantic == Some(Semantic::DateTime) => {
-            quote!(chrono::DateTime<chrono::Utc>)
-        }
-        SqlType::Text { .. } if col.semantic == Some(Semantic::Date) => quote!(chrono::NaiveDate),
-        SqlType::Text { .. } => quote!(String),
-        SqlType::Blob => quote!(Vec<u8>),
-        SqlType::Enum(_) => {
-            let e = ident(enum_name);
-            quote!(#e)
-        }
-    }
+/// `#[deprecated]` on the field and filter method of a deprecated column.
+fn deprecated(col: &Column) -> Option<TokenStream> {
+    col.deprecated
+        .as_ref()
+        .map(|note| quote!(#[deprecated(note = #note)]))
 }
 
-/// The type a predicate method takes: the value type, except for text
-/// columns with a semantic type, which the server still compares as text.
-fn filter_type(col: &Column, enum_name: &str) -> TokenStream {
-    match col.semantic {
-        Some(_) => quote!(String),
-        None => value_type(col, enum_name),
-    }
+/// A class with the Rust names and types of its columns, checked for
+/// clashes before anything is emitted.
+struct Class<'a> {
+    schema: &'a ClassSchema,
+    names: &'a ClassNames,
+    columns: Vec<Col<'a>>,
+    /// The function from a column's exact name to its index.
+    index_fn: Ident,
 }
 
-/// The column's meaning and unit, when the schema has them, as Markdown
-/// (the notes are plain text: `[8,8]` must not become a link, `m**2` not
-/// bold).
-fn meaning(col: &Column) -> Option<String> {
-    fn trimmed(v: Option<&str>) -> Option<&str> {
-        v.map(str::trim).filter(|t| !t.is_empty())
-    }
-    let doc = trimmed(col.note.doc.as_deref()).map(markdown_text);
-    let unit = trimmed(col.note.unit.as_deref()).map(|u| format!("`{}`", u.replace('`', "'")));
-    match (doc, unit) {
-        (None, None) => None,
-        (Some(d), None) => Some(d),
-        (None, Some(u)) => Some(format!("Unit: {u}.")),
-        (Some(d), Some(u)) => Some(format!("{d} Unit: {u}.")),
-    }
+/// One column as every part of the output names and types it.
+struct Col<'a> {
+    schema: &'a Column,
+    /// Position in the modeldef, the column's index in the record.
+    index: u16,
+    /// Record field, e.g. `norad_cat_id`.
+    field: Ident,
+    /// Variant of the field enum, e.g. `NoradCatId`.
+    variant: Ident,
+    /// The value enum's name (used only when `enum_members` is set).
+    enum_name: String,
+    /// For an `enum(...)` column: each member and its variant.
+    enum_members: Option<Vec<(String, Ident)>>,
+    /// The record field's type (`Option<_>` when nullable).
+    field_type: TokenStream,
+    /// The type the filter method's predicate takes.
+    filter_type: TokenStream,
 }
 
-/// Plain text made safe for rustdoc Markdown.
-fn markdown_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '[' | ']' | '<' | '>' | '*' | '`' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// How to filter a text column that carries datetimes.
-fn semantic_filter_advice(col: &Column, class: &ClassSchema) -> Option<String> {
-    let example = match col.semantic? {
-        Semantic::DateTime => "`2026-11-26 0:29`, the hour not zero-padded",
-        Semantic::Date => "`1998-11-20`",
-    };
-    let alternative = class
-        .columns
-        .iter()
-        .find(|c| c.sql.is_temporal())
-        .map(|c| {
-            format!(
-                " For time ranges filter on a datetime column such as `{}` instead.",
-                c.name
-            )
-        })
-        .unwrap_or_default();
-    let kind = match col.semantic? {
-        Semantic::DateTime => "a UTC datetime",
-        Semantic::Date => "a date",
-    };
-    Some(format!(
-        "Space-Track stores this column as text (for example {example}), so the record field \
-         is decoded into {kind}, but the server compares filter values as text: `>`, `<` and \
-         ranges order strings, not times, and `now` is not understood. Filter it with an exact \
-         value or a prefix (`op::starts_with(\"2026-11-26\")`).{alternative}"
-    ))
-}
-
-fn column_doc(col: &Column, class: &ClassSchema) -> String {
-    let mut doc = String::new();
-    if let Some(m) = meaning(col) {
-        doc.push_str(&m);
-        doc.push_str("\n\n");
-    }
-    doc.push_str(&format!(
-        "`{}`: `{}`, {}",
-        col.name,
-        col.raw_type,
-        if col.nullable { "nullable" } else { "not null" }
-    ));
-    match &col.default {
-        Some(d) if d.is_empty() => doc.push_str(", default: empty string."),
-        Some(d) => doc.push_str(&format!(", default `{d}`.")),
-        None => doc.push('.'),
-    }
-    if let Some(advice) = semantic_filter_advice(col, class) {
-        doc.push_str("\n\n");
-        doc.push_str(&advice);
-    }
-    if col.inferred {
-        doc.push_str(
-            "\n\nThe type is inferred from the column name: no published modeldef gives it.",
-        );
-    }
-    doc
-}
-
-fn emit_class(
-    class: &ClassSchema,
-    n: &ClassNames,
-    taken: &mut BTreeSet<String>,
-) -> Result<TokenStream, SchemaError> {
-    let err = |column: Option<&str>, message: String| SchemaError {
-        file: class.path.clone(),
-        column: column.map(str::to_owned),
-        message,
-    };
-    for name in [&n.record, &n.field_enum, &n.query] {
-        if !taken.insert(name.clone()) {
-            return Err(err(
-                None,
-                format!("generated type name `{name}` is used twice"),
-            ));
-        }
-    }
-    let rec = ident(&n.record);
-    let fenum = ident(&n.field_enum);
-    let qtype = ident(&n.query);
-    let method = ident(&n.method);
-    let key_cols: Vec<&str> = class.key.iter().map(String::as_str).collect();
-    let controller = &class.controller;
-    let class_name = &class.class;
-    let record_name = &n.record;
-    let confidence = class.confidence.clone().unwrap_or_else(|| "unknown".into());
-
-    let mut out = TokenStream::new();
-    let mut fields = Vec::new();
-    let mut variants = Vec::new();
-    let mut variant_names = Vec::new();
-    let mut column_infos = Vec::new();
-    let mut slots = Vec::new();
-    let mut fills = Vec::new();
-    let mut settles = Vec::new();
-    let mut binds = Vec::new();
-    let mut takes = Vec::new();
-    let mut index_arms = Vec::new();
-    let mut ser = Vec::new();
-    let mut methods = Vec::new();
-    let mut field_idents = BTreeSet::new();
-    let mut variant_set = BTreeSet::new();
-
-    for (i, col) in class.columns.iter().enumerate() {
-        let fname = names::field_ident(&col.name);
-        if fname == UNKNOWN_FIELD {
-            return Err(err(
-                Some(&col.name),
-                format!("the field `{fname}` is reserved for the columns a schema does not list"),
-            ));
-        }
-        if !field_idents.insert(fname.clone()) {
-            return Err(err(
-                Some(&col.name),
-                format!("two columns map to the field `{fname}`"),
-            ));
-        }
-        let fid = ident(&fname);
-        let vname = names::pascal(&col.name);
-        if !variant_set.insert(vname.clone()) {
-            return Err(err(
-                Some(&col.name),
-                format!("two columns map to the variant `{vname}`"),
-            ));
-        }
-        let vid = ident(&vname);
-        let enum_name = format!("{}{}", n.record, vname);
-        if let SqlType::Enum(members) = &col.sql {
-            if !taken.insert(enum_name.clone()) {
+impl<'a> Class<'a> {
+    /// Names every column, failing on a name used twice (within the class
+    /// or, for type names, across the classes already in `taken`).
+    fn new(
+        schema: &'a ClassSchema,
+        n: &'a ClassNames,
+        taken: &mut BTreeSet<String>,
+    ) -> Result<Self, SchemaError> {
+        let err = |column: Option<&str>, message: String| SchemaError {
+            file: schema.path.clone(),
+            column: column.map(str::to_owned),
+            message,
+        };
+        for name in [&n.record, &n.field_enum, &n.query] {
+            if !taken.insert(name.clone()) {
                 return Err(err(
-                    Some(&col.name),
-                    format!("type name `{enum_name}` is used twice"),
+                    None,
+                    format!("generated type name `{name}` is used twice"),
                 ));
             }
-            out.extend(emit_value_enum(&enum_name, col, members, &class.class)?);
         }
-        let vty = value_type(col, &enum_name);
-        let pty = filter_type(col, &enum_name);
-        let fty = if col.nullable {
-            quote!(Option<#vty>)
-        } else {
-            vty.clone()
-        };
-        let doc = column_doc(col, class);
-        let doc_attrs = docs(&doc);
-        let colname = &col.name;
-        let deprecated = col
-            .deprecated
-            .as_ref()
-            .map(|note| quote!(#[deprecated(note = #note)]));
-        fields.push(quote! {
-            #doc_attrs
-            #deprecated
-            pub #fid: #fty,
-        });
-        let vdoc = format!("`{}` (`{}`).", col.name, col.raw_type);
-        let vdoc_attrs = docs(&vdoc);
-        variants.push(quote! { #vdoc_attrs #vid, });
-        variant_names.push((vid.clone(), colname.clone()));
-        let sql_type = &col.raw_type;
-        let nullable = col.nullable;
-        let inferred = col.inferred;
-        let opt = |v: Option<&str>| match v {
-            Some(v) => quote!(Some(#v)),
-            None => quote!(None),
-        };
-        let note_doc = opt(col.note.doc.as_deref());
-        let note_unit = opt(col.note.unit.as_deref());
-        let semantic = match col.semantic {
-            Some(Semantic::DateTime) => quote!(Some(crate::schema::Semantic::DateTime)),
-            Some(Semantic::Date) => quote!(Some(crate::schema::Semantic::Date)),
-            None => quote!(None),
-        };
-        column_infos.push(quote! {
-            crate::schema::ColumnInfo {
-                name: #colname, sql_type: #sql_type, nullable: #nullable, inferred: #inferred,
-                semantic: #semantic, doc: #note_doc, unit: #note_unit,
+        let mut field_idents = BTreeSet::new();
+        let mut variant_set = BTreeSet::new();
+        let mut columns = Vec::with_capacity(schema.columns.len());
+        for (i, col) in schema.columns.iter().enumerate() {
+            let fname = names::field_ident(&col.name);
+            if fname == UNKNOWN_FIELD {
+                return Err(err(
+                    Some(&col.name),
+                    format!(
+                        "the field `{fname}` is reserved for the columns a schema does not list"
+                    ),
+                ));
             }
-        });
-        let idx = i as u16;
-        slots.push(quote!(#fid: Option<#fty>,));
-        fills.push(quote!(crate::de::Key::Known(#idx) => crate::de::fill(&mut map, &mut slots.#fid, #colname)?,));
-        settles.push(quote!(crate::de::settle(&mut slots.#fid, #colname)?;));
-        binds.push(quote!(#fid: Some(#fid),));
-        takes.push(quote!(#fid,));
-        index_arms.push(quote!(#colname => Some(#idx),));
-        ser.push(quote!(state.serialize_entry(#colname, &crate::de::Wire(&self.#fid))?;));
-
-        if !matches!(col.sql, SqlType::Blob) {
-            let mname = ident(&names::method_ident(&col.name));
-            let key = col.name.to_ascii_lowercase();
-            let mut mdoc = format!(
-                "Filters on `{}` (`{}`{}): a value, a list (`[a, b]`), a range (`a..=b`) or an operator from [`op`](crate::op).",
-                col.name,
-                col.raw_type,
-                if col.nullable { ", nullable" } else { "" }
-            );
-            if let Some(m) = meaning(col) {
-                mdoc.push_str("\n\n");
-                mdoc.push_str(&m);
+            if !field_idents.insert(fname.clone()) {
+                return Err(err(
+                    Some(&col.name),
+                    format!("two columns map to the field `{fname}`"),
+                ));
             }
-            if let Some(advice) = semantic_filter_advice(col, class) {
-                mdoc.push_str("\n\n");
-                mdoc.push_str(&advice);
+            let vname = names::pascal(&col.name);
+            if !variant_set.insert(vname.clone()) {
+                return Err(err(
+                    Some(&col.name),
+                    format!("two columns map to the variant `{vname}`"),
+                ));
             }
-            let mdoc_attrs = docs(&mdoc);
-            methods.push(quote! {
-                #mdoc_attrs
-                #deprecated
-                pub fn #mname(self, value: impl crate::op::IntoPredicate<#pty>) -> Self {
-                    self.filter(#key, value.into_predicate())
-                }
-            });
-        }
-    }
-
-    let record_doc = format!(
-        "A record of the `{class_name}` class (`{controller}/query/class/{class_name}`).\n\n\
-         Generated from `schemas/{controller}/{class_name}.json` (schema confidence: {confidence}). \
-         Query it with [`Client::{m}`](crate::Client::{m}), whose builder [`{q}`] has one filter per column.",
-        m = n.method,
-        q = n.query
-    );
-    let record_doc_attrs = docs(&record_doc);
-    let field_doc = format!(
-        "The columns of `{class_name}`, for [`order_by`]({q}::order_by), \
-         [`select`]({q}::select) and schema checks.",
-        q = n.query
-    );
-    let field_doc_attrs = docs(&field_doc);
-    let method_doc = format!(
-        "Starts a query on `{controller}/{class_name}`, returning [`{record_name}`] records: \
-         see [`{q}`] for its filters.",
-        q = n.query
-    );
-    let query_doc_attrs = docs(&query_doc(class, n));
-    let method_doc_attrs = docs(&method_doc);
-    let expecting = format!("a Space-Track `{class_name}` record (a JSON object)");
-    let visitor = format_ident!("{}Visitor", n.record);
-    let slots_ty = format_ident!("{}Slots", n.record);
-    let unset_msg = format!("{}: a column was left unset", class.class);
-    let index_fn = format_ident!("{}_column_index", names::snake(&n.method));
-    let ncols = class.columns.len();
-    let all_variants: Vec<&Ident> = variant_names.iter().map(|(v, _)| v).collect();
-    let name_arms: Vec<TokenStream> = variant_names
-        .iter()
-        .map(|(v, c)| quote!(#fenum::#v => #c,))
-        .collect();
-
-    out.extend(quote! {
-        #record_doc_attrs
-        #[derive(Debug, Clone, PartialEq)]
-        #[non_exhaustive]
-        pub struct #rec {
-            #(#fields)*
-            /// Columns the answer carried that this build's schema does not list.
-            unknown_columns: crate::de::UnknownColumns,
-        }
-
-        impl #rec {
-            /// The columns the answer carried that this build's schema does not
-            /// list, by name and value exactly as sent. They are written back by
-            /// `Serialize`, so nothing is lost; `spacetrack schemas diff` shows
-            /// what changed, and regenerating makes them typed fields.
-            pub fn unknown_columns(&self) -> &crate::de::UnknownColumns {
-                &self.unknown_columns
-            }
-        }
-
-        #field_doc_attrs
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum #fenum {
-            #(#variants)*
-        }
-
-        impl #fenum {
-            /// Every column, in modeldef order.
-            pub const ALL: &'static [#fenum] = &[#(#fenum::#all_variants),*];
-
-            /// The Space-Track column name.
-            pub const fn name(self) -> &'static str {
-                match self { #(#name_arms)* }
-            }
-
-            /// Looks a column up by its Space-Track name (exact, then ignoring ASCII case).
-            pub fn from_name(name: &str) -> Option<Self> {
-                match #index_fn(name) {
-                    Some(i) => Some(Self::ALL[i as usize]),
-                    None => Self::ALL.iter().copied().find(|f| f.name().eq_ignore_ascii_case(name)),
-                }
-            }
-
-            /// Ascending order on this column.
-            pub fn asc(self) -> crate::query::Order<Self> {
-                crate::query::Order::asc(self)
-            }
-
-            /// Descending order on this column.
-            pub fn desc(self) -> crate::query::Order<Self> {
-                crate::query::Order::desc(self)
-            }
-        }
-
-        impl std::fmt::Display for #fenum {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.name())
-            }
-        }
-
-        impl crate::schema::Field for #fenum {
-            fn name(self) -> &'static str {
-                #fenum::name(self)
-            }
-            fn from_name(name: &str) -> Option<Self> {
-                #fenum::from_name(name)
-            }
-        }
-
-        impl crate::schema::Record for #rec {
-            type Field = #fenum;
-            fn unknown_columns(&self) -> &crate::de::UnknownColumns {
-                &self.unknown_columns
-            }
-            const CLASS: &'static crate::schema::ClassInfo = &crate::schema::ClassInfo {
-                controller: #controller,
-                class: #class_name,
-                rust_name: #record_name,
-                confidence: #confidence,
-                columns: &[#(#column_infos),*],
-                key: &[#(#key_cols),*],
-            };
-        }
-
-        fn #index_fn(key: &str) -> Option<u16> {
-            match key {
-                #(#index_arms)*
-                _ => None,
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #rec {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserializer.deserialize_map(#visitor)
-            }
-        }
-
-        struct #visitor;
-
-        // One value holds every column read so far: an early return (a bad
-        // value) then drops one struct, not each of hundreds of locals
-        // (cdm has 311 columns; per-column locals made the drop code grow
-        // with the square of the column count and stalled optimised builds).
-        #[derive(Default)]
-        struct #slots_ty {
-            #(#slots)*
-        }
-
-        impl<'de> serde::de::Visitor<'de> for #visitor {
-            type Value = #rec;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(#expecting)
-            }
-
-            #[allow(deprecated)]
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#rec, A::Error> {
-                let mut slots = #slots_ty::default();
-                let mut unknown_columns = crate::de::UnknownColumns::default();
-                while let Some(key) = map.next_key_seed(crate::de::KeySeed(#index_fn))? {
-                    match key {
-                        #(#fills)*
-                        crate::de::Key::Unknown(name) => crate::de::fill_unknown(&mut map, &mut unknown_columns, name)?,
-                        crate::de::Key::Known(_) => { map.next_value::<serde::de::IgnoredAny>()?; }
+            let enum_name = format!("{}{}", n.record, vname);
+            let enum_members = match &col.sql {
+                SqlType::Enum(members) => {
+                    if !taken.insert(enum_name.clone()) {
+                        return Err(err(
+                            Some(&col.name),
+                            format!("type name `{enum_name}` is used twice"),
+                        ));
                     }
+                    Some(types::enum_variants(col, members)?)
                 }
-                if !unknown_columns.is_empty() {
-                    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-                    crate::de::warn_unknown_once(&WARNED, #class_name, &unknown_columns);
-                }
-                #(#settles)*
-                // Every slot is filled now; binding them all in one pattern
-                // keeps the record's construction free of early returns.
-                let #slots_ty { #(#binds)* } = slots else {
-                    return Err(serde::de::Error::custom(#unset_msg));
-                };
-                Ok(#rec { #(#takes)* unknown_columns })
-            }
-        }
-
-        impl serde::Serialize for #rec {
-            #[allow(deprecated)]
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeMap;
-                let mut state = serializer.serialize_map(Some(#ncols + self.unknown_columns.len()))?;
-                #(#ser)*
-                for (name, value) in self.unknown_columns.iter() {
-                    state.serialize_entry(name, value)?;
-                }
-                state.end()
-            }
-        }
-
-        #query_doc_attrs
-        #[must_use = "a query does nothing until it is sent"]
-        pub struct #qtype<M = crate::query::Async> {
-            inner: crate::query::Query<#rec, M>,
-        }
-
-        crate::class_query::class_query!(#qtype, #rec);
-
-        #[allow(deprecated)]
-        impl<M: crate::query::Mode> #qtype<M> {
-            #(#methods)*
-        }
-
-        impl crate::Client {
-            #method_doc_attrs
-            pub fn #method(&self) -> #qtype {
-                #qtype::new(crate::query::Query::new(self.clone()))
-            }
-        }
-    });
-    Ok(out)
-}
-
-/// The page of a class's query builder: what it returns, where its
-/// filters come from, and an example using one of its columns.
-fn query_doc(class: &ClassSchema, n: &ClassNames) -> String {
-    let (controller, class_name, m, rec) = (&class.controller, &class.class, &n.method, &n.record);
-    let example_filter = class
-        .columns
-        .iter()
-        .filter(|c| c.deprecated.is_none())
-        .find_map(|c| {
-            let value = match (&c.sql, c.semantic) {
-                (_, Some(_)) => return None,
-                (SqlType::Int { .. }, _) => "op::gt(0)".to_owned(),
-                (SqlType::Date | SqlType::DateTime { .. }, _) => {
-                    "op::gt(op::now_minus_days(30))".to_owned()
-                }
-                (SqlType::Text { .. }, _) => "op::like(\"A\")".to_owned(),
-                _ => return None,
+                _ => None,
             };
-            Some(format!("\n    .{}({value})", names::method_ident(&c.name)))
-        })
-        .unwrap_or_default();
-    let key = if class.key.is_empty() {
-        "no known key: [`paginate`](Self::paginate) orders by every column".to_owned()
-    } else {
-        format!(
-            "key {}: [`paginate`](Self::paginate) orders by it after the query's own order",
-            class
-                .key
-                .iter()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    format!(
-        "The query builder of `{controller}/{class_name}`, returning [`{rec}`] records.\n\n\
-         Made by [`Client::{m}`](crate::Client::{m}) (or the blocking client's method of the same \
-         name). Each column of the class is a filter method below, documented with the column's \
-         MySQL type and meaning; each takes the column's own type, lists, ranges and the \
-         operators of [`op`](crate::op). The methods common to every class (ordering, limits, \
-         sending, streaming) follow the filters; [`into_query`](Self::into_query) gives the \
-         generic [`Query`](crate::Query) for code that handles any class. Schema: \
-         `schemas/{controller}/{class_name}.json`, {key}.\n\n\
-         ```no_run\n\
-         use spacetrack::op;\n\
-         # async fn demo(st: spacetrack::Client) -> spacetrack::Result<()> {{\n\
-         let rows: Vec<spacetrack::{rec}> = st\n    .{m}(){example_filter}\n    .limit(10)\n    .send()\n    .await?;\n\
-         # Ok(()) }}\n\
-         ```"
-    )
-}
-
-fn emit_value_enum(
-    name: &str,
-    col: &Column,
-    members: &[String],
-    class: &str,
-) -> Result<TokenStream, SchemaError> {
-    let id = ident(name);
-    let mut seen = BTreeSet::new();
-    let mut variants = Vec::new();
-    let mut to_str = Vec::new();
-    let mut from_str = Vec::new();
-    for m in members {
-        let v = names::variant(m);
-        if !seen.insert(v.clone()) {
-            return Err(SchemaError {
-                file: Default::default(),
-                column: Some(col.name.clone()),
-                message: format!("enum members map to the same variant `{v}`"),
+            let value = types::value_type(col, &enum_name);
+            let field_type = if col.nullable {
+                quote!(Option<#value>)
+            } else {
+                value
+            };
+            columns.push(Col {
+                schema: col,
+                index: i as u16,
+                field: ident(&fname),
+                variant: ident(&vname),
+                filter_type: types::filter_type(col, &enum_name),
+                enum_name,
+                enum_members,
+                field_type,
             });
         }
-        let vid = ident(&v);
-        let doc = format!("`{m}`");
-        let doc_attrs = docs(&doc);
-        variants.push(quote!(#doc_attrs #vid,));
-        to_str.push(quote!(#id::#vid => #m,));
-        from_str.push(quote!(#m => #id::#vid,));
+        Ok(Class {
+            schema,
+            names: n,
+            columns,
+            index_fn: format_ident!("{}_column_index", names::snake(&n.method)),
+        })
     }
-    let doc = format!(
-        "Values of `{class}.{}` (`{}`). Unknown values sent by the server are kept in `Other`.",
-        col.name, col.raw_type
-    );
-    let doc_attrs = docs(&doc);
-    Ok(quote! {
-        #doc_attrs
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum #id {
-            #(#variants)*
-            /// A value the schema snapshot does not list.
-            Other(String),
-        }
 
-        impl #id {
-            /// The value as Space-Track writes it.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    #id::Other(s) => s.as_str(),
-                }
-            }
-        }
+    fn record(&self) -> Ident {
+        ident(&self.names.record)
+    }
 
-        impl std::fmt::Display for #id {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
+    fn field_enum(&self) -> Ident {
+        ident(&self.names.field_enum)
+    }
 
-        impl crate::de::FromWire for #id {
-            const EXPECTING: &'static str = "one of the enum's values";
-            fn from_wire_str(s: &str) -> Result<Self, String> {
-                Ok(match s {
-                    #(#from_str)*
-                    other => #id::Other(other.to_owned()),
-                })
-            }
-        }
+    fn query(&self) -> Ident {
+        ident(&self.names.query)
+    }
 
-        impl crate::de::ToWire for #id {
-            fn to_wire(&self, out: &mut String) -> Result<(), String> {
-                out.push_str(self.as_str());
-                Ok(())
-            }
-            fn serialize_wire<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-    })
+    fn method(&self) -> Ident {
+        ident(&self.names.method)
+    }
+}
+
+/// Everything generated for one class, in the order of the output file.
+fn emit_class(class: &Class) -> TokenStream {
+    let mut out = types::value_enums(class);
+    out.extend(record::declaration(class));
+    out.extend(field::field_enum(class));
+    out.extend(record::impls(class));
+    out.extend(builder::builder(class));
+    out.extend(client::method(class));
+    out
 }
 
 #[cfg(test)]
@@ -788,19 +321,57 @@ mod tests {
     }
 
     #[test]
-    fn notes_are_plain_text_in_docs() {
-        assert_eq!(
-            markdown_text("Element [8,8] of C, in m**2 <i>"),
-            "Element \\[8,8\\] of C, in m\\*\\*2 \\<i\\>"
-        );
-    }
-
-    #[test]
     fn snapshot_decay() {
         // A text column that carries datetimes (semantic type).
         let all = schemas();
         let decay: Vec<ClassSchema> = all.into_iter().filter(|c| c.class == "decay").collect();
         insta::assert_snapshot!("decay", generate(&decay).unwrap());
+    }
+
+    /// The checks made before anything is emitted: each clash is an error
+    /// naming the file and column.
+    #[test]
+    fn name_clashes_are_schema_errors() {
+        let path = Path::new("schemas/basicspacedata/x.json");
+        let class = |fields: &[(&str, &str)]| {
+            let rows: Vec<String> = fields
+                .iter()
+                .map(|(f, t)| {
+                    format!(
+                        r#"{{"Field":"{f}","Type":"{t}","Null":"NO","Key":"","Default":null,"Extra":""}}"#
+                    )
+                })
+                .collect();
+            let text = format!(
+                r#"{{"controller":"basicspacedata","data":[{}]}}"#,
+                rows.join(",")
+            );
+            ClassSchema::parse(path, &text).unwrap()
+        };
+        let error = |fields: &[(&str, &str)]| generate(&[class(fields)]).unwrap_err();
+        let e = error(&[("A_B", "int(10)"), ("aB", "int(10)")]);
+        assert!(
+            e.message.contains("two columns map to the field `a_b`"),
+            "{e}"
+        );
+        assert_eq!(e.column.as_deref(), Some("aB"));
+        assert_eq!(e.file, path);
+        let e = error(&[("A_B", "int(10)"), ("A__B", "int(10)")]);
+        assert!(
+            e.message.contains("two columns map to the variant `AB`"),
+            "{e}"
+        );
+        let e = error(&[("UNKNOWN_COLUMNS", "int(10)")]);
+        assert!(e.message.contains("is reserved"), "{e}");
+        let e = error(&[("D", "enum('a-b','a_b')")]);
+        assert!(e.message.contains("map to the same variant"), "{e}");
+        // The value enum `XD` of column `D` and the record of class `x_d`.
+        let mut other = class(&[("A", "int(10)")]);
+        other.class = "x_d".into();
+        let e = generate(&[other, class(&[("D", "enum('a')")])]).unwrap_err();
+        assert!(e.message.contains("type name `XD` is used twice"), "{e}");
+        assert_eq!(e.column.as_deref(), Some("D"));
+        assert!(generate(&[class(&[("A", "int(10)"), ("B", "enum('a')")])]).is_ok());
     }
 
     #[test]

@@ -38,6 +38,116 @@
 //!     .norad_cat_id(op::lt(60000).or(op::range(70000, 70010)));
 //! # }
 //! ```
+//!
+// Each `text` block below is the error of the `compile_fail` example above
+// it: codegen/tests/diagnostics.rs compiles the examples and checks that the
+// compiler prints these lines (`…` stands for any text).
+//!
+//! ## When a filter does not compile
+//!
+//! A filter method takes the type of its column on Space-Track; the
+//! method's documentation gives the MySQL type.
+//!
+//! | column on Space-Track | the filter takes | and also |
+//! |---|---|---|
+//! | `char`, `varchar`, `text`, ... | `String` | `&str` |
+//! | `int`, `bigint`, ... | `u8` to `i64` by width and sign | any integer type, checked against the column's range when sent |
+//! | `decimal`, `float`, `double` | `f64` | integers of up to 32 bits |
+//! | `date` | `NaiveDate` | |
+//! | `datetime` | `DateTime<Utc>` | a `NaiveDate`: that whole day |
+//! | `enum(...)` | the column's enum, such as `TipDirection` | |
+//!
+//! A text column that carries datetimes (decay's `DECAY_EPOCH`) or dates
+//! (gp_history's `LAUNCH_DATE`) has a record field of that type, but its
+//! filter takes `String`: Space-Track compares the text.
+//!
+//! When a value does not fit, the compiler's error names the type the
+//! filter takes and what to use instead, with one note per kind of column
+//! (shown here: the note for the example's column). `now` on a column that
+//! is text on the server:
+//!
+//! ```compile_fail,E0277
+//! use spacetrack::op;
+//! # fn demo(st: spacetrack::Client) {
+//! st.decay().decay_epoch(op::gt(op::now()));
+//! # }
+//! ```
+//!
+//! ```text
+//! error[E0277]: `op::now()` compares only with date and datetime columns, and this filter takes `String`
+//!   = note: `String`: a text column on Space-Track, also when its record field is a datetime, as with decay's `DECAY_EPOCH` (stored as text such as `2026-11-26 0:29`): the server compares its values as text and does not understand `now`; filter it with an exact value or a prefix, `op::starts_with("2026-11-26")`, or filter a datetime column of the class instead, such as decay's `MSG_EPOCH`
+//! ```
+//!
+//! `now` on a number:
+//!
+//! ```compile_fail,E0277
+//! use spacetrack::op;
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().mean_motion(op::gt(op::now()));
+//! # }
+//! ```
+//!
+//! ```text
+//! error[E0277]: `op::now()` compares only with date and datetime columns, and this filter takes `f64`
+//!   = note: a number or an enum: the column compares with values of its own type, such as `op::lt(60000)` on an integer column or `op::gt(15.0)` on a decimal one
+//! ```
+//!
+//! A value of the wrong type:
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().norad_cat_id("25544");
+//! # }
+//! ```
+//!
+//! ```text
+//! error[E0277]: this filter takes `u32`, the column's type on Space-Track, not `&str`
+//!   = note: `u8` to `i64`: an integer column; it takes any integer type (checked against the column's range when the query is sent), not a decimal. `f64`: a decimal column; it takes `f64` or an integer of up to 32 bits
+//! ```
+//!
+//! A datetime on a text column that carries datetimes:
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.decay().decay_epoch(chrono::Utc::now());
+//! # }
+//! ```
+//!
+//! ```text
+//! error[E0277]: this filter takes `String`, the column's type on Space-Track, not `chrono::DateTime<Utc>`
+//!   = note: `String`: a text column (char, varchar, text); it takes `&str` or `String`, also when its record field is a datetime or a date, as with decay's `DECAY_EPOCH`: the server stores and compares those as text, so filter them with an exact value or a prefix, `op::starts_with("2026-11-26")`, or filter a datetime column such as decay's `MSG_EPOCH`
+//! ```
+//!
+//! Text on a datetime column, and an iterator instead of a list:
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! st.gp().epoch("2024-01-01");
+//! # }
+//! ```
+//!
+//! ```text
+//! error[E0277]: this filter takes `chrono::DateTime<Utc>`, the column's type on Space-Track, not `&str`
+//!   = note: `DateTime<Utc>`: a datetime column; it takes a `DateTime<Utc>` or a `NaiveDate` (that whole day, UTC). `NaiveDate`: a date column; it takes a `NaiveDate`, not a datetime. Parse text first (`"2024-01-01".parse::<chrono::NaiveDate>()`); `now` goes in an operator: `op::gt(op::now_minus_days(7))`
+//! ```
+//!
+//! ```compile_fail,E0277
+//! # fn demo(st: spacetrack::Client) {
+//! let ids = vec![25544u32, 20580];
+//! st.gp().norad_cat_id(ids.iter().copied());
+//! # }
+//! ```
+//!
+//! ```text
+//! error[E0277]: this filter takes `u32`, the column's type on Space-Track, not `…`
+//!   = note: another type: an enum column's own enum, such as `TipDirection`; it takes its variants. An iterator is not a list: pass `op::one_of(iter)`
+//! ```
+//!
+//! A misspelled filter is error E0599, "no method named `norad_catid`
+//! found for struct `GpQuery`", whose wording a crate cannot change; rustc
+//! suggests the nearest name, and the builder's page
+//! ([`GpQuery`](crate::GpQuery) and the other `…Query` types) lists every
+//! filter of its class, each named after its column in snake case.
 
 use std::ops::RangeInclusive;
 
@@ -86,7 +196,17 @@ pub struct Now {
     days: f64,
 }
 
-/// Column types that accept `now±days`.
+/// Column types that accept `now±days`: the filter types of date and
+/// datetime columns.
+///
+/// A filter of another type does not take `now`, and the compiler says
+/// why (see [When a filter does not compile](self#when-a-filter-does-not-compile)).
+#[diagnostic::on_unimplemented(
+    message = "`op::now()` compares only with date and datetime columns, and this filter takes `{Self}`",
+    label = "`now` on a filter that takes `{Self}`",
+    note = "`String`: a text column on Space-Track, also when its record field is a datetime, as with decay's `DECAY_EPOCH` (stored as text such as `2026-11-26 0:29`): the server compares its values as text and does not understand `now`; filter it with an exact value or a prefix, `op::starts_with(\"2026-11-26\")`, or filter a datetime column of the class instead, such as decay's `MSG_EPOCH`",
+    note = "a number or an enum: the column compares with values of its own type, such as `op::lt(60000)` on an integer column or `op::gt(15.0)` on a decimal one"
+)]
 pub trait Temporal {}
 impl Temporal for NaiveDate {}
 impl Temporal for DateTime<Utc> {}
@@ -121,6 +241,18 @@ impl From<&str> for Operand<String> {
 }
 
 /// Everything a predicate method accepts for a column of type `T`.
+///
+/// A value of another type does not compile, and the compiler names the
+/// type the filter takes (see
+/// [When a filter does not compile](self#when-a-filter-does-not-compile)).
+#[diagnostic::on_unimplemented(
+    message = "this filter takes `{T}`, the column's type on Space-Track, not `{Self}`",
+    label = "not a `{T}` value, list or range, nor a predicate from `op`",
+    note = "`String`: a text column (char, varchar, text); it takes `&str` or `String`, also when its record field is a datetime or a date, as with decay's `DECAY_EPOCH`: the server stores and compares those as text, so filter them with an exact value or a prefix, `op::starts_with(\"2026-11-26\")`, or filter a datetime column such as decay's `MSG_EPOCH`",
+    note = "`u8` to `i64`: an integer column; it takes any integer type (checked against the column's range when the query is sent), not a decimal. `f64`: a decimal column; it takes `f64` or an integer of up to 32 bits",
+    note = "`DateTime<Utc>`: a datetime column; it takes a `DateTime<Utc>` or a `NaiveDate` (that whole day, UTC). `NaiveDate`: a date column; it takes a `NaiveDate`, not a datetime. Parse text first (`\"2024-01-01\".parse::<chrono::NaiveDate>()`); `now` goes in an operator: `op::gt(op::now_minus_days(7))`",
+    note = "another type: an enum column's own enum, such as `TipDirection`; it takes its variants. An iterator is not a list: pass `op::one_of(iter)`"
+)]
 pub trait IntoPredicate<T> {
     /// Converts into a [`Predicate`].
     fn into_predicate(self) -> Predicate<T>;
