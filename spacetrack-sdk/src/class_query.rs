@@ -38,6 +38,12 @@ macro_rules! class_query {
             }
         }
 
+        impl<M: crate::query::Mode> From<crate::query::Query<$rec, M>> for $query<M> {
+            fn from(inner: crate::query::Query<$rec, M>) -> Self {
+                $query { inner }
+            }
+        }
+
         impl<M: crate::query::Mode> $query<M> {
             pub(crate) fn new(inner: crate::query::Query<$rec, M>) -> Self {
                 $query { inner }
@@ -78,6 +84,12 @@ macro_rules! class_query {
             /// [`Query::offset`](crate::Query::offset)).
             pub fn offset<N: TryInto<u64>>(self, n: N) -> Self {
                 $query { inner: self.inner.offset(n) }
+            }
+
+            /// Also the rows a mirror keeps that Space-Track no longer has
+            /// (see [`Query::include_removed`](crate::Query::include_removed)).
+            pub fn include_removed(self) -> Self {
+                $query { inner: self.inner.include_removed() }
             }
 
             /// Removes duplicate rows (`distinct/true`).

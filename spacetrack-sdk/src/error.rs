@@ -69,6 +69,16 @@ pub enum Error {
         /// The page's title, or the start of its text.
         title: String,
     },
+    /// An engine other than Space-Track (a local mirror, see
+    /// [`engine`](crate::engine)) could not answer.
+    #[error("{engine}: {source}")]
+    Engine {
+        /// The engine's name, e.g. `sqlite:st.db`.
+        engine: String,
+        /// What went wrong.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A local file could not be read or written (an upload's source, a
     /// download's destination, the modeldef cache).
     #[error("I/O error on {}: {source}", path.display())]

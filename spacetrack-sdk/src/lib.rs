@@ -373,6 +373,7 @@ mod class_query;
 mod client;
 pub mod de;
 mod elements;
+pub mod engine;
 mod error;
 pub mod files;
 pub mod modeldef;

@@ -32,9 +32,10 @@ use crate::schema::Record;
 pub use query::Iter;
 pub(crate) use query::blocking_builder;
 
-/// The runtime and the async client it drives.
+/// The runtime and the async client it drives (none for a query answered
+/// by an engine).
 struct Shared {
-    client: crate::Client,
+    client: Option<crate::Client>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
@@ -43,8 +44,8 @@ impl Drop for Shared {
         let Some(rt) = self.runtime.take() else {
             return;
         };
-        if tokio::runtime::Handle::try_current().is_err() {
-            let client = self.client.clone();
+        if let (Err(_), Some(client)) = (tokio::runtime::Handle::try_current(), &self.client) {
+            let client = client.clone();
             let _ = rt.block_on(async move {
                 tokio::time::timeout(Duration::from_secs(10), client.logout()).await
             });
@@ -67,6 +68,25 @@ impl std::fmt::Debug for Blocking {
 }
 
 impl Blocking {
+    /// A blocking mode on a small runtime of its own, for queries answered
+    /// by an [`Engine`](crate::engine::Engine) (see
+    /// [`Query::with_engine`](crate::Query::with_engine)). The blocking
+    /// [`Client`] has one already.
+    pub fn new() -> Result<Blocking> {
+        Ok(Blocking {
+            shared: Arc::new(Shared {
+                client: None,
+                runtime: Some(runtime()?),
+            }),
+        })
+    }
+
+    /// Runs `f` to completion on this mode's runtime (an error when called
+    /// inside an async runtime).
+    pub fn run<T>(&self, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        self.block_on(f)?
+    }
+
     fn block_on<F: std::future::Future>(&self, f: F) -> Result<F::Output> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::Config(
@@ -92,6 +112,16 @@ impl Blocking {
     }
 }
 
+/// The runtime every blocking mode runs on: one worker thread.
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("spacetrack-blocking")
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Config(format!("cannot start the blocking runtime: {e}")))
+}
+
 /// Runs one type-erased future to completion. Every blocking call goes
 /// through this one instantiation of tokio's `block_on`: instantiating it
 /// per call site (hundreds of generated methods) made the crate's
@@ -107,13 +137,14 @@ fn run_erased(
 /// and the runtime.
 #[derive(Clone)]
 pub struct Client {
+    client: crate::Client,
     mode: Blocking,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_tuple("blocking::Client")
-            .field(&self.mode.shared.client)
+            .field(&self.client)
             .finish()
     }
 }
@@ -194,19 +225,14 @@ impl Client {
 
     /// Wraps a configured async client (see [`crate::Client::builder`]).
     pub fn from_async(client: crate::Client) -> Result<Client> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("spacetrack-blocking")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Config(format!("cannot start the blocking runtime: {e}")))?;
         Ok(Client {
             mode: Blocking {
                 shared: Arc::new(Shared {
-                    client,
-                    runtime: Some(runtime),
+                    client: Some(client.clone()),
+                    runtime: Some(runtime()?),
                 }),
             },
+            client,
         })
     }
 
@@ -222,7 +248,7 @@ impl Client {
     }
 
     fn inner(&self) -> &crate::Client {
-        &self.mode.shared.client
+        &self.client
     }
 
     /// Runs any async operation of the client to completion:

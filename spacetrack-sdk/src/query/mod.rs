@@ -16,6 +16,7 @@ use crate::error::Result;
 use crate::op::Predicate;
 use crate::request::Spec;
 use crate::schema::{Field, Record};
+use target::Target;
 
 pub use crate::de::answer::{Page, Partial};
 pub use crate::request::{Format, Order, RawValue, encode_segment};
@@ -62,7 +63,7 @@ impl Mode for Async {}
 /// ```
 #[must_use = "a query does nothing until it is sent"]
 pub struct Query<R, M = Async> {
-    client: Client,
+    target: Target,
     spec: Spec,
     mode: M,
     _record: PhantomData<fn() -> R>,
@@ -71,7 +72,7 @@ pub struct Query<R, M = Async> {
 impl<R, M: Mode> Clone for Query<R, M> {
     fn clone(&self) -> Self {
         Query {
-            client: self.client.clone(),
+            target: self.target.clone(),
             spec: self.spec.clone(),
             mode: self.mode.clone(),
             _record: PhantomData,
@@ -96,8 +97,21 @@ impl<R: Record> Query<R, Async> {
 
 impl<R: Record, M: Mode> Query<R, M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
+        Query::on(Target::SpaceTrack(client), mode)
+    }
+
+    /// A query of `R` answered by `engine` instead of Space-Track (see
+    /// [`engine`](crate::engine)), sent with `.await` ([`Async`]) or
+    /// blocking (a [`Blocking`](crate::blocking::Blocking) mode). Convert it
+    /// into the class's builder with `.into()` for its filters. A value list
+    /// is never split: an engine has no URL length.
+    pub fn with_engine(engine: std::sync::Arc<dyn crate::engine::Engine>, mode: M) -> Self {
+        Query::on(Target::Engine(engine), mode)
+    }
+
+    fn on(target: Target, mode: M) -> Self {
         Query {
-            client,
+            target,
             spec: Spec::new(R::CLASS.controller, R::CLASS.class),
             mode,
             _record: PhantomData,
@@ -108,7 +122,7 @@ impl<R: Record, M: Mode> Query<R, M> {
     pub(crate) fn into_async(self) -> (Query<R, Async>, M) {
         (
             Query {
-                client: self.client,
+                target: self.target,
                 spec: self.spec,
                 mode: Async,
                 _record: PhantomData,
@@ -200,6 +214,16 @@ impl<R: Record, M: Mode> Query<R, M> {
         self
     }
 
+    /// Also the rows a mirror keeps that Space-Track no longer has (marked
+    /// `_removed_at`), which an engine's queries leave out by default. Only
+    /// an [`Engine`](crate::engine::Engine) such as `spacetrack-mirror`
+    /// keeps such rows: sent to Space-Track, the query is an
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument).
+    pub fn include_removed(mut self) -> Self {
+        self.spec.include_removed = true;
+        self
+    }
+
     /// Removes duplicate rows (`distinct/true`).
     pub fn distinct(mut self) -> Self {
         self.spec.set("distinct", "true".into());
@@ -247,7 +271,7 @@ impl<R: Record, M: Mode> Query<R, M> {
     /// is sent as several shorter requests instead: [`urls`](Self::urls)
     /// gives the URLs actually requested.
     pub fn url(&self) -> Result<String> {
-        Ok(self.client.url_for(&self.spec.path(Some(Format::Json))?))
+        Ok(self.target.url_for(&self.spec.path(Some(Format::Json))?))
     }
 
     /// Every URL that [`send`](Self::send) requests: one, or several when
@@ -269,7 +293,7 @@ impl<R: Record, M: Mode> Query<R, M> {
             .iter()
             .map(|spec| {
                 spec.path(Some(Format::Json))
-                    .map(|p| self.client.url_for(&p))
+                    .map(|p| self.target.url_for(&p))
             })
             .collect::<Result<_>>()?)
     }
@@ -299,7 +323,7 @@ impl<R: Record> Projection<R> {
     pub async fn send_as<T: serde::de::DeserializeOwned>(self) -> Result<T> {
         let q = self.query;
         let spec = q.single(Some(Format::Json), "select")?;
-        let body = q.client.get_body(&spec, Some(Format::Json)).await?;
+        let body = q.target.get_body(&spec, Some(Format::Json)).await?;
         crate::de::decode_any(R::CLASS.class, &body)
     }
 
@@ -314,7 +338,7 @@ impl<R: Record> Projection<R> {
     > {
         let q = self.query;
         let spec = q.single(Some(Format::Json), "select")?;
-        let resp = q.client.get_chunks(&spec, Some(Format::Json)).await?;
+        let resp = q.target.get_chunks(&spec, Some(Format::Json)).await?;
         Ok(Box::pin(crate::de::records(R::CLASS.class, resp)))
     }
 
@@ -333,3 +357,4 @@ mod plan;
 mod raw;
 mod send;
 mod stream;
+mod target;

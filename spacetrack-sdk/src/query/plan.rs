@@ -10,10 +10,15 @@ use super::{Async, Mode, Query};
 impl<R: Record, M: Mode> Query<R, M> {
     /// The requests that answer this query in `format`.
     pub(super) fn parts(&self, format: Option<Format>) -> Result<Vec<Spec>> {
+        if !self.target.splits() {
+            // An engine has no URL to keep short: the path is only checked.
+            self.spec.path(format)?;
+            return Ok(vec![self.spec.clone()]);
+        }
         let parts = crate::request::split(
             &self.spec,
             format,
-            self.client.url_for("").len(),
+            self.target.url_for("").len(),
             crate::request::MAX_URL_BYTES,
         )?;
         if parts.len() > 1 && self.spec.limit.is_some() && self.spec.order.is_empty() {
@@ -126,8 +131,8 @@ impl<R: Record> Query<R, Async> {
         first.limit = Some(page_size);
         first.offset = Some(u64::MAX);
         first.set_limit();
-        let len = self.client.url_for(&first.path(Some(Format::Json))?).len();
-        if len > crate::request::MAX_URL_BYTES {
+        let len = self.target.url_for(&first.path(Some(Format::Json))?).len();
+        if self.target.splits() && len > crate::request::MAX_URL_BYTES {
             return Err(Error::InvalidArgument(format!(
                 "a page request would be {len} bytes, over the {}-byte URL bound",
                 crate::request::MAX_URL_BYTES

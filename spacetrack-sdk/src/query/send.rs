@@ -21,7 +21,7 @@ impl<R: Record> Query<R, Async> {
         let class = R::CLASS.class;
         let mut rows = Vec::new();
         for spec in &parts {
-            let part = self.client.get_records::<R>(class, spec).await?;
+            let part = self.target.get_records::<R>(class, spec).await?;
             if parts.len() == 1 {
                 return Ok(part);
             }
@@ -91,7 +91,7 @@ impl<R: Record> Query<R, Async> {
         // answers in the order they were sent.
         let mut before = 0;
         for spec in &parts {
-            let body = self.client.get_body(spec, Some(Format::Json)).await?;
+            let body = self.target.get_body(spec, Some(Format::Json)).await?;
             let mut part = crate::de::decode_off_runtime(body, move |b| {
                 crate::de::decode_partial::<R>(class, b)
             })
@@ -116,7 +116,7 @@ impl<R: Record> Query<R, Async> {
     pub async fn send_with_metadata(mut self) -> Result<Page<R>> {
         self.spec.set("metadata", "true".into());
         let spec = self.single(Some(Format::Json), "send_with_metadata")?;
-        let body = self.client.get_body(&spec, Some(Format::Json)).await?;
+        let body = self.target.get_body(&spec, Some(Format::Json)).await?;
         let (rows, metadata) = crate::de::decode_records::<R>(R::CLASS.class, &body)?;
         Ok(Page { rows, metadata })
     }
@@ -125,7 +125,7 @@ impl<R: Record> Query<R, Async> {
     /// turned into errors).
     pub async fn send_json(self) -> Result<serde_json::Value> {
         let spec = self.single(Some(Format::Json), "send_json")?;
-        let body = self.client.get_body(&spec, Some(Format::Json)).await?;
+        let body = self.target.get_body(&spec, Some(Format::Json)).await?;
         crate::de::decode_any(R::CLASS.class, &body)
     }
 
@@ -135,7 +135,7 @@ impl<R: Record> Query<R, Async> {
     pub async fn send_text(self, format: Format) -> Result<String> {
         let parts = self.text_parts(format)?;
         if parts.len() == 1 {
-            let body = self.client.get_body(&parts[0], Some(format)).await?;
+            let body = self.target.get_body(&parts[0], Some(format)).await?;
             return crate::de::text_body(R::CLASS.class, &body);
         }
         // Several requests: merged line by line by `lines`, whose rules
@@ -154,6 +154,6 @@ impl<R: Record> Query<R, Async> {
     /// Sends in any format and returns the raw bytes.
     pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
         let spec = self.single(Some(format), "send_bytes")?;
-        self.client.get_body(&spec, Some(format)).await
+        self.target.get_body(&spec, Some(format)).await
     }
 }

@@ -99,19 +99,19 @@ impl<R: Record> Query<R, Async> {
         use futures_util::StreamExt;
         let mut parts = parts.into_iter();
         let first = parts.next().expect("split returns at least one request");
-        let resp = self.client.get_chunks(&first, format).await?;
+        let resp = self.target.get_chunks(&first, format).await?;
         let head = make(resp);
         if parts.len() == 0 {
             return Ok(head.boxed());
         }
         let make = std::sync::Arc::new(make);
-        let client = self.client.clone();
+        let target = self.target.clone();
         let rest = futures_util::stream::iter(parts)
             .then(move |spec| {
-                let client = client.clone();
+                let target = target.clone();
                 let make = make.clone();
                 async move {
-                    match client.get_chunks(&spec, format).await {
+                    match target.get_chunks(&spec, format).await {
                         Ok(resp) => make(resp).left_stream(),
                         Err(e) => futures_util::stream::once(async move { Err(e) }).right_stream(),
                     }
@@ -168,9 +168,9 @@ impl<R: Record> Query<R, Async> {
     ) -> impl futures_util::Stream<Item = Result<R>> + Send + 'static {
         use futures_util::{StreamExt, TryStreamExt};
         let start = self.paged(page_size);
-        let client = self.client.clone();
+        let target = self.target.clone();
         futures_util::stream::try_unfold(start.map(|spec| (spec, 0u64, false)), move |state| {
-            let client = client.clone();
+            let target = target.clone();
             async move {
                 let Ok((mut spec, offset, done)) = state else {
                     return Err(state.err().expect("checked"));
@@ -181,7 +181,7 @@ impl<R: Record> Query<R, Async> {
                 spec.limit = Some(page_size);
                 spec.offset = Some(offset);
                 spec.set_limit();
-                let rows = client.get_records::<R>(R::CLASS.class, &spec).await?;
+                let rows = target.get_records::<R>(R::CLASS.class, &spec).await?;
                 let done = (rows.len() as u64) < page_size;
                 let page = futures_util::stream::iter(rows.into_iter().map(Ok));
                 Ok(Some((page, Ok((spec, offset + page_size, done)))))
@@ -202,7 +202,7 @@ impl<R: Record> Query<R, Async> {
         use futures_util::StreamExt;
         use std::sync::Arc;
         use std::sync::atomic::{AtomicBool, Ordering};
-        let max_line = self.client.max_line_bytes();
+        let max_line = self.target.max_line_bytes();
         let parts = self.text_parts(format)?;
         if parts.len() == 1 {
             return self
@@ -249,7 +249,7 @@ impl<R: Record> Query<R, Async> {
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<Bytes>> + Send + 'static> {
         let spec = self.single(Some(format), "bytes")?;
-        let resp = self.client.get_chunks(&spec, Some(format)).await?;
+        let resp = self.target.get_chunks(&spec, Some(format)).await?;
         Ok(Box::pin(crate::de::bytes(resp)))
     }
 }

@@ -146,6 +146,9 @@ pub(crate) struct Spec {
     pub(crate) offset: Option<u64>,
     pub(crate) error: Option<String>,
     pub(crate) timeout: Option<Duration>,
+    /// Rows an engine keeps that Space-Track no longer has (a mirror's
+    /// removed rows) are wanted too.
+    pub(crate) include_removed: bool,
 }
 
 impl Spec {
@@ -161,6 +164,7 @@ impl Spec {
             offset: None,
             error: None,
             timeout: None,
+            include_removed: false,
         }
     }
 
