@@ -4,7 +4,8 @@
 use chrono::NaiveDateTime;
 
 use crate::Result;
-use crate::tables::TableDef;
+use crate::query::{Dialect, Statement};
+use crate::tables::{TableDef, ValueKind};
 use crate::value::Value;
 
 /// The sync state of one class, kept in the `_sync_state` table of the
@@ -100,6 +101,19 @@ pub trait Backend: Send {
     fn select(&mut self, table: &'static TableDef, columns: &[&str]) -> Result<Vec<Vec<Value>>>;
     /// Current and removed row counts.
     fn counts(&mut self, table: &'static TableDef) -> Result<(u64, u64)>;
+    /// The SQL dialect the backend speaks.
+    fn dialect(&self) -> Dialect;
+    /// Runs a query's `SELECT`, calling `each` with every row (its values,
+    /// read as `kinds`, then the `_unknown` text) until it returns `false`.
+    /// Rows are read a few at a time.
+    fn query(
+        &mut self,
+        stmt: &Statement,
+        kinds: &[ValueKind],
+        each: &mut dyn FnMut(Vec<Value>, Option<String>) -> Result<bool>,
+    ) -> Result<()>;
+    /// Runs a `SELECT COUNT(*)`.
+    fn count(&mut self, stmt: &Statement) -> Result<u64>;
     /// Every row in key order, with its unknown columns and `_removed_at`;
     /// removed rows only when asked. Rows are read a few at a time.
     fn scan(

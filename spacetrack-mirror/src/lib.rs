@@ -49,6 +49,7 @@ mod export;
 mod parquet;
 mod plan;
 mod postgres;
+mod query;
 mod sql;
 mod sqlite;
 mod sync;

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use postgres::{Client, NoTls, Transaction};
 
 use crate::backend::{Applied, Backend, Batch, Row, State};
+use crate::query::{Dialect, Statement};
 use crate::sql::{STATE_TABLE, q, scan_sql, upsert_sql};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, datetime_text, parse_date, parse_datetime};
@@ -152,6 +153,50 @@ impl Postgres {
 }
 
 impl Backend for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn query(
+        &mut self,
+        stmt: &Statement,
+        kinds: &[ValueKind],
+        each: &mut dyn FnMut(Vec<Value>, Option<String>) -> Result<bool>,
+    ) -> Result<()> {
+        let params: Params = stmt.params.iter().map(text).collect();
+        let mut tx = self.client().transaction().map_err(db)?;
+        let prepared = tx.prepare(&stmt.sql).map_err(db)?;
+        // A portal read a thousand rows at a time: memory stays flat.
+        let portal = tx.bind(&prepared, &refs(&params)).map_err(db)?;
+        let n = kinds.len();
+        'rows: loop {
+            let rows = tx.query_portal(&portal, 1000).map_err(db)?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in rows {
+                let mut values = Vec::with_capacity(n);
+                for (i, k) in kinds.iter().enumerate() {
+                    values.push(read(*k, r.get(i))?);
+                }
+                if !each(values, r.get(n))? {
+                    break 'rows;
+                }
+            }
+        }
+        tx.commit().map_err(db)?;
+        Ok(())
+    }
+
+    fn count(&mut self, stmt: &Statement) -> Result<u64> {
+        let params: Params = stmt.params.iter().map(text).collect();
+        let row = self
+            .client()
+            .query_one(&stmt.sql, &refs(&params))
+            .map_err(db)?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
     fn ensure(&mut self, table: &'static TableDef) -> Result<()> {
         self.create(table.postgres)
     }

@@ -8,6 +8,7 @@ use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::backend::{Applied, Backend, Batch, Row, State};
+use crate::query::{Dialect, Statement};
 use crate::sql::{STATE_TABLE, key_match, q, scan_sql, upsert_sql};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, datetime_text, parse_date, parse_datetime};
@@ -74,6 +75,45 @@ fn time(v: Option<String>) -> Option<NaiveDateTime> {
 }
 
 impl Backend for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn query(
+        &mut self,
+        stmt: &Statement,
+        kinds: &[ValueKind],
+        each: &mut dyn FnMut(Vec<Value>, Option<String>) -> Result<bool>,
+    ) -> Result<()> {
+        let mut prepared = self.conn.prepare_cached(&stmt.sql).map_err(db)?;
+        let args: Vec<ToSqlOutput<'_>> = stmt.params.iter().map(bind).collect();
+        let mut rows = prepared
+            .query(rusqlite::params_from_iter(args.iter()))
+            .map_err(db)?;
+        let n = kinds.len();
+        while let Some(r) = rows.next().map_err(db)? {
+            let mut values = Vec::with_capacity(n);
+            for (i, k) in kinds.iter().enumerate() {
+                values.push(read(*k, r.get_ref(i).map_err(db)?)?);
+            }
+            let unknown: Option<String> = r.get(n).map_err(db)?;
+            if !each(values, unknown)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, stmt: &Statement) -> Result<u64> {
+        let args: Vec<ToSqlOutput<'_>> = stmt.params.iter().map(bind).collect();
+        self.conn
+            .query_row(&stmt.sql, rusqlite::params_from_iter(args.iter()), |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(db)
+    }
+
     fn ensure(&mut self, table: &'static TableDef) -> Result<()> {
         self.conn.execute_batch(table.sqlite).map_err(db)
     }

@@ -65,9 +65,11 @@ pub fn to_json(v: &Value) -> Json {
     }
 }
 
-/// `2026-11-24 12:00:00`, with the fraction when there is one.
+/// `2026-11-24 12:00:00.000000`: always six fractional digits (Space-Track's
+/// finest precision), so that stored datetimes compare as text exactly as
+/// they compare as times.
 pub fn datetime_text(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
 }
 
 /// `2026-11-24`, or the date of a datetime.
@@ -115,7 +117,7 @@ mod tests {
         );
         assert_eq!(from_json(ValueKind::Int, &json!("N/A")), None);
         let t = parse_datetime("2026-11-26 0:29").unwrap();
-        assert_eq!(datetime_text(&t), "2026-11-26 00:29:00");
+        assert_eq!(datetime_text(&t), "2026-11-26 00:29:00.000000");
         let t = parse_datetime("2026-11-24T12:00:00.026490").unwrap();
         assert_eq!(datetime_text(&t), "2026-11-24 12:00:00.026490");
         assert_eq!(parse_date("1998-11-20").unwrap().to_string(), "1998-11-20");

@@ -95,6 +95,21 @@ impl<R: Record> Query<R, Async> {
     }
 }
 
+impl Client {
+    /// A typed query of any class by its record type, for code generic
+    /// over the class (`st.query::<Gp>()` is `st.gp().into_query()`).
+    ///
+    /// ```
+    /// use spacetrack::{Query, Record};
+    /// async fn newest<R: Record>(st: &spacetrack::Client) -> spacetrack::Result<Vec<R>> {
+    ///     st.query::<R>().limit(10).send().await
+    /// }
+    /// ```
+    pub fn query<R: Record>(&self) -> Query<R> {
+        Query::new(self.clone())
+    }
+}
+
 impl<R: Record, M: Mode> Query<R, M> {
     pub(crate) fn with_mode(client: Client, mode: M) -> Self {
         Query::on(Target::SpaceTrack(client), mode)
