@@ -44,6 +44,7 @@
 #![warn(missing_docs)]
 
 mod backend;
+pub mod blocking;
 mod error;
 mod export;
 mod parquet;

@@ -226,3 +226,31 @@ async fn text_formats_limits_pages_and_streams() {
         .unwrap();
     assert_eq!(with.total(), Some(1));
 }
+
+#[test]
+fn the_blocking_mirror_runs_the_same_queries() {
+    // The simulator and the first sync on a runtime of their own; the
+    // blocking mirror outside any.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (sim, st, async_mirror, dir) = rt.block_on(synced("mq-blocking"));
+    drop(async_mirror);
+    let m = spacetrack_mirror::blocking::Mirror::open(dir.0.join("m.db").to_str().unwrap()).unwrap();
+    sim.clear_requests();
+    let iss = m.gp().norad_cat_id(25544).send().unwrap();
+    assert_eq!(iss.len(), 1);
+    let lines: Vec<String> = m
+        .gp()
+        .norad_cat_id(25544)
+        .lines(Format::Tle)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let streamed = m.satcat().stream().unwrap().count();
+    assert_eq!(streamed, m.satcat().send().unwrap().len());
+    assert!(sim.requests().is_empty());
+    let online = rt.block_on(st.gp().norad_cat_id(25544).send()).unwrap();
+    assert_eq!(online, iss);
+    let status = m.status().unwrap();
+    assert!(status.iter().any(|s| s.class == "gp" && s.rows > 0));
+}

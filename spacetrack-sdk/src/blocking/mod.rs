@@ -82,8 +82,11 @@ impl Blocking {
     }
 
     /// Runs `f` to completion on this mode's runtime (an error when called
-    /// inside an async runtime).
-    pub fn run<T>(&self, f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    /// inside an async runtime). `E` is any error that can say so.
+    pub fn run<T, E: From<Error>>(
+        &self,
+        f: impl std::future::Future<Output = std::result::Result<T, E>>,
+    ) -> std::result::Result<T, E> {
         self.block_on(f)?
     }
 
@@ -248,6 +251,13 @@ impl Client {
     }
 
     fn inner(&self) -> &crate::Client {
+        &self.client
+    }
+
+    /// The async client this one drives, for APIs that take one (such as
+    /// `spacetrack-mirror`'s sync). Its futures must run on a Tokio
+    /// runtime; [`run`](Self::run) runs them here.
+    pub fn as_async(&self) -> &crate::Client {
         &self.client
     }
 
