@@ -153,6 +153,18 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .hide_possible_values(true)
                 .help("Only these columns, in this order (comma-separated); Space-Track cuts them for csv and xml"),
         )
+        .next_help_heading("Source")
+        .arg(
+            Arg::new("db")
+                .long("db")
+                .value_name("URL")
+                .help(
+                    "Answer from a mirror kept by `spacetrack mirror sync` (sqlite:PATH or \
+                     postgres://...) instead of Space-Track: the same flags and formats, nothing \
+                     sent, no account needed. tle and 3le come from the element set lines, csv and \
+                     json from the rows; kvn, xml and html are Space-Track's own and are refused",
+                ),
+        )
         .next_help_heading("Query")
         .arg(
             Arg::new("order-by")
@@ -184,6 +196,13 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .long("distinct")
                 .action(ArgAction::SetTrue)
                 .help("Drop duplicate rows"),
+        )
+        .arg(
+            Arg::new("include-removed")
+                .long("include-removed")
+                .requires("db")
+                .action(ArgAction::SetTrue)
+                .help("With --db: also the rows the mirror keeps that Space-Track no longer has"),
         )
         .arg(
             Arg::new("skip-bad")

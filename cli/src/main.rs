@@ -72,11 +72,21 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
                 .iter()
                 .find(|c| cli::subcommand_name(c) == name)
                 .ok_or_else(|| Failure::Usage(format!("unknown class {name}")))?;
-            let client = client(false)?;
             // Ctrl-C drops the query, and with it the unfinished output
             // file, before the process exits.
+            if let Some(db) = cm.get_one::<String>("db") {
+                // Offline: no account, no request.
+                let mirror = spacetrack_mirror::Mirror::open(db)
+                    .await
+                    .map_err(|e| Failure::Mirror(std::sync::Arc::new(e)))?;
+                return tokio::select! {
+                    r = query::run(query::Source::Mirror(&mirror), info, cm, quiet) => r,
+                    _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+                };
+            }
+            let client = client(false)?;
             let result = tokio::select! {
-                r = query::run(&client, info, cm, quiet) => r,
+                r = query::run(query::Source::SpaceTrack(&client), info, cm, quiet) => r,
                 _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
             };
             let _ = client.close().await;

@@ -11,9 +11,17 @@ use crate::cli::SortKey;
 use crate::exit::Failure;
 use crate::output::{self, OutFormat, Sink};
 
+/// Where a query is answered.
+pub enum Source<'a> {
+    /// Space-Track, through the client.
+    SpaceTrack(&'a Client),
+    /// A mirror (`--db`): nothing is sent.
+    Mirror(&'a spacetrack_mirror::Mirror),
+}
+
 /// Runs the query of `info` described by `m` (its subcommand's matches).
 pub async fn run(
-    client: &Client,
+    source: Source<'_>,
     info: &ClassInfo,
     m: &ArgMatches,
     quiet: bool,
@@ -21,7 +29,11 @@ pub async fn run(
     macro_rules! dispatch {
         ($rec:ident, $field:ident, $query:ident, $method:ident, $controller:literal, $class:literal) => {
             if info.controller == $controller && info.class == $class {
-                return typed(client.$method().into_query(), m, quiet).await;
+                let q = match source {
+                    Source::SpaceTrack(client) => client.query::<spacetrack::$rec>(),
+                    Source::Mirror(mirror) => mirror.query::<spacetrack::$rec>(),
+                };
+                return typed(q, m, quiet).await;
             }
         };
     }
@@ -53,6 +65,9 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
     }
     if m.get_flag("distinct") {
         q = q.distinct();
+    }
+    if m.get_flag("include-removed") {
+        q = q.include_removed();
     }
     let format = m
         .get_one::<String>("format")

@@ -129,6 +129,98 @@ async fn sim(objects: usize) -> Simulator {
     Simulator::builder().objects(objects).start().await.unwrap()
 }
 
+/// `--db`: the same flags and formats answered from a mirror, with
+/// nothing sent (counted at the simulator) and no account.
+#[tokio::test]
+async fn queries_run_offline_on_a_mirror_and_print_what_the_online_query_prints() {
+    let sim = sim(200).await;
+    let home = TempDir::new("cli-offline");
+    let cli = Cli::new(&sim, &home);
+    let db = format!("sqlite:{}", home.0.join("m.db").display());
+    let sync = cli.run(&["mirror", "sync", "--db", &db, "--force"]).await;
+    assert_eq!(sync.code, 0, "{}{}", sync.stdout, sync.stderr);
+    let queries: &[&[&str]] = &[
+        &["gp", "--norad-cat-id", "25544", "-f", "json"],
+        &[
+            "gp",
+            "--norad-cat-id",
+            "25544,20580",
+            "--order-by",
+            "norad_cat_id",
+            "-f",
+            "3le",
+        ],
+        &[
+            "gp",
+            "--epoch",
+            ">now-30",
+            "--order-by",
+            "epoch:desc,norad_cat_id",
+            "--limit",
+            "3",
+            "-f",
+            "ndjson",
+        ],
+        &[
+            "satcat",
+            "--object-type",
+            "PAYLOAD",
+            "--order-by",
+            "norad_cat_id",
+            "--limit",
+            "5",
+            "-f",
+            "csv",
+        ],
+        &[
+            "satcat",
+            "--satname",
+            "~~deb",
+            "--select",
+            "NORAD_CAT_ID,SATNAME",
+            "-f",
+            "json",
+        ],
+        &[
+            "decay",
+            "--order-by",
+            "norad_cat_id",
+            "--limit",
+            "4",
+            "-f",
+            "table",
+        ],
+    ];
+    let offline_cli = Cli::new(&sim, &home).no_creds();
+    for q in queries {
+        let online = cli.run(&[&["query"], *q].concat()).await;
+        assert_eq!(online.code, 0, "{q:?}: {}", online.stderr);
+        assert!(!online.stdout.trim().is_empty(), "{q:?}");
+        sim.clear_requests();
+        let offline = offline_cli
+            .run(&[&["query"], *q, &["--db", &db]].concat())
+            .await;
+        assert_eq!(offline.code, 0, "{q:?}: {}", offline.stderr);
+        assert!(sim.requests().is_empty(), "{q:?} sent {:?}", sim.requests());
+        assert_eq!(online.stdout, offline.stdout, "{q:?}");
+    }
+    // What only Space-Track renders is refused, with the reason.
+    let kvn = offline_cli
+        .run(&[
+            "query",
+            "gp",
+            "--norad-cat-id",
+            "25544",
+            "-f",
+            "kvn",
+            "--db",
+            &db,
+        ])
+        .await;
+    assert_eq!(kvn.code, 2, "{}", kvn.stderr);
+    assert!(kvn.stderr.contains("cannot reproduce"), "{}", kvn.stderr);
+}
+
 #[tokio::test]
 async fn query_in_every_format() {
     let sim = sim(200).await;

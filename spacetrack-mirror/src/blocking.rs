@@ -25,7 +25,9 @@ pub struct Mirror {
 
 impl std::fmt::Debug for Mirror {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("blocking::Mirror").field(&self.inner).finish()
+        f.debug_tuple("blocking::Mirror")
+            .field(&self.inner)
+            .finish()
     }
 }
 

@@ -234,7 +234,8 @@ fn the_blocking_mirror_runs_the_same_queries() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (sim, st, async_mirror, dir) = rt.block_on(synced("mq-blocking"));
     drop(async_mirror);
-    let m = spacetrack_mirror::blocking::Mirror::open(dir.0.join("m.db").to_str().unwrap()).unwrap();
+    let m =
+        spacetrack_mirror::blocking::Mirror::open(dir.0.join("m.db").to_str().unwrap()).unwrap();
     sim.clear_requests();
     let iss = m.gp().norad_cat_id(25544).send().unwrap();
     assert_eq!(iss.len(), 1);
