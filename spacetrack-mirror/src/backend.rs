@@ -47,20 +47,56 @@ pub struct Row {
 pub struct Batch<'a> {
     /// The table.
     pub table: &'static TableDef,
-    /// Rows inserted, or updated where they differ.
+    /// New rows (no row has their key).
+    pub inserts: &'a [Row],
+    /// Changed rows, written whole (their key exists).
+    pub updates: &'a [Row],
+    /// Rows inserted, or rewritten where they differ (the database
+    /// compares): for answers not compared in Rust (gp_history's windows).
     pub upserts: &'a [Row],
     /// Rows deleted (key values): superseded element sets.
     pub delete: &'a [Vec<Value>],
     /// Rows marked `_removed_at` (key values): gone from Space-Track.
     pub remove: &'a [Vec<Value>],
+    /// What changed, for the change feed.
+    pub changes: &'a [ChangeRow],
     /// The class's state after the batch. Written only while `owner`
     /// holds the class's lease; otherwise the batch is rolled back
     /// ([`crate::Error::LeaseLost`]).
     pub state: &'a State,
     /// The sync applying the batch.
     pub owner: &'a str,
-    /// The time written to `_synced_at` and `_removed_at`.
+    /// The time written to `_synced_at`, `_removed_at` and the changes.
     pub now: NaiveDateTime,
+}
+
+/// One change for the change feed, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeRow {
+    /// The row's identity, a JSON object.
+    pub key: String,
+    /// The kind (`ChangeKind`'s name).
+    pub kind: &'static str,
+    /// `{"COLUMN": [old, new], ...}`, when columns changed.
+    pub columns: Option<String>,
+}
+
+/// A stored row and whether it is marked removed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRow {
+    /// The row.
+    pub row: Row,
+    /// Whether it is marked `_removed_at`.
+    pub removed: bool,
+}
+
+/// Which stored rows to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Rows<'a> {
+    /// All of them, removed ones included.
+    All,
+    /// Those whose `column` is one of `values` (removed ones included).
+    In(&'a str, &'a [Value]),
 }
 
 /// What a batch changed.
@@ -72,6 +108,18 @@ pub struct Applied {
     pub deleted: u64,
     /// Rows newly marked removed.
     pub removed: u64,
+}
+
+/// The key columns' values of a row (its `_key` for a table without a
+/// usable key).
+pub(crate) fn key_values(t: &TableDef, row: &Row) -> Vec<Value> {
+    if t.synthetic_key() {
+        return vec![row.key.clone().map_or(Value::Null, Value::Text)];
+    }
+    t.key
+        .iter()
+        .map(|k| t.position(k).map_or(Value::Null, |i| row.values[i].clone()))
+        .collect()
 }
 
 /// A database holding a mirror.
@@ -114,6 +162,15 @@ pub trait Backend: Send {
     ) -> Result<()>;
     /// Runs a `SELECT COUNT(*)`.
     fn count(&mut self, stmt: &Statement) -> Result<u64>;
+    /// Stored rows, whole.
+    fn rows(&mut self, table: &'static TableDef, which: Rows<'_>) -> Result<Vec<StoredRow>>;
+    /// The change feed from `after` (a `seq`), oldest first: `(seq,
+    /// synced_at, class, key, kind, columns)`.
+    fn changes(
+        &mut self,
+        since: NaiveDateTime,
+        after: i64,
+    ) -> Result<Vec<(i64, NaiveDateTime, String, String, String, Option<String>)>>;
     /// Every row in key order, with its unknown columns and `_removed_at`;
     /// removed rows only when asked. Rows are read a few at a time.
     fn scan(

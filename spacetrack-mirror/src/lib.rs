@@ -45,6 +45,7 @@
 
 mod backend;
 pub mod blocking;
+mod changes;
 mod error;
 mod export;
 mod parquet;
@@ -62,6 +63,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDateTime;
 
 pub use backend::Applied;
+pub use changes::{Change, ChangeKind};
 pub use error::Error;
 pub use export::ExportFormat;
 pub use plan::{Cadence, Strategy, plan};

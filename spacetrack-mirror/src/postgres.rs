@@ -5,9 +5,11 @@
 use chrono::NaiveDateTime;
 use postgres::{Client, NoTls, Transaction};
 
-use crate::backend::{Applied, Backend, Batch, Row, State};
+use crate::backend::{Applied, Backend, Batch, Row, Rows, State, StoredRow, key_values};
 use crate::query::{Dialect, Statement};
-use crate::sql::{STATE_TABLE, q, scan_sql, upsert_sql};
+use crate::sql::{
+    STATE_TABLE, changes_table, data_columns, q, rows_sql, scan_sql, update_sql, upsert_sql,
+};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, datetime_text, parse_date, parse_datetime};
 use crate::{Error, Result};
@@ -109,6 +111,7 @@ impl Postgres {
             .map_err(db)?;
         let mut pg = Postgres { conn: Some(client) };
         pg.create(STATE_TABLE)?;
+        pg.create(&changes_table(true))?;
         Ok(pg)
     }
 
@@ -265,18 +268,72 @@ impl Backend for Postgres {
         let now = datetime_text(&b.now);
         let mut tx = self.client().transaction().map_err(db)?;
         let mut applied = Applied::default();
-        let sql = upsert_sql(t, "IS DISTINCT FROM", &|i| {
-            format!("${i}::text::{}", casts[i - 1])
-        });
-        let stmt = tx.prepare(&sql).map_err(db)?;
-        for row in b.upserts {
+        let row_params = |row: &Row| -> Params {
             let mut p: Params = row.values.iter().map(text).collect();
             if t.synthetic_key() {
                 p.push(row.key.clone());
             }
             p.push(row.unknown.clone());
             p.push(Some(now.clone()));
+            p
+        };
+        // New rows in multi-row statements: a few hundred rows a round trip.
+        let width = casts.len();
+        let per = (60_000 / width).clamp(1, 500);
+        let mut cols = data_columns(t);
+        cols.push(q("_synced_at"));
+        for chunk in b.inserts.chunks(per) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|r| {
+                    let cells: Vec<String> = (0..width)
+                        .map(|c| format!("${}::text::{}", r * width + c + 1, casts[c]))
+                        .collect();
+                    format!("({})", cells.join(", "))
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                q(t.class),
+                cols.join(", "),
+                tuples.join(", ")
+            );
+            let p: Params = chunk.iter().flat_map(row_params).collect();
+            applied.written += tx.execute(&sql, &refs(&p)).map_err(db)?;
+        }
+        let key_casts: Vec<&'static str> = if t.synthetic_key() {
+            vec!["text"]
+        } else {
+            t.key.iter().map(|k| cast(kind_of(t, k))).collect()
+        };
+        let sql = update_sql(t, &|i| {
+            let c = casts
+                .get(i - 1)
+                .copied()
+                .unwrap_or_else(|| key_casts[i - 1 - width]);
+            format!("${i}::text::{c}")
+        });
+        let stmt = tx.prepare(&sql).map_err(db)?;
+        for row in b.updates {
+            let mut p = row_params(row);
+            p.extend(key_values(t, row).iter().map(text));
             applied.written += tx.execute(&stmt, &refs(&p)).map_err(db)?;
+        }
+        let sql = upsert_sql(t, "IS DISTINCT FROM", &|i| {
+            format!("${i}::text::{}", casts[i - 1])
+        });
+        let stmt = tx.prepare(&sql).map_err(db)?;
+        for row in b.upserts {
+            applied.written += tx.execute(&stmt, &refs(&row_params(row))).map_err(db)?;
+        }
+        let stmt = tx
+            .prepare(
+                "INSERT INTO _changes (synced_at, class, key, kind, columns) \
+                 VALUES ($1::text::timestamp, $2, $3::text::jsonb, $4, $5::text::jsonb)",
+            )
+            .map_err(db)?;
+        for c in b.changes {
+            tx.execute(&stmt, &[&now, &t.class, &c.key, &c.kind, &c.columns])
+                .map_err(db)?;
         }
         let stmt = tx
             .prepare(&format!(
@@ -357,6 +414,70 @@ impl Backend for Postgres {
                     .enumerate()
                     .map(|(i, c)| read(kind_of(t, c), r.get(i)))
                     .collect()
+            })
+            .collect()
+    }
+
+    fn rows(&mut self, t: &'static TableDef, which: Rows<'_>) -> Result<Vec<StoredRow>> {
+        let (filter, p): (Option<String>, Params) = match which {
+            Rows::All => (None, Vec::new()),
+            Rows::In(_, []) => return Ok(Vec::new()),
+            Rows::In(column, values) => {
+                let c = if column == "_key" {
+                    "text"
+                } else {
+                    cast(kind_of(t, column))
+                };
+                let marks: Vec<String> = (1..=values.len())
+                    .map(|i| format!("${i}::text::{c}"))
+                    .collect();
+                (
+                    Some(format!("{} IN ({})", q(column), marks.join(", "))),
+                    values.iter().map(text).collect(),
+                )
+            }
+        };
+        let sql = rows_sql(t, "::text", filter.as_deref());
+        let rows = self.client().query(&sql, &refs(&p)).map_err(db)?;
+        let n = t.columns.len();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut values = Vec::with_capacity(n);
+            for (i, c) in t.columns.iter().enumerate() {
+                values.push(read(c.kind, r.get(i))?);
+            }
+            let removed: Option<String> = r.get(n + 2);
+            out.push(StoredRow {
+                row: Row {
+                    values,
+                    key: r.get(n),
+                    unknown: r.get(n + 1),
+                },
+                removed: removed.is_some(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn changes(
+        &mut self,
+        since: NaiveDateTime,
+        after: i64,
+    ) -> Result<Vec<(i64, NaiveDateTime, String, String, String, Option<String>)>> {
+        let rows = self
+            .client()
+            .query(
+                "SELECT seq, synced_at::text, class, key::text, kind, columns::text FROM _changes \
+                 WHERE synced_at >= $1::text::timestamp AND seq > $2 ORDER BY seq",
+                &[&datetime_text(&since), &after],
+            )
+            .map_err(db)?;
+        rows.into_iter()
+            .map(|r| {
+                let at: String = r.get(1);
+                let at = parse_datetime(&at)
+                    .ok_or_else(|| Error::Database(format!("not a datetime in _changes: {at}")))?;
+                Ok((r.get(0), at, r.get(2), r.get(3), r.get(4), r.get(5)))
             })
             .collect()
     }

@@ -16,6 +16,100 @@ pub(crate) const STATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS \"_sync_state\"
     \"lease_until\" TEXT
 )";
 
+/// The change feed (see [`crate::Change`]): one row per change a sync
+/// made, in the order made.
+pub(crate) fn changes_table(postgres: bool) -> String {
+    let (seq, time, json) = if postgres {
+        ("BIGSERIAL PRIMARY KEY", "TIMESTAMP", "JSONB")
+    } else {
+        ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "TEXT")
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS \"_changes\" (
+    \"seq\" {seq},
+    \"synced_at\" {time} NOT NULL,
+    \"class\" TEXT NOT NULL,
+    \"key\" {json} NOT NULL,
+    \"kind\" TEXT NOT NULL,
+    \"columns\" {json}
+);
+CREATE INDEX IF NOT EXISTS \"_changes_synced_at\" ON \"_changes\" (\"synced_at\")"
+    )
+}
+
+/// The data columns a row writes: the schema's, `_key` when the table has
+/// it, `_unknown`.
+pub(crate) fn data_columns(t: &TableDef) -> Vec<String> {
+    let mut cols: Vec<String> = t.columns.iter().map(|c| q(c.name)).collect();
+    if t.synthetic_key() {
+        cols.push(q("_key"));
+    }
+    cols.push(q("_unknown"));
+    cols
+}
+
+/// `INSERT` of a new row: the data columns then `_synced_at`.
+pub(crate) fn insert_sql(t: &TableDef, placeholder: &dyn Fn(usize) -> String) -> String {
+    let mut cols = data_columns(t);
+    cols.push(q("_synced_at"));
+    let values: Vec<String> = (1..=cols.len()).map(placeholder).collect();
+    format!(
+        "INSERT INTO {} ({}) VALUES ({})",
+        q(t.class),
+        cols.join(", "),
+        values.join(", ")
+    )
+}
+
+/// `UPDATE` of a changed row: the data columns then `_synced_at` (and
+/// `_removed_at` cleared), then the key columns.
+pub(crate) fn update_sql(t: &TableDef, placeholder: &dyn Fn(usize) -> String) -> String {
+    let mut cols = data_columns(t);
+    cols.push(q("_synced_at"));
+    let n = cols.len();
+    let set: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = {}", placeholder(i + 1)))
+        .chain([format!("{} = NULL", q("_removed_at"))])
+        .collect();
+    let keys: Vec<String> = t
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{} = {}", q(k), placeholder(n + i + 1)))
+        .collect();
+    format!(
+        "UPDATE {} SET {} WHERE {}",
+        q(t.class),
+        set.join(", "),
+        keys.join(" AND ")
+    )
+}
+
+/// Every column, `_key` (or NULL), `_unknown` and `_removed_at` of the rows
+/// matching `filter` (a `WHERE` clause without the keyword, or none).
+pub(crate) fn rows_sql(t: &TableDef, cast: &str, filter: Option<&str>) -> String {
+    let mut cols: Vec<String> = t
+        .columns
+        .iter()
+        .map(|c| format!("{}{cast}", q(c.name)))
+        .collect();
+    cols.push(if t.synthetic_key() {
+        q("_key")
+    } else {
+        "NULL".into()
+    });
+    cols.push(format!("{}{cast}", q("_unknown")));
+    cols.push(format!("{}{cast}", q("_removed_at")));
+    let mut sql = format!("SELECT {} FROM {}", cols.join(", "), q(t.class));
+    if let Some(f) = filter {
+        sql.push_str(" WHERE ");
+        sql.push_str(f);
+    }
+    sql
+}
+
 /// A quoted SQL identifier.
 pub(crate) fn q(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

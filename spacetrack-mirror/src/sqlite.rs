@@ -7,9 +7,12 @@ use chrono::NaiveDateTime;
 use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::backend::{Applied, Backend, Batch, Row, State};
+use crate::backend::{Applied, Backend, Batch, Row, Rows, State, StoredRow, key_values};
 use crate::query::{Dialect, Statement};
-use crate::sql::{STATE_TABLE, key_match, q, scan_sql, upsert_sql};
+use crate::sql::{
+    STATE_TABLE, changes_table, insert_sql, key_match, q, rows_sql, scan_sql, update_sql,
+    upsert_sql,
+};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, datetime_text, parse_date, parse_datetime};
 use crate::{Error, Result};
@@ -33,7 +36,13 @@ impl Sqlite {
             .map_err(db)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db)?;
+        // What a bulk load wants: room for a sync's pages in memory (64 MiB
+        // of cache), temporary tables and indexes in memory.
+        conn.pragma_update(None, "cache_size", -65536).map_err(db)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(db)?;
         conn.execute_batch(STATE_TABLE).map_err(db)?;
+        conn.execute_batch(&changes_table(false)).map_err(db)?;
         Ok(Sqlite { conn })
     }
 }
@@ -216,18 +225,53 @@ impl Backend for Sqlite {
         let mut applied = Applied::default();
         let now = datetime_text(&b.now);
         {
-            let sql = upsert_sql(t, "IS NOT", &|i| format!("?{i}"));
-            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
-            for row in b.upserts {
-                let mut args: Vec<ToSqlOutput<'_>> = row.values.iter().map(bind).collect();
+            fn row_args<'r>(t: &TableDef, row: &'r Row, now: &'r str) -> Vec<ToSqlOutput<'r>> {
+                let mut args: Vec<ToSqlOutput<'r>> = row.values.iter().map(bind).collect();
                 if t.synthetic_key() {
                     args.push(bind_opt(row.key.as_deref()));
                 }
                 args.push(bind_opt(row.unknown.as_deref()));
                 args.push(ToSqlOutput::Borrowed(ValueRef::Text(now.as_bytes())));
+                args
+            }
+            let row_args = |row| row_args(t, row, &now);
+            let mut stmt = tx
+                .prepare_cached(&insert_sql(t, &|i| format!("?{i}")))
+                .map_err(db)?;
+            for row in b.inserts {
+                let args = row_args(row);
                 applied.written += stmt
                     .execute(rusqlite::params_from_iter(args.iter()))
                     .map_err(db)? as u64;
+            }
+            let mut stmt = tx
+                .prepare_cached(&update_sql(t, &|i| format!("?{i}")))
+                .map_err(db)?;
+            for row in b.updates {
+                let keys = key_values(t, row);
+                let mut args = row_args(row);
+                args.extend(keys.iter().map(bind));
+                applied.written += stmt
+                    .execute(rusqlite::params_from_iter(args.iter()))
+                    .map_err(db)? as u64;
+            }
+            let sql = upsert_sql(t, "IS NOT", &|i| format!("?{i}"));
+            let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
+            for row in b.upserts {
+                let args = row_args(row);
+                applied.written += stmt
+                    .execute(rusqlite::params_from_iter(args.iter()))
+                    .map_err(db)? as u64;
+            }
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO _changes (synced_at, class, key, kind, columns) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(db)?;
+            for c in b.changes {
+                stmt.execute(params![now, t.class, c.key, c.kind, c.columns])
+                    .map_err(db)?;
             }
             let sql = format!("DELETE FROM {} WHERE {}", q(t.class), key_match(t));
             let mut stmt = tx.prepare_cached(&sql).map_err(db)?;
@@ -312,6 +356,79 @@ impl Backend for Sqlite {
                 v.push(read(*k, r.get_ref(i).map_err(db)?)?);
             }
             out.push(v);
+        }
+        Ok(out)
+    }
+
+    fn rows(&mut self, t: &'static TableDef, which: Rows<'_>) -> Result<Vec<StoredRow>> {
+        let (filter, args): (Option<String>, Vec<ToSqlOutput<'_>>) = match which {
+            Rows::All => (None, Vec::new()),
+            Rows::In(_, []) => return Ok(Vec::new()),
+            Rows::In(column, values) => {
+                let marks: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+                (
+                    Some(format!("{} IN ({})", q(column), marks.join(", "))),
+                    values.iter().map(bind).collect(),
+                )
+            }
+        };
+        let sql = rows_sql(t, "", filter.as_deref());
+        let mut stmt = self.conn.prepare(&sql).map_err(db)?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(args.iter()))
+            .map_err(db)?;
+        let n = t.columns.len();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().map_err(db)? {
+            let mut values = Vec::with_capacity(n);
+            for (i, c) in t.columns.iter().enumerate() {
+                values.push(read(c.kind, r.get_ref(i).map_err(db)?)?);
+            }
+            let key: Option<String> = r.get(n).map_err(db)?;
+            let unknown: Option<String> = r.get(n + 1).map_err(db)?;
+            let removed: Option<String> = r.get(n + 2).map_err(db)?;
+            out.push(StoredRow {
+                row: Row {
+                    values,
+                    unknown,
+                    key,
+                },
+                removed: removed.is_some(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn changes(
+        &mut self,
+        since: NaiveDateTime,
+        after: i64,
+    ) -> Result<Vec<(i64, NaiveDateTime, String, String, String, Option<String>)>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT seq, synced_at, class, key, kind, columns FROM _changes \
+                 WHERE synced_at >= ?1 AND seq > ?2 ORDER BY seq",
+            )
+            .map_err(db)?;
+        let rows = stmt
+            .query_map(params![datetime_text(&since), after], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .map_err(db)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (seq, at, class, key, kind, columns) = r.map_err(db)?;
+            let at = parse_datetime(&at)
+                .ok_or_else(|| Error::Database(format!("not a datetime in _changes: {at}")))?;
+            out.push((seq, at, class, key, kind, columns));
         }
         Ok(out)
     }

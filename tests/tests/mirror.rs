@@ -811,8 +811,43 @@ async fn scripted_gp() -> ScriptedGp {
     }
 }
 
+/// A gp record as Space-Track sends one: every NOT NULL column has a
+/// value of its type (the mirror decodes answers strictly, as the client
+/// does), then the columns the test is about.
 fn gp_row(gp_id: i64, norad: i64, name: &str) -> Map<String, Value> {
-    let Value::Object(m) = serde_json::json!({
+    let mut m = Map::new();
+    for c in <spacetrack::Gp as Record>::CLASS
+        .columns
+        .iter()
+        .filter(|c| !c.nullable)
+    {
+        let t = c.sql_type;
+        let v = if t.starts_with("datetime") {
+            "2026-11-24T12:00:00"
+        } else if t.starts_with("date") {
+            "2026-11-24"
+        } else if [
+            "int",
+            "tinyint",
+            "smallint",
+            "mediumint",
+            "bigint",
+            "decimal",
+            "double",
+            "float",
+        ]
+        .iter()
+        .any(|p| t.starts_with(p))
+        {
+            "0"
+        } else if let Some(members) = t.strip_prefix("enum('") {
+            members.split('\'').next().unwrap_or("")
+        } else {
+            "X"
+        };
+        m.insert(c.name.to_owned(), Value::String(v.to_owned()));
+    }
+    let Value::Object(ours) = serde_json::json!({
         "GP_ID": gp_id.to_string(),
         "NORAD_CAT_ID": norad.to_string(),
         "OBJECT_NAME": name,
@@ -821,6 +856,7 @@ fn gp_row(gp_id: i64, norad: i64, name: &str) -> Map<String, Value> {
     }) else {
         unreachable!()
     };
+    m.extend(ours);
     m
 }
 

@@ -1,10 +1,14 @@
 //! The sync engine: per class, fetch the least Space-Track allows and
 //! apply it in transactions that also carry the class's new state.
 
+mod diff;
+mod gp;
+mod history;
 mod options;
 mod rows;
 mod run;
 mod strategies;
+mod typed;
 
 pub use options::{ClassReport, Outcome, SyncOptions, SyncReport};
 pub(crate) use rows::text_of;

@@ -3,17 +3,19 @@
 
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Map, Value as Json};
-use spacetrack::Client;
+use spacetrack::query::RawValue;
+use spacetrack::{Client, Order, Record};
 
+use super::diff::Diff;
+use super::history::Range;
 use super::options::{Outcome, SyncOptions};
-use super::rows::{ColumnIndex, to_row};
 use super::stops_the_sync;
-use super::strategies::Range;
-use crate::backend::{Applied, Batch, Row, State};
+use super::typed::row_of;
+use crate::backend::{Applied, Batch, ChangeRow, Row, State};
 use crate::plan::{Strategy, next_due, plan};
 use crate::tables::TableDef;
 use crate::value::Value;
-use crate::{Mirror, Result};
+use crate::{Error, Mirror, Result};
 
 /// How long a sync may hold a class, from its last batch, before another
 /// may take over.
@@ -141,25 +143,81 @@ impl Run<'_> {
         }
     }
 
-    /// Fetches rows and converts them for `t`.
+    /// Fetches records of `t`'s class, decoded strictly into the generated
+    /// record type (unknown columns kept), as table rows.
     pub(super) async fn fetch(
         &self,
         t: &'static TableDef,
         acc: &mut Acc,
-        query: impl FnOnce(spacetrack::RawQuery) -> spacetrack::RawQuery,
+        query: impl FnOnce(Preds) -> Preds,
     ) -> Result<Vec<Row>> {
-        let maps = self.fetch_maps(t, acc, query).await?;
-        let columns = ColumnIndex::new(t);
-        maps.iter().map(|m| to_row(t, &columns, m)).collect()
+        let preds = query(Preds::default()).0;
+        acc.requests += 1;
+        macro_rules! typed {
+            ($($class:literal => $rec:ident),*) => {
+                match t.class {
+                    $($class => self.fetch_typed::<spacetrack::$rec>(t, preds).await?,)*
+                    other => return Err(Error::UnknownClass(other.to_owned())),
+                }
+            };
+        }
+        let rows = typed!(
+            "gp" => Gp, "gp_history" => GpHistory, "satcat" => Satcat, "decay" => Decay,
+            "tip" => Tip, "cdm_public" => CdmPublic, "boxscore" => Boxscore,
+            "launch_site" => LaunchSite
+        );
+        acc.fetched += rows.len() as u64;
+        Ok(rows)
+    }
+
+    async fn fetch_typed<R: Record>(
+        &self,
+        t: &'static TableDef,
+        preds: Vec<(String, String)>,
+    ) -> Result<Vec<Row>> {
+        let mut q = self.client.query::<R>();
+        for (key, value) in preds {
+            match key.to_ascii_lowercase().as_str() {
+                "orderby" => {
+                    for part in value.split(',') {
+                        let mut words = part.split_whitespace();
+                        let name = words.next().unwrap_or_default();
+                        let field =
+                            <R::Field as spacetrack::Field>::from_name(name).ok_or_else(|| {
+                                Error::InvalidArgument(format!("{}: no column {name}", t.class))
+                            })?;
+                        q = q.order_by(match words.next() {
+                            Some(d) if d.eq_ignore_ascii_case("desc") => Order::desc(field),
+                            _ => Order::asc(field),
+                        });
+                    }
+                }
+                "limit" => {
+                    let n: u64 = value.parse().map_err(|_| {
+                        Error::InvalidArgument(format!("{}: limit {value}", t.class))
+                    })?;
+                    q = q.limit(n);
+                }
+                _ => q = q.raw_predicate(&key, value),
+            }
+        }
+        let records = q.send().await?;
+        // Converted off the async threads: a catalog is tens of thousands.
+        tokio::task::spawn_blocking(move || records.iter().map(|r| row_of(t, r)).collect())
+            .await
+            .map_err(|e| Error::Task(e.to_string()))?
     }
 
     pub(super) async fn fetch_maps(
         &self,
         t: &'static TableDef,
         acc: &mut Acc,
-        query: impl FnOnce(spacetrack::RawQuery) -> spacetrack::RawQuery,
+        query: impl FnOnce(Preds) -> Preds,
     ) -> Result<Vec<Map<String, Json>>> {
-        let q = query(self.client.request(t.class).controller(t.controller));
+        let mut q = self.client.request(t.class).controller(t.controller);
+        for (k, v) in query(Preds::default()).0 {
+            q = q.predicate(&k, v);
+        }
         acc.requests += 1;
         let rows: Vec<Map<String, Json>> = q.send_as().await?;
         acc.fetched += rows.len() as u64;
@@ -192,9 +250,12 @@ impl Run<'_> {
             .with(move |b| {
                 b.apply(&Batch {
                     table: t,
+                    inserts: &changes.inserts,
+                    updates: &changes.updates,
                     upserts: &changes.upserts,
                     delete: &changes.delete,
                     remove: &changes.remove,
+                    changes: &changes.changes,
                     state: &st,
                     owner: &owner,
                     now,
@@ -252,17 +313,46 @@ pub(super) struct Acc {
 
 #[derive(Debug, Default)]
 pub(super) struct Changes {
+    pub(super) inserts: Vec<Row>,
+    pub(super) updates: Vec<Row>,
     pub(super) upserts: Vec<Row>,
     pub(super) delete: Vec<Vec<Value>>,
     pub(super) remove: Vec<Vec<Value>>,
+    pub(super) changes: Vec<ChangeRow>,
 }
 
 impl Changes {
-    /// Rows to write, nothing to delete or mark.
+    /// Rows to write where they differ (the database compares), nothing to
+    /// delete or mark.
     pub(super) fn upserts(upserts: Vec<Row>) -> Changes {
         Changes {
             upserts,
             ..Changes::default()
         }
+    }
+
+    /// What a comparison found.
+    pub(super) fn of(d: Diff) -> Changes {
+        Changes {
+            inserts: d.inserts,
+            updates: d.updates,
+            changes: d.changes,
+            ..Changes::default()
+        }
+    }
+}
+
+/// A request's predicates, as the untyped query takes them.
+#[derive(Debug, Default)]
+pub(super) struct Preds(Vec<(String, String)>);
+
+impl Preds {
+    /// Adds `/key/value` (an operator, a list, `orderby`, `limit`...).
+    pub(super) fn predicate(mut self, key: &str, value: impl RawValue) -> Preds {
+        // Values built here are always valid (numbers, dates, literals).
+        if let Ok(v) = value.raw_value() {
+            self.0.push((key.to_owned(), v));
+        }
+        self
     }
 }
