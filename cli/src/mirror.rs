@@ -57,6 +57,53 @@ pub fn command() -> Command {
                         .value_name("N")
                         .value_parser(value_parser!(u32).range(1..))
                         .help("Days per gp_history request (default 1)"),
+                )
+                .arg(
+                    Arg::new("changes")
+                        .long("changes")
+                        .value_name("FILE|-")
+                        .help("Write the changes this sync made as NDJSON to FILE (`-`: standard output), for a pipeline"),
+                ),
+        )
+        .subcommand(
+            Command::new("changes")
+                .about("What the syncs changed: new objects, new element sets, decays, renames, removals")
+                .long_about(
+                    "What the syncs changed, as recorded in the mirror's change feed: one line per \
+                     change (class, key, kind, the old and new values of the columns that changed, \
+                     sync time). Kinds: new, new_element_set, decayed, renamed, retyped, changed, \
+                     removed, reappeared.",
+                )
+                .arg(db_arg())
+                .arg(
+                    Arg::new("since")
+                        .long("since")
+                        .value_name("DATE[THH:MM]")
+                        .required(true)
+                        .help("Changes synced at or after this time (UTC), e.g. 2026-12-01 or 2026-12-01T06:00"),
+                )
+                .arg(
+                    Arg::new("after")
+                        .long("after")
+                        .value_name("SEQ")
+                        .value_parser(value_parser!(i64))
+                        .help("Only changes after this sequence number (the last one a consumer saw)"),
+                )
+                .arg(
+                    Arg::new("class")
+                        .long("class")
+                        .value_name("C,C,...")
+                        .value_delimiter(',')
+                        .help("Only these classes"),
+                )
+                .arg(
+                    Arg::new("format")
+                        .short('f')
+                        .long("format")
+                        .value_name("FORMAT")
+                        .default_value("ndjson")
+                        .value_parser(["ndjson", "json"])
+                        .help("ndjson: one change per line; json: one array"),
                 ),
         )
         .subcommand(
@@ -139,6 +186,7 @@ pub async fn run(
                 opts = opts.window_days(n);
             }
             let client = client()?;
+            let before = mirror.last_change().await.map_err(failure)?;
             let report = tokio::select! {
                 r = mirror.sync(&client, &opts) => r,
                 _ = tokio::signal::ctrl_c() => return Err(Failure::Interrupted),
@@ -165,6 +213,11 @@ pub async fn run(
                 if !quiet {
                     eprintln!("{line}");
                 }
+            }
+            if let Some(target) = sm.get_one::<String>("changes") {
+                let since = chrono::NaiveDateTime::MIN;
+                let changes = mirror.changes_after(since, before).await.map_err(failure)?;
+                write_changes(target, &changes, false)?;
             }
             // Its own exit code when nothing was due: an hourly job that
             // synced gp while satcat waits for 17:00 succeeded.
@@ -205,6 +258,18 @@ pub async fn run(
             }
             Ok(())
         }
+        "changes" => {
+            let text = sm.get_one::<String>("since").cloned().unwrap_or_default();
+            let since = parse_since(&text)?;
+            let after = sm.get_one::<i64>("after").copied().unwrap_or(0);
+            let mut changes = mirror.changes_after(since, after).await.map_err(failure)?;
+            if let Some(classes) = sm.get_many::<String>("class") {
+                let classes: Vec<&String> = classes.collect();
+                changes.retain(|c| classes.iter().any(|k| **k == c.class));
+            }
+            let json = sm.get_one::<String>("format").is_some_and(|f| f == "json");
+            write_changes("-", &changes, json)
+        }
         "export" => {
             let class = sm.get_one::<String>("class").cloned().unwrap_or_default();
             let format = sm
@@ -239,5 +304,57 @@ pub async fn run(
             Ok(())
         }
         _ => Err(Failure::Usage("unknown mirror command".into())),
+    }
+}
+
+/// `2026-12-01`, `2026-12-01T06:00[:SS]` or with a space, UTC.
+fn parse_since(s: &str) -> Result<chrono::NaiveDateTime, Failure> {
+    let t = s.trim();
+    if let Ok(d) = t.parse::<NaiveDate>() {
+        return Ok(d.and_time(chrono::NaiveTime::MIN));
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(t.trim_end_matches('Z'), f) {
+            return Ok(t);
+        }
+    }
+    Err(Failure::Usage(format!(
+        "--since `{s}`: use a UTC date or time, e.g. 2026-12-01 or 2026-12-01T06:00"
+    )))
+}
+
+/// Writes changes as NDJSON (or one JSON array) to `target` (`-`: stdout).
+fn write_changes(
+    target: &str,
+    changes: &[spacetrack_mirror::Change],
+    array: bool,
+) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut text = String::new();
+    if array {
+        text = serde_json::to_string_pretty(changes)
+            .map_err(|e| Failure::Usage(format!("cannot write changes: {e}")))?;
+        text.push('\n');
+    } else {
+        for c in changes {
+            let line = serde_json::to_string(c)
+                .map_err(|e| Failure::Usage(format!("cannot write changes: {e}")))?;
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    if target == "-" {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| Failure::io(std::path::Path::new("(stdout)"), e))
+    } else {
+        let path = PathBuf::from(target);
+        std::fs::write(&path, text).map_err(|e| Failure::io(&path, e))
     }
 }

@@ -221,6 +221,85 @@ async fn queries_run_offline_on_a_mirror_and_print_what_the_online_query_prints(
     assert!(kvn.stderr.contains("cannot reproduce"), "{}", kvn.stderr);
 }
 
+/// The change feed from the command line: `mirror sync --changes -`
+/// prints what the sync changed as NDJSON, `mirror changes --since` reads
+/// the feed back.
+#[tokio::test]
+async fn the_change_feed_is_printed_by_sync_and_read_back() {
+    let sim = sim(150).await;
+    let home = TempDir::new("cli-changes");
+    let cli = Cli::new(&sim, &home);
+    let db = format!("sqlite:{}", home.0.join("m.db").display());
+    let first = home.0.join("first.ndjson");
+    let sync = cli
+        .run(&[
+            "mirror",
+            "sync",
+            "--db",
+            &db,
+            "--class",
+            "gp",
+            "--force",
+            "--changes",
+            first.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(sync.code, 0, "{}", sync.stderr);
+    let lines = std::fs::read_to_string(&first).unwrap();
+    let kinds: Vec<String> = lines
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kinds.len(), 150, "every object is new: {lines}");
+    assert!(kinds.iter().all(|k| k == "new"));
+
+    sim.advance(chrono::Duration::hours(30));
+    let again = cli
+        .run(&[
+            "mirror",
+            "sync",
+            "--db",
+            &db,
+            "--class",
+            "gp",
+            "--force",
+            "--changes",
+            "-",
+        ])
+        .await;
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let sets = again
+        .stdout
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"new_element_set\""))
+        .count();
+    assert!(sets > 0, "{}", again.stdout);
+
+    let read = cli
+        .run(&[
+            "mirror",
+            "changes",
+            "--db",
+            &db,
+            "--since",
+            "2000-01-01",
+            "--class",
+            "gp",
+        ])
+        .await;
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert_eq!(read.stdout, format!("{lines}{}", again.stdout));
+    let bad = cli
+        .run(&["mirror", "changes", "--db", &db, "--since", "yesterday"])
+        .await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
 #[tokio::test]
 async fn query_in_every_format() {
     let sim = sim(200).await;

@@ -164,6 +164,8 @@ pub trait Backend: Send {
     fn count(&mut self, stmt: &Statement) -> Result<u64>;
     /// Stored rows, whole.
     fn rows(&mut self, table: &'static TableDef, which: Rows<'_>) -> Result<Vec<StoredRow>>;
+    /// The newest change's `seq` (0 when none).
+    fn last_change(&mut self) -> Result<i64>;
     /// The change feed from `after` (a `seq`), oldest first: `(seq,
     /// synced_at, class, key, kind, columns)`.
     fn changes(

@@ -7,7 +7,7 @@ use serde_json::{Map, Value as Json};
 use crate::{Error, Mirror, Result};
 
 /// What happened to a row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ChangeKind {
@@ -102,7 +102,15 @@ impl Mirror {
         self.changes_after(since, 0).await
     }
 
-    /// The changes after `seq` (for a consumer that remembers where it is).
+    /// The newest change's `seq` (0 when the feed is empty): a consumer
+    /// remembers it and later asks for what came after
+    /// ([`changes_after`](Self::changes_after)).
+    pub async fn last_change(&self) -> Result<i64> {
+        self.with(|b| b.last_change()).await
+    }
+
+    /// The changes synced at or after `since` and after `seq` (for a
+    /// consumer that remembers where it is).
     pub async fn changes_after(&self, since: NaiveDateTime, seq: i64) -> Result<Vec<Change>> {
         let rows = self.with(move |b| b.changes(since, seq)).await?;
         rows.into_iter()

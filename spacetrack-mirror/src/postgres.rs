@@ -459,6 +459,14 @@ impl Backend for Postgres {
         Ok(out)
     }
 
+    fn last_change(&mut self) -> Result<i64> {
+        let row = self
+            .client()
+            .query_one("SELECT COALESCE(MAX(seq), 0)::bigint FROM _changes", &[])
+            .map_err(db)?;
+        Ok(row.get(0))
+    }
+
     fn changes(
         &mut self,
         since: NaiveDateTime,

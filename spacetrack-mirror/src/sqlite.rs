@@ -399,6 +399,14 @@ impl Backend for Sqlite {
         Ok(out)
     }
 
+    fn last_change(&mut self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM _changes", [], |r| {
+                r.get(0)
+            })
+            .map_err(db)
+    }
+
     fn changes(
         &mut self,
         since: NaiveDateTime,
