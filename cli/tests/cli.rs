@@ -300,6 +300,66 @@ async fn the_change_feed_is_printed_by_sync_and_read_back() {
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
 
+/// `mirror as-of`: the catalog at a time, from gp_history, with the
+/// report on stderr; the same sets the library picks.
+#[tokio::test]
+async fn as_of_prints_the_catalog_at_a_time() {
+    let sim = sim(120).await;
+    let home = TempDir::new("cli-asof");
+    let cli = Cli::new(&sim, &home);
+    let db = format!("sqlite:{}", home.0.join("m.db").display());
+    let from = (sim.now().date() - chrono::Duration::days(90)).to_string();
+    let sync = cli
+        .run(&[
+            "mirror",
+            "sync",
+            "--db",
+            &db,
+            "--class",
+            "satcat",
+            "--force",
+            "--history",
+            &format!("{from}.."),
+            "--window-days",
+            "45",
+        ])
+        .await;
+    assert_eq!(sync.code, 0, "{}", sync.stderr);
+    let at = sim.now() - chrono::Duration::days(2);
+    let at_text = at.format("%Y-%m-%dT%H:%M").to_string();
+    let run = cli
+        .run(&["mirror", "as-of", &at_text, "--db", &db, "-f", "ndjson"])
+        .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("covering the window"), "{}", run.stderr);
+    let printed: Vec<u64> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["GP_ID"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    let m = spacetrack_mirror::Mirror::open(&db).await.unwrap();
+    let at = chrono::NaiveDateTime::parse_from_str(&at_text, "%Y-%m-%dT%H:%M").unwrap();
+    let asof = m.gp_as_of(at).await.unwrap();
+    let want: Vec<u64> = asof.records.iter().map(|g| g.gp_id as u64).collect();
+    assert!(!want.is_empty());
+    assert_eq!(printed, want);
+    let tle = cli
+        .run(&["mirror", "as-of", &at_text, "--db", &db, "-f", "3le"])
+        .await;
+    assert_eq!(
+        tle.stdout.lines().count(),
+        3 * asof
+            .records
+            .iter()
+            .filter(|g| g.three_le().is_some())
+            .count()
+    );
+}
+
 #[tokio::test]
 async fn query_in_every_format() {
     let sim = sim(200).await;

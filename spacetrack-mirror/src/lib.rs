@@ -43,6 +43,7 @@
 
 #![warn(missing_docs)]
 
+mod asof;
 mod backend;
 pub mod blocking;
 mod changes;
@@ -62,6 +63,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 
+pub use asof::{AsOf, Completeness, DEFAULT_LOOKBACK_DAYS};
 pub use backend::Applied;
 pub use changes::{Change, ChangeKind};
 pub use error::Error;

@@ -178,3 +178,37 @@ impl Mirror {
         Query::with_engine(self.engine(), Async)
     }
 }
+
+/// The records of `rows` (every column of `table`, then `_unknown`),
+/// decoded as the engine's answers are: rendered as Space-Track's JSON,
+/// then decoded strictly into `R`.
+pub(crate) fn records<R: Record>(
+    table: &'static crate::tables::TableDef,
+    rows: &[(Vec<Value>, Option<String>)],
+) -> crate::Result<Vec<R>> {
+    let info = spacetrack::schema::find_class(table.class, Some(table.controller))
+        .ok_or_else(|| Error::UnknownClass(table.class.to_owned()))?;
+    let plan = grammar::Plan {
+        table,
+        info,
+        filters: Vec::new(),
+        order: Vec::new(),
+        limit: None,
+        offset: 0,
+        columns: (0..table.columns.len()).collect(),
+        selected: false,
+        distinct: false,
+        metadata: false,
+        empty_show: true,
+        include_removed: false,
+        format: Format::Json,
+    };
+    let mut writer = render::Writer::new(&plan);
+    let mut out = String::new();
+    writer.begin(&mut out, None);
+    for (values, unknown) in rows {
+        writer.row(&mut out, values, unknown.as_deref());
+    }
+    writer.end(&mut out);
+    Ok(spacetrack::de::from_json_slice::<R>(out.as_bytes())?)
+}

@@ -20,7 +20,7 @@ use crate::{Error, Result};
 pub(super) struct Range {
     pub(super) from: NaiveDate,
     pub(super) to: Option<NaiveDate>,
-    done: NaiveDate,
+    pub(super) done: NaiveDate,
     /// An open-ended range whose windows reached the present: from then
     /// on new GP_IDs are all there is to ask for.
     caught_up: bool,

@@ -14,6 +14,12 @@ pub use options::{ClassReport, Outcome, SyncOptions, SyncReport};
 pub(crate) use rows::text_of;
 pub(crate) use run::Run;
 
+/// The gp_history range a sync state's progress records: its first day
+/// and the day its pulled windows reach.
+pub(crate) fn history_range(progress: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {
+    history::Range::parse(progress).map(|r| (r.from, r.done))
+}
+
 use crate::Error;
 
 /// Whether an error stops the whole sync rather than one class: what
