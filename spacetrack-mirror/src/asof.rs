@@ -12,8 +12,9 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use spacetrack::GpHistory;
 
-use crate::query::{Dialect, Statement, records};
+use crate::query::records;
 use crate::sql::q;
+use crate::sql::{Dialect, Statement};
 use crate::tables::{ValueKind, table};
 use crate::value::{Value, datetime_text};
 use crate::{Error, Mirror, Result};

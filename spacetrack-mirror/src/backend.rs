@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 
 use crate::Result;
-use crate::query::{Dialect, Statement};
+use crate::sql::{Dialect, Statement};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::Value;
 

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use postgres::{Client, NoTls, Transaction};
 
 use crate::backend::{Applied, Backend, Batch, Row, Rows, State, StoredRow, key_values};
-use crate::query::{Dialect, Statement};
+use crate::sql::{Dialect, Statement};
 use crate::sql::{
     STATE_TABLE, changes_table, data_columns, q, rows_sql, scan_sql, update_sql, upsert_sql,
 };

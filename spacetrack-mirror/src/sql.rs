@@ -4,6 +4,21 @@
 //! a cast).
 
 use crate::tables::TableDef;
+use crate::value::Value;
+
+/// The SQL dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A statement and its parameters.
+#[derive(Debug)]
+pub(crate) struct Statement {
+    pub sql: String,
+    pub params: Vec<Value>,
+}
 
 /// The state table, the same in both dialects (times as ISO text).
 pub(crate) const STATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS \"_sync_state\" (

@@ -8,7 +8,7 @@ use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::backend::{Applied, Backend, Batch, Row, Rows, State, StoredRow, key_values};
-use crate::query::{Dialect, Statement};
+use crate::sql::{Dialect, Statement};
 use crate::sql::{
     STATE_TABLE, changes_table, insert_sql, key_match, q, rows_sql, scan_sql, update_sql,
     upsert_sql,

@@ -12,8 +12,6 @@ use bytes::Bytes;
 use spacetrack::engine::{Answer, AnswerFuture, Engine, Request};
 use spacetrack::{Async, Format, Query, Record};
 
-pub(crate) use sql::{Dialect, Statement};
-
 use crate::backend::Backend;
 use crate::value::Value;
 use crate::{Error, Mirror};

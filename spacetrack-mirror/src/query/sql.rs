@@ -5,23 +5,9 @@
 //! compared with a datetime as that day's midnight.
 
 use super::grammar::{Compare, Lit, Plan, Term, compare, enum_members, scale};
-use crate::sql::q;
+use crate::sql::{Dialect, Statement, q};
 use crate::tables::ValueKind;
 use crate::value::{Value, datetime_text};
-
-/// The SQL dialect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-/// A statement and its parameters.
-#[derive(Debug)]
-pub(crate) struct Statement {
-    pub sql: String,
-    pub params: Vec<Value>,
-}
 
 struct Builder {
     dialect: Dialect,
