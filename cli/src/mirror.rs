@@ -151,6 +151,25 @@ pub fn command() -> Command {
                 ),
         )
         .subcommand(
+            Command::new("migrate")
+                .about("Rebuild a class's table in this build's schema (after a column changed type)")
+                .long_about(
+                    "Rebuild a class's table from its own rows in this build's schema: a column whose \
+                     type changed is converted, a value that does not convert is kept in _unknown, \
+                     columns the schemas no longer list stay (retired). Runs in one transaction under \
+                     the class's lease. Columns added or retired need no rebuild: opening the mirror \
+                     migrates them.",
+                )
+                .arg(db_arg())
+                .arg(
+                    Arg::new("class")
+                        .long("class")
+                        .value_name("C")
+                        .required(true)
+                        .help("The class whose table to rebuild"),
+                ),
+        )
+        .subcommand(
             Command::new("status")
                 .about("Per class: rows, removed rows, last sync, next allowed sync")
                 .arg(db_arg()),
@@ -283,21 +302,48 @@ pub async fn run(
         }
         "status" => {
             println!(
-                "{:<12} {:>10} {:>8}  {:<19}  {:<19}",
-                "class", "rows", "removed", "last sync (UTC)", "next allowed (UTC)"
+                "{:<12} {:>10} {:>8}  {:<19}  {:<19}  {}",
+                "class", "rows", "removed", "last sync (UTC)", "next allowed (UTC)", "schema"
             );
             let t = |v: Option<chrono::NaiveDateTime>| {
                 v.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_else(|| "-".into())
             };
             for s in mirror.status().await.map_err(failure)? {
+                let mut schema = s.schema.version.clone().unwrap_or_else(|| "-".into());
+                if !s.schema.pending.is_empty() {
+                    schema.push_str(&format!(
+                        " (needs `mirror migrate --class {}`: {})",
+                        s.class,
+                        s.schema.pending.join(", ")
+                    ));
+                }
+                if !s.schema.retired.is_empty() {
+                    schema.push_str(&format!(" (retired: {})", s.schema.retired.join(", ")));
+                }
                 println!(
-                    "{:<12} {:>10} {:>8}  {:<19}  {:<19}",
+                    "{:<12} {:>10} {:>8}  {:<19}  {:<19}  {schema}",
                     s.class,
                     s.rows,
                     s.removed,
                     t(s.last_sync),
                     t(s.next_due)
+                );
+            }
+            Ok(())
+        }
+        "migrate" => {
+            let class = sm.get_one::<String>("class").cloned().unwrap_or_default();
+            let status = mirror.migrate(&class).await.map_err(failure)?;
+            if !quiet {
+                eprintln!(
+                    "{class}: schema {}{}",
+                    status.version.as_deref().unwrap_or("-"),
+                    if status.retired.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", retired columns kept: {}", status.retired.join(", "))
+                    }
                 );
             }
             Ok(())

@@ -164,6 +164,24 @@ pub trait Backend: Send {
     fn count(&mut self, stmt: &Statement) -> Result<u64>;
     /// Stored rows, whole.
     fn rows(&mut self, table: &'static TableDef, which: Rows<'_>) -> Result<Vec<StoredRow>>;
+    /// The table's columns as the database has them (name, declared type).
+    fn shape(&mut self, class: &str) -> Result<crate::migrate::Shape>;
+    /// The schema version recorded for the class.
+    fn schema_version(&mut self, class: &str) -> Result<Option<String>>;
+    /// Records the class's schema version, and a migration in its log.
+    fn record_schema(&mut self, class: &str, version: &str, done: Option<&str>) -> Result<()>;
+    /// Runs a migration that needs no rebuild, in one transaction (the
+    /// caller holds the class's lease).
+    fn migrate(&mut self, table: &'static TableDef, m: &crate::migrate::Migration) -> Result<()>;
+    /// Rebuilds the table from its rows in this build's schema, in one
+    /// transaction (the caller holds the class's lease). Returns how many
+    /// values did not convert (kept in `_unknown`).
+    fn rebuild(
+        &mut self,
+        table: &'static TableDef,
+        shape: &crate::migrate::Shape,
+        m: &crate::migrate::Migration,
+    ) -> Result<usize>;
     /// The newest change's `seq` (0 when none).
     fn last_change(&mut self) -> Result<i64>;
     /// The change feed from `after` (a `seq`), oldest first: `(seq,

@@ -44,6 +44,22 @@ pub enum Error {
     /// could). Nothing was changed.
     #[error("{0}")]
     Suspicious(String),
+    /// A column of the class's table changed type in a way the database
+    /// cannot convert in place: the table must be rebuilt with
+    /// `spacetrack mirror migrate` ([`crate::Mirror::migrate`]); until then
+    /// the class is not synced.
+    #[error(
+        "{class}: the schemas changed a column's type ({change}), which this database cannot convert in place; run `spacetrack mirror migrate --class {class}` to rebuild the table from its rows"
+    )]
+    Migration {
+        /// The class.
+        class: String,
+        /// The column and its change, `COLUMN: old -> new`.
+        change: String,
+    },
+    /// Another sync holds the class.
+    #[error("{0}")]
+    Busy(String),
     /// Another sync took the class over (this one's lease ran out);
     /// nothing of the batch was written.
     #[error("{0}: another sync took the class over; nothing of this batch was written")]

@@ -49,6 +49,7 @@ pub mod blocking;
 mod changes;
 mod error;
 mod export;
+mod migrate;
 mod parquet;
 mod plan;
 mod postgres;
@@ -68,6 +69,7 @@ pub use backend::Applied;
 pub use changes::{Change, ChangeKind};
 pub use error::Error;
 pub use export::ExportFormat;
+pub use migrate::SchemaStatus;
 pub use plan::{Cadence, Strategy, plan};
 pub use sync::{ClassReport, Outcome, SyncOptions, SyncReport};
 pub use tables::{ColumnDef, TABLES, TableDef, ValueKind, table};
@@ -120,6 +122,9 @@ pub struct ClassStatus {
     pub next_due: Option<NaiveDateTime>,
     /// The newest watermark value seen.
     pub watermark: Option<String>,
+    /// The table's schema: its version, retired columns, and what needs
+    /// `spacetrack mirror migrate`.
+    pub schema: SchemaStatus,
 }
 
 impl Mirror {
@@ -164,6 +169,7 @@ impl Mirror {
         for t in TABLES {
             mirror.with(move |b| b.ensure(t)).await?;
         }
+        mirror.upgrade().await?;
         Ok(mirror)
     }
 
@@ -249,6 +255,7 @@ impl Mirror {
                 last_sync: state.last_sync,
                 next_due: state.next_due,
                 watermark: state.watermark,
+                schema: self.schema_status(t).await?,
             });
         }
         Ok(out)
@@ -326,7 +333,7 @@ fn pid_namespace() -> String {
 }
 
 /// Who is syncing, for the lease: `host:pid:pid-namespace:start`.
-fn owner() -> String {
+pub(crate) fn owner() -> String {
     format!(
         "{}:{}:{}:{}",
         host().replace(':', "_"),

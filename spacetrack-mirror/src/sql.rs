@@ -125,6 +125,68 @@ pub(crate) fn rows_sql(t: &TableDef, cast: &str, filter: Option<&str>) -> String
     sql
 }
 
+/// `UPDATE` of a row's data columns in place (a migration): the data
+/// columns, then the key columns of the row as it was.
+pub(crate) fn rewrite_sql(t: &TableDef, placeholder: &dyn Fn(usize) -> String) -> String {
+    let cols = data_columns(t);
+    let n = cols.len();
+    let set: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{c} = {}", placeholder(i + 1)))
+        .collect();
+    let keys: Vec<String> = t
+        .key
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("{} = {}", q(k), placeholder(n + i + 1)))
+        .collect();
+    format!(
+        "UPDATE {} SET {} WHERE {}",
+        q(t.class),
+        set.join(", "),
+        keys.join(" AND ")
+    )
+}
+
+/// The schema and migration log columns of `_sync_state`, added to a mirror
+/// made before they existed.
+pub(crate) const STATE_COLUMNS: &[&str] = &["schema_version", "migrations"];
+
+/// A migration log with `entry` (a JSON object) appended.
+pub(crate) fn log_with(log: Option<&str>, entry: serde_json::Value) -> String {
+    let mut all: Vec<serde_json::Value> = log
+        .and_then(|l| serde_json::from_str(l).ok())
+        .unwrap_or_default();
+    all.push(entry);
+    serde_json::Value::Array(all).to_string()
+}
+
+/// `_unknown` as a query returns it: with the values of `retired` columns
+/// (those this build's schemas no longer list) merged in, so that nothing
+/// stored is lost from an answer. A NULL retired value adds nothing.
+pub(crate) fn unknown_expr(dialect: Dialect, retired: &[String], cast: &str) -> String {
+    let u = q("_unknown");
+    if retired.is_empty() {
+        return format!("{u}{cast}");
+    }
+    let pairs: Vec<String> = retired
+        .iter()
+        .map(|c| format!("'{}', {}", c.replace('\'', "''"), q(c)))
+        .collect();
+    match dialect {
+        // A merge patch drops the keys whose value is null.
+        Dialect::Sqlite => format!(
+            "json_patch(COALESCE({u}, '{{}}'), json_object({}))",
+            pairs.join(", ")
+        ),
+        Dialect::Postgres => format!(
+            "(COALESCE({u}, '{{}}'::jsonb) || jsonb_strip_nulls(jsonb_build_object({})))::text",
+            pairs.join(", ")
+        ),
+    }
+}
+
 /// A quoted SQL identifier.
 pub(crate) fn q(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -179,14 +241,20 @@ pub(crate) fn upsert_sql(
 /// Every column, `_unknown` and `_removed_at` of the current rows (all
 /// rows when `include_removed`), in key order; `cast` follows each selected
 /// column (`::text` for PostgreSQL).
-pub(crate) fn scan_sql(t: &TableDef, include_removed: bool, cast: &str) -> String {
-    let cols: Vec<String> = t
+pub(crate) fn scan_sql(
+    t: &TableDef,
+    include_removed: bool,
+    cast: &str,
+    dialect: Dialect,
+    retired: &[String],
+) -> String {
+    let mut cols: Vec<String> = t
         .columns
         .iter()
-        .map(|c| c.name)
-        .chain(["_unknown", "_removed_at"])
-        .map(|c| format!("{}{cast}", q(c)))
+        .map(|c| format!("{}{cast}", q(c.name)))
         .collect();
+    cols.push(unknown_expr(dialect, retired, cast));
+    cols.push(format!("{}{cast}", q("_removed_at")));
     let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
     format!(
         "SELECT {} FROM {}{} ORDER BY {}",

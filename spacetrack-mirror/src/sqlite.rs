@@ -8,10 +8,9 @@ use rusqlite::types::{ToSqlOutput, Value as Sql, ValueRef};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use crate::backend::{Applied, Backend, Batch, Row, Rows, State, StoredRow, key_values};
-use crate::sql::{Dialect, Statement};
 use crate::sql::{
-    STATE_TABLE, changes_table, insert_sql, key_match, q, rows_sql, scan_sql, update_sql,
-    upsert_sql,
+    Dialect, STATE_COLUMNS, STATE_TABLE, Statement, changes_table, data_columns, insert_sql,
+    key_match, log_with, q, rewrite_sql, rows_sql, scan_sql, update_sql, upsert_sql,
 };
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, datetime_text, parse_date, parse_datetime};
@@ -43,7 +42,21 @@ impl Sqlite {
             .map_err(db)?;
         conn.execute_batch(STATE_TABLE).map_err(db)?;
         conn.execute_batch(&changes_table(false)).map_err(db)?;
-        Ok(Sqlite { conn })
+        let mut lite = Sqlite { conn };
+        let have: Vec<String> = lite
+            .shape("_sync_state")?
+            .into_iter()
+            .map(|c| c.0)
+            .collect();
+        for c in STATE_COLUMNS
+            .iter()
+            .filter(|c| !have.iter().any(|h| h == *c))
+        {
+            lite.conn
+                .execute_batch(&format!("ALTER TABLE _sync_state ADD COLUMN {} TEXT", q(c)))
+                .map_err(db)?;
+        }
+        Ok(lite)
     }
 }
 
@@ -399,6 +412,199 @@ impl Backend for Sqlite {
         Ok(out)
     }
 
+    fn shape(&mut self, class: &str) -> Result<crate::migrate::Shape> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("PRAGMA table_info({})", q(class)))
+            .map_err(db)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+            .map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
+    }
+
+    fn schema_version(&mut self, class: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT schema_version FROM _sync_state WHERE class = ?1",
+                params![class],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(db)
+    }
+
+    fn record_schema(&mut self, class: &str, version: &str, done: Option<&str>) -> Result<()> {
+        record_schema(&self.conn, class, version, done)
+    }
+
+    fn migrate(&mut self, t: &'static TableDef, m: &crate::migrate::Migration) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        for (i, ty) in &m.add {
+            tx.execute_batch(&format!(
+                "ALTER TABLE {} ADD COLUMN {} {ty}",
+                q(t.class),
+                q(t.columns[*i].name)
+            ))
+            .map_err(db)?;
+        }
+        let added: Vec<usize> = m.add.iter().map(|(i, _)| *i).collect();
+        if !added.is_empty() || m.storage {
+            // Every row: the added columns from `_unknown`, values written
+            // in the current storage format, identities rebuilt from them.
+            let sql = rows_sql(t, "", None);
+            let mut rows = Vec::new();
+            {
+                let mut stmt = tx.prepare(&sql).map_err(db)?;
+                let mut it = stmt.query([]).map_err(db)?;
+                let n = t.columns.len();
+                while let Some(r) = it.next().map_err(db)? {
+                    let mut values = Vec::with_capacity(n);
+                    for (i, c) in t.columns.iter().enumerate() {
+                        values.push(read(c.kind, r.get_ref(i).map_err(db)?)?);
+                    }
+                    let key: Option<String> = r.get(n).map_err(db)?;
+                    let unknown: Option<String> = r.get(n + 1).map_err(db)?;
+                    rows.push(Row {
+                        values,
+                        unknown,
+                        key,
+                    });
+                }
+            }
+            let mut stmt = tx
+                .prepare(&rewrite_sql(t, &|i| format!("?{i}")))
+                .map_err(db)?;
+            for old in rows {
+                let old_key = key_values(t, &old);
+                let (found, rest) = crate::migrate::take_added(t, &added, old.unknown.as_deref());
+                let mut new = old.clone();
+                for (i, v) in found {
+                    new.values[i] = v;
+                }
+                new.unknown = rest;
+                let extra = new
+                    .unknown
+                    .as_deref()
+                    .and_then(|u| serde_json::from_str(u).ok())
+                    .unwrap_or_default();
+                new.key = crate::sync::synthetic_key(t, &new.values, &extra);
+                let mut args: Vec<ToSqlOutput<'_>> = new.values.iter().map(bind).collect();
+                if t.synthetic_key() {
+                    args.push(bind_opt(new.key.as_deref()));
+                }
+                args.push(bind_opt(new.unknown.as_deref()));
+                args.extend(old_key.iter().map(bind));
+                stmt.execute(rusqlite::params_from_iter(args.iter()))
+                    .map_err(db)?;
+            }
+        }
+        record_schema(&tx, t.class, &m.version, Some(&m.describe(t)))?;
+        tx.commit().map_err(db)
+    }
+
+    fn rebuild(
+        &mut self,
+        t: &'static TableDef,
+        shape: &crate::migrate::Shape,
+        m: &crate::migrate::Migration,
+    ) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        let names: Vec<String> = shape
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !n.starts_with('_'))
+            .collect();
+        let own = |c: &str| shape.iter().any(|(n, _)| n == c);
+        let mut cols: Vec<String> = names
+            .iter()
+            .map(|n| format!("CAST({} AS TEXT)", q(n)))
+            .collect();
+        for c in ["_unknown", "_synced_at", "_removed_at"] {
+            cols.push(if own(c) { q(c) } else { "NULL".into() });
+        }
+        let mut rows = Vec::new();
+        let mut misfits = 0;
+        {
+            let mut stmt = tx
+                .prepare(&format!("SELECT {} FROM {}", cols.join(", "), q(t.class)))
+                .map_err(db)?;
+            let mut it = stmt.query([]).map_err(db)?;
+            let n = names.len();
+            while let Some(r) = it.next().map_err(db)? {
+                let texts: Vec<Option<String>> = (0..n)
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect::<rusqlite::Result<_>>()
+                    .map_err(db)?;
+                let unknown: Option<String> = r.get(n).map_err(db)?;
+                let synced: Option<String> = r.get(n + 1).map_err(db)?;
+                let removed: Option<String> = r.get(n + 2).map_err(db)?;
+                let (row, bad) = crate::migrate::convert(t, &names, &texts, unknown.as_deref());
+                misfits += bad;
+                rows.push((row, synced, removed));
+            }
+        }
+        let fresh = format!("{}__rebuild", t.class);
+        tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", q(&fresh)))
+            .map_err(db)?;
+        tx.execute_batch(&t.sqlite.replacen(&q(t.class), &q(&fresh), 1))
+            .map_err(db)?;
+        let mut all = data_columns(t);
+        all.push(q("_synced_at"));
+        all.push(q("_removed_at"));
+        let marks: Vec<String> = (1..=all.len()).map(|i| format!("?{i}")).collect();
+        {
+            let mut stmt = tx
+                .prepare(&format!(
+                    "INSERT OR REPLACE INTO {} ({}) VALUES ({})",
+                    q(&fresh),
+                    all.join(", "),
+                    marks.join(", ")
+                ))
+                .map_err(db)?;
+            for (row, synced, removed) in &rows {
+                let mut args: Vec<ToSqlOutput<'_>> = row.values.iter().map(bind).collect();
+                if t.synthetic_key() {
+                    args.push(bind_opt(row.key.as_deref()));
+                }
+                args.push(bind_opt(row.unknown.as_deref()));
+                let synced = synced
+                    .as_deref()
+                    .and_then(parse_datetime)
+                    .map(|t| datetime_text(&t))
+                    .unwrap_or_default();
+                args.push(ToSqlOutput::Owned(Sql::Text(synced)));
+                args.push(match removed.as_deref().and_then(parse_datetime) {
+                    Some(t) => ToSqlOutput::Owned(Sql::Text(datetime_text(&t))),
+                    None => ToSqlOutput::Owned(Sql::Null),
+                });
+                stmt.execute(rusqlite::params_from_iter(args.iter()))
+                    .map_err(db)?;
+            }
+        }
+        tx.execute_batch(&format!(
+            "DROP TABLE {}; ALTER TABLE {} RENAME TO {}",
+            q(t.class),
+            q(&fresh),
+            q(t.class)
+        ))
+        .map_err(db)?;
+        let what = format!(
+            "rebuilt from its rows ({}); {misfits} value(s) that did not convert kept in _unknown",
+            m.describe(t)
+        );
+        record_schema(&tx, t.class, &m.version, Some(&what))?;
+        tx.commit().map_err(db)?;
+        Ok(misfits)
+    }
+
     fn last_change(&mut self) -> Result<i64> {
         self.conn
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM _changes", [], |r| {
@@ -461,7 +667,8 @@ impl Backend for Sqlite {
         include_removed: bool,
         each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
     ) -> Result<()> {
-        let sql = scan_sql(t, include_removed, "");
+        let retired = crate::migrate::retired(t, &self.shape(t.class)?);
+        let sql = scan_sql(t, include_removed, "", Dialect::Sqlite, &retired);
         let mut stmt = self.conn.prepare(&sql).map_err(db)?;
         let mut rows = stmt.query([]).map_err(db)?;
         let n = t.columns.len();
@@ -483,6 +690,39 @@ impl Backend for Sqlite {
         }
         Ok(())
     }
+}
+
+/// Records a class's schema version and, when given, a migration in its
+/// log (inside the caller's transaction when it has one).
+fn record_schema(conn: &Connection, class: &str, version: &str, done: Option<&str>) -> Result<()> {
+    let log: Option<String> = conn
+        .query_row(
+            "SELECT migrations FROM _sync_state WHERE class = ?1",
+            params![class],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?
+        .flatten();
+    let log = match done {
+        Some(what) => Some(log_with(
+            log.as_deref(),
+            serde_json::json!({
+                "at": datetime_text(&chrono::Utc::now().naive_utc()),
+                "version": version,
+                "what": what,
+            }),
+        )),
+        None => log,
+    };
+    conn.execute(
+        "INSERT INTO _sync_state (class, schema_version, migrations) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (class) DO UPDATE SET schema_version = excluded.schema_version, \
+         migrations = excluded.migrations",
+        params![class, version, log],
+    )
+    .map_err(db)?;
+    Ok(())
 }
 
 fn bind_opt(v: Option<&str>) -> ToSqlOutput<'_> {

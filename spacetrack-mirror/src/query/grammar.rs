@@ -243,7 +243,10 @@ mod tests {
         ));
         assert!(matches!(term(ValueKind::Int, "<>5", now), Term::Ne(Lit::Num(n)) if n == 5.0));
         assert!(
-            matches!(term(ValueKind::Real, "-5--3", now), Term::Range(Lit::Num(a), Lit::Num(b)) if a == -5.0 && b == -3.0)
+            matches!(term(ValueKind::Real, "-5--3", now), Term::Range(Lit::Num(a), Lit::Num(b)) if a == -5.0 && b == 3.0)
+        );
+        assert!(
+            matches!(term(ValueKind::Real, "-5---3", now), Term::Range(Lit::Num(a), Lit::Num(b)) if a == -5.0 && b == -3.0)
         );
         assert!(matches!(
             term(ValueKind::Int, "abc", now),

@@ -74,7 +74,10 @@ fn produce(
         .map_err(|_| Error::Task("the database connection was poisoned".into()))?;
     let dialect = db.dialect();
     let kinds = render::kinds(plan);
-    let stmt = sql::select(plan, dialect);
+    // Columns this build's schemas no longer list come back as unknown
+    // columns (nothing stored is lost from an answer).
+    let retired = crate::migrate::retired(plan.table, &db.shape(plan.table.class)?);
+    let stmt = sql::select(plan, dialect, &retired);
     let mut writer = render::Writer::new(plan);
     let mut out = String::with_capacity(CHUNK + 4096);
     // The receiver is gone (the caller dropped the answer): stop reading.

@@ -5,7 +5,7 @@
 //! compared with a datetime as that day's midnight.
 
 use super::grammar::{Compare, Lit, Plan, Term, compare, enum_members, scale};
-use crate::sql::{Dialect, Statement, q};
+use crate::sql::{Dialect, Statement, q, unknown_expr};
 use crate::tables::ValueKind;
 use crate::value::{Value, datetime_text};
 
@@ -209,7 +209,7 @@ fn order_by(plan: &Plan, dialect: Dialect) -> String {
 /// The rows of the plan, every column then `_unknown` (the answer's
 /// columns are picked when rendering). Limit and offset are left to the
 /// caller when `distinct` (duplicates are removed after sorting).
-pub(crate) fn select(plan: &Plan, dialect: Dialect) -> Statement {
+pub(crate) fn select(plan: &Plan, dialect: Dialect, retired: &[String]) -> Statement {
     let mut b = Builder {
         dialect,
         params: Vec::new(),
@@ -218,14 +218,13 @@ pub(crate) fn select(plan: &Plan, dialect: Dialect) -> Statement {
         Dialect::Sqlite => "",
         Dialect::Postgres => "::text",
     };
-    let cols: Vec<String> = plan
+    let mut cols: Vec<String> = plan
         .table
         .columns
         .iter()
-        .map(|c| c.name)
-        .chain(["_unknown"])
-        .map(|c| format!("{}{cast}", q(c)))
+        .map(|c| format!("{}{cast}", q(c.name)))
         .collect();
+    cols.push(unknown_expr(dialect, retired, cast));
     let mut sql = format!(
         "SELECT {} FROM {} WHERE {}",
         cols.join(", "),

@@ -13,6 +13,7 @@ mod typed;
 pub use options::{ClassReport, Outcome, SyncOptions, SyncReport};
 pub(crate) use rows::text_of;
 pub(crate) use run::Run;
+pub(crate) use typed::synthetic_key;
 
 /// The gp_history range a sync state's progress records: its first day
 /// and the day its pulled windows reach.

@@ -98,6 +98,10 @@ impl Run<'_> {
         {
             return Ok(Outcome::NotDue(next));
         }
+        // A table whose schema needs a rebuild is not written to.
+        if let Some(e) = self.mirror.needs_rebuild(t).await? {
+            return Err(e);
+        }
         let mut acc = Acc::default();
         let result = match strategy {
             Strategy::Snapshot => self.snapshot(t, &mut state, &mut acc).await,
