@@ -199,6 +199,17 @@ pub fn command() -> Command {
                         .long("removed")
                         .action(ArgAction::SetTrue)
                         .help("Include rows that left Space-Track, with _removed_at"),
+                )
+                .arg(
+                    Arg::new("partition-by")
+                        .long("partition-by")
+                        .value_name("year|month")
+                        .value_parser(["year", "month"])
+                        .help(
+                            "With --format parquet: a Hive-style partitioned dataset in the folder -o \
+                             names (epoch_year=2024/part-0.parquet), by the class's time column, which \
+                             DuckDB, Polars, DataFusion and Spark read as one table",
+                        ),
                 ),
         )
 }
@@ -433,6 +444,44 @@ pub async fn run(
                 .and_then(|f| ExportFormat::parse(f))
                 .unwrap_or(ExportFormat::Ndjson);
             let path = sm.get_one::<PathBuf>("output").cloned().unwrap_or_default();
+            let include_removed = sm.get_flag("removed");
+            if let Some(by) = sm.get_one::<String>("partition-by") {
+                if format != ExportFormat::Parquet {
+                    return Err(Failure::Usage(
+                        "--partition-by writes a Parquet dataset: add --format parquet".into(),
+                    ));
+                }
+                let by = spacetrack_mirror::Partition::parse(by)
+                    .unwrap_or(spacetrack_mirror::Partition::Year);
+                let ds = mirror
+                    .export_dataset(&class, by, &path, include_removed)
+                    .await
+                    .map_err(failure)?;
+                if !quiet {
+                    eprintln!(
+                        "{} row(s) of {class} written to {} in {} file(s)",
+                        ds.rows,
+                        path.display(),
+                        ds.files.len()
+                    );
+                }
+                return Ok(());
+            }
+            if path.as_os_str() == "-" {
+                if format == ExportFormat::Parquet {
+                    return Err(Failure::Usage(
+                        "-o - writes csv or ndjson to standard output; Parquet needs a file".into(),
+                    ));
+                }
+                let rows = mirror
+                    .export(&class, format, std::io::stdout(), include_removed)
+                    .await
+                    .map_err(failure)?;
+                if !quiet {
+                    eprintln!("{rows} row(s) of {class} written");
+                }
+                return Ok(());
+            }
             // Written beside the target (`FILE.partial`, as query output)
             // and renamed when complete, so a failed export never leaves a
             // partial file under its name.
@@ -443,7 +492,7 @@ pub async fn run(
                     &class,
                     format,
                     std::io::BufWriter::new(file),
-                    sm.get_flag("removed"),
+                    include_removed,
                 )
                 .await;
             let rows = match rows {

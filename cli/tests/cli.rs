@@ -360,6 +360,73 @@ async fn as_of_prints_the_catalog_at_a_time() {
     );
 }
 
+/// `mirror export`: a partitioned Parquet dataset into a folder, and csv
+/// or ndjson to standard output with `-o -`.
+#[tokio::test]
+async fn exports_go_to_a_dataset_folder_or_to_stdout() {
+    let sim = sim(100).await;
+    let home = TempDir::new("cli-export");
+    let cli = Cli::new(&sim, &home);
+    let db = format!("sqlite:{}", home.0.join("m.db").display());
+    let sync = cli
+        .run(&[
+            "mirror", "sync", "--db", &db, "--class", "satcat", "--force",
+        ])
+        .await;
+    assert_eq!(sync.code, 0, "{}", sync.stderr);
+    let out = home.0.join("satcat-dataset");
+    let ds = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "satcat",
+            "--format",
+            "parquet",
+            "--partition-by",
+            "year",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    assert_eq!(ds.code, 0, "{}", ds.stderr);
+    let years = std::fs::read_dir(&out)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("launch_year=")
+        })
+        .count();
+    assert!(years > 1, "{}", ds.stderr);
+    let stdout = cli
+        .run(&[
+            "mirror", "export", "--db", &db, "--class", "satcat", "--format", "ndjson", "-o", "-",
+        ])
+        .await;
+    assert_eq!(stdout.code, 0, "{}", stdout.stderr);
+    assert_eq!(stdout.stdout.lines().count(), 100);
+    let refused = cli
+        .run(&[
+            "mirror",
+            "export",
+            "--db",
+            &db,
+            "--class",
+            "satcat",
+            "--partition-by",
+            "year",
+            "-o",
+            "x",
+        ])
+        .await;
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}
+
 #[tokio::test]
 async fn query_in_every_format() {
     let sim = sim(200).await;

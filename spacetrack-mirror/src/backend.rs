@@ -191,12 +191,13 @@ pub trait Backend: Send {
         since: NaiveDateTime,
         after: i64,
     ) -> Result<Vec<(i64, NaiveDateTime, String, String, String, Option<String>)>>;
-    /// Every row in key order, with its unknown columns and `_removed_at`;
+    /// Every row in key order (or `order_by`'s, NULLs first, then the key's), with its unknown columns and `_removed_at`;
     /// removed rows only when asked. Rows are read a few at a time.
     fn scan(
         &mut self,
         table: &'static TableDef,
         include_removed: bool,
+        order_by: Option<&str>,
         each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
     ) -> Result<()>;
 }

@@ -47,6 +47,7 @@ mod asof;
 mod backend;
 pub mod blocking;
 mod changes;
+mod dataset;
 mod error;
 mod export;
 mod migrate;
@@ -67,6 +68,7 @@ use chrono::NaiveDateTime;
 pub use asof::{AsOf, Completeness, DEFAULT_LOOKBACK_DAYS};
 pub use backend::Applied;
 pub use changes::{Change, ChangeKind};
+pub use dataset::{Dataset, Partition, partition_column};
 pub use error::Error;
 pub use export::ExportFormat;
 pub use migrate::SchemaStatus;
@@ -274,7 +276,7 @@ impl Mirror {
         self.with(move |b| {
             let mut w = export::Writer::new(out, t, format, include_removed)?;
             let mut rows = 0u64;
-            b.scan(t, include_removed, &mut |row, removed| {
+            b.scan(t, include_removed, None, &mut |row, removed| {
                 rows += 1;
                 w.row(row, removed)
             })?;

@@ -21,7 +21,10 @@ use crate::{Error, Result};
 /// Rows per record batch handed to the writer.
 const BATCH_ROWS: usize = 8192;
 /// Rows per row group: what the writer holds in memory at most.
-const ROW_GROUP_ROWS: usize = 65_536;
+pub(crate) const ROW_GROUP_ROWS: usize = 65_536;
+/// Rows per row group of a partitioned dataset: DuckDB's own (a row group
+/// is its unit of parallel work; Spark and Polars read such groups well).
+pub(crate) const DATASET_ROW_GROUP_ROWS: usize = 122_880;
 
 enum Col {
     Int(Int64Builder),
@@ -105,6 +108,16 @@ fn parquet_error(e: parquet::errors::ParquetError) -> Error {
 
 impl<W: Write + Send> Parquet<W> {
     pub fn new(out: W, table: &'static TableDef, include_removed: bool) -> Result<Self> {
+        Parquet::with_row_groups(out, table, include_removed, ROW_GROUP_ROWS)
+    }
+
+    /// A file whose row groups hold at most `group_rows` rows.
+    pub fn with_row_groups(
+        out: W,
+        table: &'static TableDef,
+        include_removed: bool,
+        group_rows: usize,
+    ) -> Result<Self> {
         let mut fields: Vec<Field> = table
             .columns
             .iter()
@@ -120,7 +133,7 @@ impl<W: Write + Send> Parquet<W> {
         }
         let schema = Arc::new(Schema::new(fields));
         let props = WriterProperties::builder()
-            .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+            .set_max_row_group_row_count(Some(group_rows))
             .set_compression(Compression::SNAPPY)
             .build();
         let writer =

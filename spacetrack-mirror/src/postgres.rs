@@ -755,10 +755,18 @@ impl Backend for Postgres {
         &mut self,
         t: &'static TableDef,
         include_removed: bool,
+        order_by: Option<&str>,
         each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
     ) -> Result<()> {
         let retired = crate::migrate::retired(t, &self.shape(t.class)?);
-        let sql = scan_sql(t, include_removed, "::text", Dialect::Postgres, &retired);
+        let sql = scan_sql(
+            t,
+            include_removed,
+            "::text",
+            Dialect::Postgres,
+            &retired,
+            order_by,
+        );
         let mut tx = self.client().transaction().map_err(db)?;
         let stmt = tx.prepare(&sql).map_err(db)?;
         // A portal read a thousand rows at a time: memory stays flat.

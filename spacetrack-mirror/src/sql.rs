@@ -247,6 +247,7 @@ pub(crate) fn scan_sql(
     cast: &str,
     dialect: Dialect,
     retired: &[String],
+    order_by: Option<&str>,
 ) -> String {
     let mut cols: Vec<String> = t
         .columns
@@ -255,7 +256,14 @@ pub(crate) fn scan_sql(
         .collect();
     cols.push(unknown_expr(dialect, retired, cast));
     cols.push(format!("{}{cast}", q("_removed_at")));
-    let order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+    let mut order: Vec<String> = t.key.iter().map(|k| q(k)).collect();
+    if let Some(first) = order_by {
+        let nulls = match dialect {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " NULLS FIRST",
+        };
+        order.insert(0, format!("{}{nulls}", q(first)));
+    }
     format!(
         "SELECT {} FROM {}{} ORDER BY {}",
         cols.join(", "),

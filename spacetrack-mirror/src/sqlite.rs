@@ -665,10 +665,11 @@ impl Backend for Sqlite {
         &mut self,
         t: &'static TableDef,
         include_removed: bool,
+        order_by: Option<&str>,
         each: &mut dyn FnMut(Row, Option<NaiveDateTime>) -> Result<()>,
     ) -> Result<()> {
         let retired = crate::migrate::retired(t, &self.shape(t.class)?);
-        let sql = scan_sql(t, include_removed, "", Dialect::Sqlite, &retired);
+        let sql = scan_sql(t, include_removed, "", Dialect::Sqlite, &retired, order_by);
         let mut stmt = self.conn.prepare(&sql).map_err(db)?;
         let mut rows = stmt.query([]).map_err(db)?;
         let n = t.columns.len();

@@ -941,3 +941,104 @@ async fn gp_follows_what_gp_ids_do_not_show() {
     );
     assert_eq!(export(&mirror, "gp").await.lines().count(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partitioned_dataset_reads_back_as_one_table() {
+    use spacetrack_mirror::Partition;
+    let sim = Simulator::builder()
+        .objects(80)
+        .history_depth(4)
+        .anchor(anchor())
+        .start()
+        .await
+        .unwrap();
+    let client = client_for(&sim);
+    // Element sets published over three months (into the next year).
+    for _ in 0..3 {
+        sim.advance(Duration::days(25));
+    }
+    let dir = TempDir::new("mirror-dataset");
+    let mirror = open_in(&dir).await;
+    let from = anchor().date() - Duration::days(400);
+    mirror
+        .sync(
+            &client,
+            &SyncOptions::new()
+                .classes(["gp", "satcat"])
+                .history(from, None)
+                .window_days(200)
+                .force(true),
+        )
+        .await
+        .unwrap();
+    let sorted = |mut rows: Vec<Map<String, Value>>| {
+        rows.sort_by_key(|m| serde_json::to_string(m).unwrap());
+        rows
+    };
+    for (class, by, column) in [
+        ("gp", Partition::Year, "EPOCH"),
+        ("gp_history", Partition::Month, "EPOCH"),
+        ("satcat", Partition::Year, "LAUNCH"),
+    ] {
+        let out = dir.0.join(format!("{class}-dataset"));
+        let ds = mirror.export_dataset(class, by, &out, false).await.unwrap();
+        // gp holds current sets, all of this year; the others span years.
+        assert!(
+            ds.files.len() > 1 || class == "gp",
+            "{class}: {:?}",
+            ds.files
+        );
+        let mut all = Vec::new();
+        for f in &ds.files {
+            // Hive-style: column_year=YYYY[/column_month=MM]/part-0.parquet.
+            let rel = f.strip_prefix(&out).unwrap();
+            let parts: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let prefix = column.to_ascii_lowercase();
+            let year = parts[0]
+                .strip_prefix(&format!("{prefix}_year="))
+                .unwrap()
+                .to_owned();
+            let month = (by == Partition::Month).then(|| {
+                parts[1]
+                    .strip_prefix(&format!("{prefix}_month="))
+                    .unwrap()
+                    .to_owned()
+            });
+            assert_eq!(parts.last().unwrap(), "part-0.parquet");
+            let rows = parquet_rows(f);
+            assert!(!rows.is_empty());
+            for r in &rows {
+                let when = r[column].as_str().unwrap_or("");
+                if year != "__HIVE_DEFAULT_PARTITION__" {
+                    assert!(when.starts_with(&year), "{f:?}: {when}");
+                    if let Some(m) = &month {
+                        assert_eq!(&when[5..7], m, "{f:?}: {when}");
+                    }
+                }
+            }
+            all.extend(rows);
+        }
+        let from_ndjson: Vec<Map<String, Value>> = export(&mirror, class)
+            .await
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(ds.rows as usize, from_ndjson.len(), "{class}");
+        assert_eq!(
+            sorted(all),
+            sorted(from_ndjson),
+            "{class}: one table, equal to the mirror"
+        );
+        // Not written over.
+        let again = mirror.export_dataset(class, by, &out, false).await;
+        assert!(again.is_err());
+    }
+    let e = mirror
+        .export_dataset("boxscore", Partition::Year, &dir.0.join("b"), false)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("no time column"), "{e}");
+}
