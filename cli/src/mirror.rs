@@ -151,6 +151,63 @@ pub fn command() -> Command {
                 ),
         )
         .subcommand(
+            Command::new("backfill")
+                .about("Pull gp_history for a date range on a budget: a plan first, then resumable windows")
+                .long_about(
+                    "Pull gp_history for a date range on a budget. A probe per year (per month under \
+                     two years) counts the element sets of each period (one small request each); the \
+                     plan (requests, time under the budget, sets expected) is printed first. Each \
+                     window is one request, written with its checkpoint: a backfill that stops resumes \
+                     at its first window not done (without probing again). Every request goes through \
+                     the account's rate limiter, shared with other processes; --budget paces the \
+                     windows further. --dry-run prints the plan and sends only the probes.",
+                )
+                .arg(db_arg())
+                .arg(
+                    Arg::new("class")
+                        .value_name("CLASS")
+                        .required(true)
+                        .value_parser(["gp_history"])
+                        .help("The class to backfill (gp_history)"),
+                )
+                .arg(
+                    Arg::new("from")
+                        .long("from")
+                        .value_name("DATE")
+                        .required(true)
+                        .value_parser(value_parser!(NaiveDate))
+                        .help("First day of EPOCHs to pull (e.g. 1957-10-04)"),
+                )
+                .arg(
+                    Arg::new("to")
+                        .long("to")
+                        .value_name("DATE")
+                        .required(true)
+                        .value_parser(value_parser!(NaiveDate))
+                        .help("Last day of EPOCHs to pull"),
+                )
+                .arg(
+                    Arg::new("budget")
+                        .long("budget")
+                        .value_name("N/h|N/m")
+                        .help("At most N window requests an hour (or a minute), beside the account's limits (e.g. 200/h)"),
+                )
+                .arg(
+                    Arg::new("rows-per-request")
+                        .long("rows-per-request")
+                        .value_name("N")
+                        .default_value("100000")
+                        .value_parser(value_parser!(u64).range(1..))
+                        .help("About how many element sets each window asks for"),
+                )
+                .arg(
+                    Arg::new("dry-run")
+                        .long("dry-run")
+                        .action(ArgAction::SetTrue)
+                        .help("Print the plan; send only the probes planning needs"),
+                ),
+        )
+        .subcommand(
             Command::new("migrate")
                 .about("Rebuild a class's table in this build's schema (after a column changed type)")
                 .long_about(
@@ -342,6 +399,23 @@ pub async fn run(
                 );
             }
             Ok(())
+        }
+        "backfill" => {
+            let from = *sm.get_one::<NaiveDate>("from").expect("required");
+            let to = *sm.get_one::<NaiveDate>("to").expect("required");
+            let mut opts = spacetrack_mirror::BackfillOptions::new(from, to).rows_per_request(
+                sm.get_one::<u64>("rows-per-request")
+                    .copied()
+                    .unwrap_or(100_000),
+            );
+            if let Some(b) = sm.get_one::<String>("budget") {
+                let (n, period) = budget(b)?;
+                opts = opts.budget(n, period);
+            }
+            let client = client()?;
+            let result = backfill(&mirror, &client, &opts, sm.get_flag("dry-run"), quiet).await;
+            let _ = client.close().await;
+            result
         }
         "migrate" => {
             let class = sm.get_one::<String>("class").cloned().unwrap_or_default();
@@ -562,4 +636,88 @@ fn write_changes(
         let path = PathBuf::from(target);
         std::fs::write(&path, text).map_err(|e| Failure::io(&path, e))
     }
+}
+
+/// `200/h`, `20/m`: a number of requests per hour or minute.
+fn budget(s: &str) -> Result<(u32, std::time::Duration), Failure> {
+    let bad = || Failure::Usage(format!("--budget `{s}`: use N/h or N/m, e.g. 200/h"));
+    let (n, per) = s.split_once('/').ok_or_else(bad)?;
+    let n: u32 = n.trim().parse().map_err(|_| bad())?;
+    let period = match per.trim() {
+        "h" | "hour" => std::time::Duration::from_secs(3600),
+        "m" | "min" | "minute" => std::time::Duration::from_secs(60),
+        _ => return Err(bad()),
+    };
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok((n, period))
+}
+
+async fn backfill(
+    mirror: &Mirror,
+    client: &spacetrack::Client,
+    opts: &spacetrack_mirror::BackfillOptions,
+    dry_run: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let plan = mirror.plan_backfill(client, opts).await.map_err(failure)?;
+    let hours = plan.duration.as_secs_f64() / 3600.0;
+    eprintln!(
+        "plan: {} to {}: {} request(s) for about {} element set(s), about {:.1} h at the budget{}{}",
+        plan.from,
+        plan.to,
+        plan.requests(),
+        plan.rows(),
+        hours,
+        if plan.done > 0 {
+            format!(
+                "; {} of {} window(s) done already",
+                plan.done,
+                plan.windows.len()
+            )
+        } else {
+            String::new()
+        },
+        if plan.probes > 0 {
+            format!(" ({} probe request(s) sent to plan)", plan.probes)
+        } else {
+            String::new()
+        }
+    );
+    if dry_run {
+        return Ok(());
+    }
+    let pb = crate::output::progress(
+        quiet || !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        "windows",
+    );
+    pb.set_length(plan.windows.len() as u64);
+    pb.set_position(plan.done as u64);
+    let lines = !quiet && pb.is_hidden();
+    let report = tokio::select! {
+        r = mirror.backfill(client, &plan, |w| {
+            pb.set_position(w.index as u64 + 1);
+            if lines {
+                eprintln!(
+                    "window {}/{}: {} to {}, {} set(s) so far",
+                    w.index + 1,
+                    w.of,
+                    w.window.from,
+                    w.window.to,
+                    w.rows
+                );
+            }
+        }) => r,
+        _ = tokio::signal::ctrl_c() => return Err(Failure::Interrupted),
+    };
+    pb.finish_and_clear();
+    let report = report.map_err(failure)?;
+    if !quiet {
+        eprintln!(
+            "{} window request(s), {} set(s) received, {} written",
+            report.requests, report.rows, report.written
+        );
+    }
+    Ok(())
 }

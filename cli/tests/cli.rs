@@ -427,6 +427,81 @@ async fn exports_go_to_a_dataset_folder_or_to_stdout() {
     assert_eq!(refused.code, 2, "{}", refused.stderr);
 }
 
+/// `mirror backfill`: the plan first (--dry-run sends only the probes),
+/// then one request per window, a line each; counted at the simulator.
+#[tokio::test]
+async fn backfill_prints_its_plan_and_keeps_to_it() {
+    let sim = Simulator::builder()
+        .objects(40)
+        .history_depth(5)
+        .start()
+        .await
+        .unwrap();
+    let home = TempDir::new("cli-backfill");
+    let cli = Cli::new(&sim, &home);
+    let db = format!("sqlite:{}", home.0.join("m.db").display());
+    let to = sim.now().date();
+    let from = to - chrono::Duration::days(120);
+    let (from, to) = (from.to_string(), to.to_string());
+    let args = [
+        "mirror",
+        "backfill",
+        "gp_history",
+        "--db",
+        &db,
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--rows-per-request",
+        "30",
+        "--budget",
+        "100/h",
+    ];
+    sim.clear_requests();
+    let dry = cli.run(&[&args[..], &["--dry-run"]].concat()).await;
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let plan_line = dry
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("plan:"))
+        .expect("a plan")
+        .to_owned();
+    let requests: usize = plan_line
+        .split(": ")
+        .nth(2)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{plan_line}"));
+    assert!(requests > 1, "{plan_line}");
+    let probes = query_paths(&sim);
+    assert!(
+        probes
+            .iter()
+            .all(|p| p.contains("metadata") || p.contains("predicates")),
+        "{probes:?}"
+    );
+    sim.clear_requests();
+    let run = cli.run(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        query_paths(&sim).len(),
+        requests,
+        "the plan's count, at the server"
+    );
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("window "))
+            .count(),
+        requests
+    );
+    let bad = cli
+        .run(&[&args[..10], &["--budget", "lots"]].concat())
+        .await;
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+}
+
 #[tokio::test]
 async fn query_in_every_format() {
     let sim = sim(200).await;

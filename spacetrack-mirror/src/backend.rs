@@ -60,6 +60,9 @@ pub struct Batch<'a> {
     pub remove: &'a [Vec<Value>],
     /// What changed, for the change feed.
     pub changes: &'a [ChangeRow],
+    /// Another state row's progress written with the batch (a backfill's
+    /// checkpoint): `(class, progress)`.
+    pub also: Option<(&'a str, &'a str)>,
     /// The class's state after the batch. Written only while `owner`
     /// holds the class's lease; otherwise the batch is rolled back
     /// ([`crate::Error::LeaseLost`]).
@@ -182,6 +185,8 @@ pub trait Backend: Send {
         shape: &crate::migrate::Shape,
         m: &crate::migrate::Migration,
     ) -> Result<usize>;
+    /// Sets a state row's progress (creating the row).
+    fn set_progress(&mut self, class: &str, progress: Option<&str>) -> Result<()>;
     /// The newest change's `seq` (0 when none).
     fn last_change(&mut self) -> Result<i64>;
     /// The change feed from `after` (a `seq`), oldest first: `(seq,

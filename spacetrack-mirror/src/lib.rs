@@ -45,6 +45,7 @@
 
 mod asof;
 mod backend;
+mod backfill;
 pub mod blocking;
 mod changes;
 mod dataset;
@@ -67,6 +68,7 @@ use chrono::NaiveDateTime;
 
 pub use asof::{AsOf, Completeness, DEFAULT_LOOKBACK_DAYS};
 pub use backend::Applied;
+pub use backfill::{BackfillOptions, BackfillPlan, BackfillReport, Window, WindowDone};
 pub use changes::{Change, ChangeKind};
 pub use dataset::{Dataset, Partition, partition_column};
 pub use error::Error;

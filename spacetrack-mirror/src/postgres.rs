@@ -93,6 +93,17 @@ fn key_match(t: &TableDef, first: usize) -> String {
 
 type Params = Vec<Option<String>>;
 
+/// Sets a state row's progress, creating the row.
+fn set_progress(tx: &mut Transaction<'_>, class: &str, progress: Option<&str>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO _sync_state (class, progress) VALUES ($1, $2) \
+         ON CONFLICT (class) DO UPDATE SET progress = excluded.progress",
+        &[&class, &progress],
+    )
+    .map_err(db)?;
+    Ok(())
+}
+
 /// Records a class's schema version and, when given, a migration in its
 /// log, in the caller's transaction.
 fn record_schema(
@@ -434,6 +445,9 @@ impl Backend for Postgres {
             &refs(&p),
         )
         .map_err(db)?;
+        if let Some((class, progress)) = b.also {
+            set_progress(&mut tx, class, Some(progress))?;
+        }
         tx.commit().map_err(db)?;
         Ok(applied)
     }
@@ -703,6 +717,12 @@ impl Backend for Postgres {
         record_schema(&mut tx, t.class, &m.version, Some(&what))?;
         tx.commit().map_err(db)?;
         Ok(misfits)
+    }
+
+    fn set_progress(&mut self, class: &str, progress: Option<&str>) -> Result<()> {
+        let mut tx = self.client().transaction().map_err(db)?;
+        set_progress(&mut tx, class, progress)?;
+        tx.commit().map_err(db)
     }
 
     fn last_change(&mut self) -> Result<i64> {

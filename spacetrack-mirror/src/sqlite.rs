@@ -341,8 +341,15 @@ impl Backend for Sqlite {
             ],
         )
         .map_err(db)?;
+        if let Some((class, progress)) = b.also {
+            set_progress(&tx, class, Some(progress))?;
+        }
         tx.commit().map_err(db)?;
         Ok(applied)
+    }
+
+    fn set_progress(&mut self, class: &str, progress: Option<&str>) -> Result<()> {
+        set_progress(&self.conn, class, progress)
     }
 
     fn select(&mut self, t: &'static TableDef, columns: &[&str]) -> Result<Vec<Vec<Value>>> {
@@ -691,6 +698,17 @@ impl Backend for Sqlite {
         }
         Ok(())
     }
+}
+
+/// Sets a state row's progress, creating the row.
+fn set_progress(conn: &Connection, class: &str, progress: Option<&str>) -> Result<()> {
+    conn.execute(
+        "INSERT INTO _sync_state (class, progress) VALUES (?1, ?2) \
+         ON CONFLICT (class) DO UPDATE SET progress = excluded.progress",
+        params![class, progress],
+    )
+    .map_err(db)?;
+    Ok(())
 }
 
 /// Records a class's schema version and, when given, a migration in its

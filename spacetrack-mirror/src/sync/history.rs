@@ -38,6 +38,16 @@ impl Range {
         })
     }
 
+    /// A range whose windows are all pulled.
+    pub(super) fn done_through(from: NaiveDate, to: NaiveDate) -> Range {
+        Range {
+            from,
+            to: Some(to),
+            done: to + Duration::days(1),
+            caught_up: false,
+        }
+    }
+
     pub(super) fn text(&self) -> String {
         serde_json::json!({
             "from": self.from.to_string(),

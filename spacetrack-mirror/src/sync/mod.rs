@@ -15,6 +15,22 @@ pub(crate) use rows::text_of;
 pub(crate) use run::Run;
 pub(crate) use typed::synthetic_key;
 
+/// The progress text of a gp_history range pulled from `from` to `to`
+/// (both days included), whose windows are done.
+pub(crate) fn history_progress(from: chrono::NaiveDate, to: chrono::NaiveDate) -> String {
+    history::Range::done_through(from, to).text()
+}
+
+/// Table rows of typed records, converted off the async threads.
+pub(crate) async fn typed_rows<R: spacetrack::Record>(
+    t: &'static crate::tables::TableDef,
+    records: Vec<R>,
+) -> crate::Result<Vec<crate::backend::Row>> {
+    tokio::task::spawn_blocking(move || records.iter().map(|r| typed::row_of(t, r)).collect())
+        .await
+        .map_err(|e| crate::Error::Task(e.to_string()))?
+}
+
 /// The gp_history range a sync state's progress records: its first day
 /// and the day its pulled windows reach.
 pub(crate) fn history_range(progress: &str) -> Option<(chrono::NaiveDate, chrono::NaiveDate)> {

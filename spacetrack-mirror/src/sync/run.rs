@@ -10,7 +10,6 @@ use super::diff::Diff;
 use super::history::Range;
 use super::options::{Outcome, SyncOptions};
 use super::stops_the_sync;
-use super::typed::row_of;
 use crate::backend::{Applied, Batch, ChangeRow, Row, State};
 use crate::plan::{Strategy, next_due, plan};
 use crate::tables::TableDef;
@@ -207,9 +206,7 @@ impl Run<'_> {
         }
         let records = q.send().await?;
         // Converted off the async threads: a catalog is tens of thousands.
-        tokio::task::spawn_blocking(move || records.iter().map(|r| row_of(t, r)).collect())
-            .await
-            .map_err(|e| Error::Task(e.to_string()))?
+        super::typed_rows(t, records).await
     }
 
     pub(super) async fn fetch_maps(
@@ -261,6 +258,7 @@ impl Run<'_> {
                     remove: &changes.remove,
                     changes: &changes.changes,
                     state: &st,
+                    also: None,
                     owner: &owner,
                     now,
                 })
