@@ -4,6 +4,8 @@
 use chrono::NaiveDateTime;
 
 use crate::Result;
+pub use crate::row::Row;
+pub(crate) use crate::row::key_values;
 use crate::sql::{Dialect, Statement};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::Value;
@@ -26,18 +28,6 @@ pub struct State {
     pub next_due: Option<NaiveDateTime>,
     /// Who is syncing the class now, and until when at most.
     pub lease: Option<(String, NaiveDateTime)>,
-}
-
-/// A row to write: the schema's columns in order, the columns the schema
-/// lacks (a JSON object), and the `_key` of a table without a schema key.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    /// One value per schema column.
-    pub values: Vec<Value>,
-    /// Columns the schema does not list, as a JSON object.
-    pub unknown: Option<String>,
-    /// The row's identity, for tables keyed by `_key`.
-    pub key: Option<String>,
 }
 
 /// Changes applied in one transaction, with the class's new state: a
@@ -111,18 +101,6 @@ pub struct Applied {
     pub deleted: u64,
     /// Rows newly marked removed.
     pub removed: u64,
-}
-
-/// The key columns' values of a row (its `_key` for a table without a
-/// usable key).
-pub(crate) fn key_values(t: &TableDef, row: &Row) -> Vec<Value> {
-    if t.synthetic_key() {
-        return vec![row.key.clone().map_or(Value::Null, Value::Text)];
-    }
-    t.key
-        .iter()
-        .map(|k| t.position(k).map_or(Value::Null, |i| row.values[i].clone()))
-        .collect()
 }
 
 /// A database holding a mirror.

@@ -56,6 +56,7 @@ mod parquet;
 mod plan;
 mod postgres;
 mod query;
+mod row;
 mod sql;
 mod sqlite;
 mod sync;

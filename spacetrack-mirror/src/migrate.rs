@@ -23,7 +23,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value as Json};
 
-use crate::backend::Row;
+use crate::row::{Row, synthetic_key};
 use crate::sql::Dialect;
 use crate::tables::TableDef;
 use crate::value::{Value, from_json};
@@ -240,7 +240,7 @@ pub(crate) fn convert(
         }
     }
     let unknown = (!extra.is_empty()).then(|| Json::Object(extra.clone()).to_string());
-    let key = crate::sync::synthetic_key(t, &values, &extra);
+    let key = synthetic_key(t, &values, &extra);
     (
         Row {
             values,

@@ -499,7 +499,7 @@ impl Backend for Sqlite {
                     .as_deref()
                     .and_then(|u| serde_json::from_str(u).ok())
                     .unwrap_or_default();
-                new.key = crate::sync::synthetic_key(t, &new.values, &extra);
+                new.key = crate::row::synthetic_key(t, &new.values, &extra);
                 let mut args: Vec<ToSqlOutput<'_>> = new.values.iter().map(bind).collect();
                 if t.synthetic_key() {
                     args.push(bind_opt(new.key.as_deref()));

@@ -13,7 +13,6 @@ mod typed;
 pub use options::{ClassReport, Outcome, SyncOptions, SyncReport};
 pub(crate) use rows::text_of;
 pub(crate) use run::Run;
-pub(crate) use typed::synthetic_key;
 
 /// The progress text of a gp_history range pulled from `from` to `to`
 /// (both days included), whose windows are done.

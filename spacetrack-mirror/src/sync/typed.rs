@@ -6,8 +6,9 @@ use serde::ser::{self, Impossible, Serialize};
 use serde_json::{Map, Value as Json};
 
 use crate::backend::Row;
+use crate::row::synthetic_key;
 use crate::tables::{TableDef, ValueKind};
-use crate::value::{Value, parse_date, parse_datetime, to_json};
+use crate::value::{Value, parse_date, parse_datetime};
 use crate::{Error, Result};
 
 /// The row of a generated record of `t`'s class.
@@ -28,34 +29,6 @@ pub(crate) fn row_of<R: Serialize>(t: &'static TableDef, record: &R) -> Result<R
         values,
         unknown: (!unknown.is_empty()).then(|| Json::Object(unknown).to_string()),
         key,
-    })
-}
-
-/// The `_key` of a table without a usable key: the values of the class's
-/// key columns (a JSON array, nulls included), or the whole row when the
-/// class has no key.
-pub(crate) fn synthetic_key(
-    t: &TableDef,
-    values: &[Value],
-    unknown: &Map<String, Json>,
-) -> Option<String> {
-    if !t.synthetic_key() {
-        return None;
-    }
-    Some(if t.identity.is_empty() {
-        let mut all = Map::new();
-        for (c, v) in t.columns.iter().zip(values) {
-            all.insert(c.name.to_owned(), to_json(v));
-        }
-        all.extend(unknown.clone());
-        Json::Object(all).to_string()
-    } else {
-        let ids: Vec<Json> = t
-            .identity
-            .iter()
-            .map(|c| t.position(c).map_or(Json::Null, |i| to_json(&values[i])))
-            .collect();
-        Json::Array(ids).to_string()
     })
 }
 
