@@ -40,6 +40,82 @@
 //! mirror.export("gp", ExportFormat::Ndjson, out, false).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! ## The same typed queries, offline
+//!
+//! A mirror is a second engine of the `spacetrack` API: `mirror.gp()` is
+//! the builder of `client.gp()`, answered from the database with
+//! Space-Track's semantics (text compared ignoring case, `~~` and `^`,
+//! `null-val`, ranges, `now-7`, NULLs first in ascending order, an enum by
+//! its members' order), and nothing is sent to Space-Track. Rows marked
+//! removed are left out unless `.include_removed()` is called. Text formats
+//! other than csv, tle and 3le are Space-Track's own renderings and are
+//! refused. [`blocking::Mirror`] does the same without async.
+//!
+//! ```
+//! use spacetrack::{GpField, op};
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = spacetrack_sim::Simulator::builder().objects(200).start().await?;
+//! # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+//! #     .identity(sim.identity()).password(sim.password()).build()?;
+//! # let dir = std::env::temp_dir().join(format!("mirror-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # let db = format!("sqlite:{}", dir.join("query.db").display());
+//! let m = spacetrack_mirror::Mirror::open(&db).await?;
+//! m.sync(&st, &spacetrack_mirror::SyncOptions::new().classes(["gp"]).force(true)).await?;
+//! let recent = m
+//!     .gp()
+//!     .epoch(op::gt(op::now_minus_days(7)))
+//!     .order_by(GpField::Epoch.desc())
+//!     .limit(10)
+//!     .send()
+//!     .await?;
+//! assert!(recent.len() <= 10);
+//! let iss = m.gp().norad_cat_id(25544).send().await?;
+//! assert_eq!(iss, st.gp().norad_cat_id(25544).send().await?);
+//! # Ok(()) }
+//! ```
+//!
+//! ## The catalog as of a date, and what changed
+//!
+//! [`Mirror::gp_as_of`] picks each object's newest gp_history set at a
+//! time (see [`AsOf`] for the rule and the completeness report), and every
+//! sync records what it changed in a feed ([`Mirror::changes`]): new
+//! objects, new element sets, decays, renames, removals.
+//!
+//! ```
+//! use spacetrack_mirror::{ChangeKind, Mirror, SyncOptions};
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let sim = spacetrack_sim::Simulator::builder().objects(200).history_depth(4).start().await?;
+//! # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+//! #     .identity(sim.identity()).password(sim.password()).build()?;
+//! # let dir = std::env::temp_dir().join(format!("mirror-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir)?;
+//! # let db = format!("sqlite:{}", dir.join("feed.db").display());
+//! let m = Mirror::open(&db).await?;
+//! let today = sim.now().date();
+//! let with_history = SyncOptions::new()
+//!     .classes(["gp", "satcat"])
+//!     .history(today - chrono::Duration::days(60), None)
+//!     .window_days(30)
+//!     .force(true);
+//! m.sync(&st, &with_history).await?;
+//! let seen = m.last_change().await?;
+//!
+//! // A day later on the simulator: new element sets.
+//! sim.advance(chrono::Duration::days(1));
+//! m.sync(&st, &SyncOptions::new().classes(["gp"]).force(true)).await?;
+//! let since = chrono::NaiveDateTime::MIN;
+//! let changes = m.changes_after(since, seen).await?;
+//! assert!(changes.iter().any(|c| c.kind == ChangeKind::NewElementSet));
+//!
+//! // The catalog as it was two days ago.
+//! let then = sim.now() - chrono::Duration::days(2);
+//! let asof = m.gp_as_of(then).await?;
+//! assert!(asof.report.covers_window);
+//! assert!(asof.records.iter().all(|g| g.epoch.is_some_and(|e| e.naive_utc() <= then)));
+//! # Ok(()) }
+//! ```
 
 #![warn(missing_docs)]
 
