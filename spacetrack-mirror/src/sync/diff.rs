@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value as Json};
 
-use super::rows::key_of;
+use super::rows::{RowKey, key_of};
 use crate::backend::{ChangeRow, Row, StoredRow};
 use crate::changes::ChangeKind;
 use crate::tables::TableDef;
@@ -20,7 +20,7 @@ pub(super) struct Diff {
 }
 
 /// Stored rows by key.
-pub(super) fn by_key(t: &TableDef, rows: Vec<StoredRow>) -> HashMap<Vec<String>, StoredRow> {
+pub(super) fn by_key(t: &TableDef, rows: Vec<StoredRow>) -> HashMap<RowKey, StoredRow> {
     rows.into_iter().map(|s| (key_of(t, &s.row), s)).collect()
 }
 
@@ -151,7 +151,7 @@ pub(super) fn change(
 pub(super) fn compare(
     t: &TableDef,
     fetched: Vec<Row>,
-    stored: &HashMap<Vec<String>, StoredRow>,
+    stored: &HashMap<RowKey, StoredRow>,
 ) -> Diff {
     let mut d = Diff::default();
     let mut seen = std::collections::HashSet::new();

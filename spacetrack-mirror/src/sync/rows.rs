@@ -19,19 +19,33 @@ pub(super) fn bad(t: &TableDef, column: &str, v: &Json, kind: ValueKind) -> Erro
     }
 }
 
-/// A row's key as text, for comparing with keys read back.
-pub(super) fn key_of(t: &TableDef, r: &Row) -> Vec<String> {
+/// A row's identity, for comparing answers with stored rows: its key
+/// column's value (every mirrored class has one), or its `_key`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(super) enum RowKey {
+    Int(i64),
+    Text(String),
+}
+
+pub(super) fn key_of(t: &TableDef, r: &Row) -> RowKey {
     if t.synthetic_key() {
-        return vec![r.key.clone().unwrap_or_default()];
+        return RowKey::Text(r.key.clone().unwrap_or_default());
     }
-    t.key
-        .iter()
-        .map(|k| {
-            t.position(k)
-                .map(|i| text_of(&r.values[i]))
-                .unwrap_or_default()
-        })
-        .collect()
+    if let [k] = t.key {
+        if let Some(i) = t.position(k) {
+            return match &r.values[i] {
+                Value::Int(n) => RowKey::Int(*n),
+                other => RowKey::Text(text_of(other)),
+            };
+        }
+    }
+    RowKey::Text(
+        t.key
+            .iter()
+            .map(|k| t.position(k).map(|i| text_of(&r.values[i])).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\u{1f}"),
+    )
 }
 
 pub(crate) fn text_of(v: &Value) -> String {

@@ -9,7 +9,7 @@ use chrono::Duration;
 use spacetrack::op;
 
 use super::diff::{by_key, change, compare, key_column_values};
-use super::rows::{cmp_values, key_of, parse_mark, text_of};
+use super::rows::{RowKey, cmp_values, key_of, parse_mark, text_of};
 use super::run::{Acc, Changes, Run};
 use crate::backend::{Row, Rows, State, key_values};
 use crate::changes::ChangeKind;
@@ -56,7 +56,7 @@ impl Run<'_> {
                 rows.len(),
             )));
         }
-        let seen: HashSet<Vec<String>> = rows.iter().map(|r| key_of(t, r)).collect();
+        let seen: HashSet<RowKey> = rows.iter().map(|r| key_of(t, r)).collect();
         let stored = by_key(t, stored);
         let mut changes = Changes::of(compare(t, rows, &stored));
         // Rows that left Space-Track's answer are marked, not dropped.
