@@ -113,6 +113,16 @@ macro_rules! class_query {
                 $query { inner: self.inner.timeout(timeout) }
             }
 
+            /// Reports the answer's progress (records, bytes, totals when
+            /// known) to `f` while it arrives (see
+            /// [`Query::on_progress`](crate::Query::on_progress)).
+            pub fn on_progress(
+                self,
+                f: impl Fn(&crate::query::Progress) + Send + Sync + 'static,
+            ) -> Self {
+                $query { inner: self.inner.on_progress(f) }
+            }
+
             /// Returns only the given columns (see
             /// [`Query::select`](crate::Query::select)).
             pub fn select(
@@ -149,6 +159,13 @@ macro_rules! class_query {
             #[inline]
             pub async fn first(self) -> crate::Result<Option<$rec>> {
                 self.inner.first().await
+            }
+
+            /// How many records match, from Space-Track's count: one small
+            /// request (see [`Query::count`](crate::Query::count)).
+            #[inline]
+            pub async fn count(self) -> crate::Result<u64> {
+                self.inner.count().await
             }
 
             /// The records that decoded and one error per record that did

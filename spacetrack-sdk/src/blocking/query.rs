@@ -27,6 +27,13 @@ impl<R: Record> Query<R, Blocking> {
         mode.block_on(q.first())?
     }
 
+    /// How many records match, from Space-Track's count: one small request
+    /// (see [`Query::count`]).
+    pub fn count(self) -> Result<u64> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.count())?
+    }
+
     /// Sends with `metadata/true` (see [`Query::send_with_metadata`]).
     pub fn send_with_metadata(self) -> Result<Page<R>> {
         let (q, mode) = self.into_async();
@@ -150,6 +157,12 @@ macro_rules! blocking_builder {
             #[inline]
             pub fn first(self) -> crate::Result<Option<$rec>> {
                 self.inner.first()
+            }
+
+            /// How many records match, from Space-Track's count, blocking.
+            #[inline]
+            pub fn count(self) -> crate::Result<u64> {
+                self.inner.count()
             }
 
             /// The records that decoded and one error per record that did

@@ -19,15 +19,69 @@ impl<R: Record> Query<R, Async> {
     pub async fn send(self) -> Result<Vec<R>> {
         let parts = self.parts(Some(Format::Json))?;
         let class = R::CLASS.class;
+        let progress = self.tracker();
+        let whole = parts.len() == 1;
         let mut rows = Vec::new();
         for spec in &parts {
-            let part = self.target.get_records::<R>(class, spec).await?;
-            if parts.len() == 1 {
-                return Ok(part);
+            let part = self
+                .target
+                .get_records::<R>(class, spec, progress.as_ref(), whole)
+                .await?;
+            if whole {
+                rows = part;
+            } else {
+                rows.extend(part);
             }
-            rows.extend(part);
+        }
+        if let Some(t) = &progress {
+            t.finish();
+        }
+        if whole {
+            return Ok(rows);
         }
         Ok(self.merge(rows, |r| serde_json::to_value(r).ok()))
+    }
+
+    /// How many records match the query, from Space-Track's count
+    /// (`request_metadata.Total` of `metadata/true`): one small request
+    /// (`limit/1`, the query's order dropped), whatever the count. The
+    /// query's [`limit`](Self::limit) and [`offset`](Self::offset) do not
+    /// apply: it counts every matching record. A value list too long for one
+    /// URL counts with one request per part (their records are distinct).
+    ///
+    /// An [`engine`](crate::engine) must answer `metadata/true` with
+    /// Space-Track's `request_metadata` envelope; one that does not is an
+    /// [`Error::Engine`] saying so.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+    /// # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+    /// #     .identity(sim.identity()).password(sim.password()).build()?;
+    /// let payloads = st.gp().object_type("PAYLOAD");
+    /// let n: u64 = payloads.clone().count().await?;
+    /// assert_eq!(n, payloads.send().await?.len() as u64);
+    /// // One request, for at most one record.
+    /// let counted = sim.requests().into_iter().rev().nth(1).expect("the count's request");
+    /// assert!(counted.path.contains("/metadata/true") && counted.path.contains("/limit/1/"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn count(self) -> Result<u64> {
+        let class = R::CLASS.class;
+        let mut total = 0u64;
+        for spec in self.count_parts()? {
+            let body = self.target.get_body(&spec, Some(Format::Json)).await?;
+            let (_, metadata) = crate::de::decode_off_runtime(body, move |b| {
+                crate::de::decode_records::<serde::de::IgnoredAny>(class, b)
+            })
+            .await?;
+            let n = metadata
+                .as_ref()
+                .and_then(crate::de::metadata_total)
+                .ok_or_else(|| self.target.no_total(class))?;
+            total = total.saturating_add(n);
+        }
+        Ok(total)
     }
 
     /// The first record of the answer, in the query's order (set one with
