@@ -95,21 +95,38 @@ impl Drop for Sink {
     }
 }
 
-/// A spinner on stderr counting `unit`s, drawn only when stderr is a
-/// terminal (indicatif hides it otherwise) and not at all with `--quiet`.
+/// A spinner on stderr counting `unit`s written, and the bytes received
+/// (see [`received`]), drawn only when stderr is a terminal (indicatif
+/// hides it otherwise) and not at all with `--quiet`.
 pub fn progress(quiet: bool, unit: &'static str) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {human_pos} {msg} in {elapsed} ({per_sec})")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {human_pos} {msg} in {elapsed} ({per_sec}) {prefix}",
+    ) {
         pb.set_style(style);
     }
     pb.set_message(unit);
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
+}
+
+/// What the bar says of the bytes received, from the query's
+/// [`Progress`](spacetrack::Progress): `12.5 MiB of 40.0 MiB (31%)` when the
+/// answer's size is known, else `12.5 MiB received`.
+pub fn received(p: &spacetrack::Progress) -> String {
+    use indicatif::HumanBytes;
+    match p.total_bytes {
+        Some(total) if total > 0 => format!(
+            "{} of {} ({}%)",
+            HumanBytes(p.bytes),
+            HumanBytes(total),
+            (p.bytes.min(total) * 100) / total
+        ),
+        _ => format!("{} received", HumanBytes(p.bytes)),
+    }
 }
 
 /// A bar over the classes of `schemas pull` and `schemas diff` (a pull of
@@ -340,6 +357,15 @@ pub(crate) fn partial_path(p: &std::path::Path) -> Result<PathBuf, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_bytes_with_and_without_a_total() {
+        let mut p = spacetrack::Progress::default();
+        p.bytes = 3 << 20;
+        assert_eq!(received(&p), "3.00 MiB received");
+        p.total_bytes = Some(12 << 20);
+        assert_eq!(received(&p), "3.00 MiB of 12.00 MiB (25%)");
+    }
 
     #[test]
     fn table_aligns_and_blanks_nulls() {

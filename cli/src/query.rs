@@ -89,6 +89,11 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
             "records"
         },
     );
+    // The bytes received, as the SDK reports them.
+    if !pb.is_hidden() {
+        let bar = pb.clone();
+        q = q.on_progress(move |p| bar.set_prefix(output::received(p)));
+    }
     match (format, select.is_empty()) {
         (OutFormat::Server(f), true) => {
             output::write_lines(q.lines(f).await?, &mut sink, &pb).await?;

@@ -62,7 +62,8 @@ async fn every_class_takes_both_spellings() {
             let r = run(None, &home, &["query", &spelling, "--help"]).await;
             assert_eq!(r.code, 0, "query {spelling}: {}", r.stderr);
             assert!(
-                r.stdout.contains(&format!("Usage: spacetrack query {name} ")),
+                r.stdout
+                    .contains(&format!("Usage: spacetrack query {name} ")),
                 "query {spelling} --help is {name}'s: {}",
                 r.stdout
             );
@@ -111,7 +112,11 @@ async fn commands_that_send_nothing_list_no_network_option() {
         let r = run(None, &home, args).await;
         assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
         for flag in network {
-            assert!(!r.stdout.contains(flag), "{args:?} lists {flag}:\n{}", r.stdout);
+            assert!(
+                !r.stdout.contains(flag),
+                "{args:?} lists {flag}:\n{}",
+                r.stdout
+            );
         }
     }
     // Where they apply, they are listed.
@@ -128,24 +133,34 @@ async fn commands_that_send_nothing_list_no_network_option() {
     // Given to a command that sends nothing: a usage error naming it.
     let db = home.0.join("m.db");
     let db = format!("sqlite:{}", db.display());
-    let r = run(None, &home, &["mirror", "status", "--db", &db, "--retries", "3"]).await;
+    let r = run(
+        None,
+        &home,
+        &["mirror", "status", "--db", &db, "--retries", "3"],
+    )
+    .await;
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("does not apply"), "{}", r.stderr);
     // Before the subcommand, as a global option: accepted, nothing to do.
-    let r = run(None, &home, &["--retries", "3", "mirror", "status", "--db", &db]).await;
+    let r = run(
+        None,
+        &home,
+        &["--retries", "3", "mirror", "status", "--db", &db],
+    )
+    .await;
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     // export's options all say what they are, parquet included.
     let r = run(None, &home, &["mirror", "export", "--help"]).await;
     let options = &r.stdout[r.stdout.find("Options:").unwrap()..];
-    for line in ["--class <CLASS>", "-o, --output <FILE>", "--format <FORMAT>"] {
+    for line in [
+        "--class <CLASS>",
+        "-o, --output <FILE>",
+        "--format <FORMAT>",
+    ] {
         let i = options.find(line).unwrap_or_else(|| panic!("{line}"));
         let help = options[i + line.len()..].lines().nth(1).unwrap_or("");
-        assert!(
-            !help.trim().is_empty(),
-            "{line} has no help:\n{}",
-            r.stdout
-        );
+        assert!(!help.trim().is_empty(), "{line} has no help:\n{}", r.stdout);
     }
     let words = r.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(words.contains("parquet (columnar"), "{}", r.stdout);
@@ -225,7 +240,9 @@ async fn sim_faults_repeat_every_nth_query() {
     }
     assert_eq!(
         seen,
-        ["ok", "502", "cut", "502", "ok", "502", "ok", "502", "cut", "502", "ok", "502"]
+        [
+            "ok", "502", "cut", "502", "ok", "502", "ok", "502", "cut", "502", "ok", "502"
+        ]
     );
     let _ = child.kill().await;
 }
