@@ -97,8 +97,9 @@ macro_rules! class_query {
                 $query { inner: self.inner.distinct() }
             }
 
-            /// Asks for an empty answer instead of an error when nothing
-            /// matches (`emptyresult/show`).
+            /// Asks Space-Track to say when nothing matched
+            /// (`emptyresult/show`; see
+            /// [`Query::empty_result_show`](crate::Query::empty_result_show)).
             pub fn empty_result_show(self) -> Self {
                 $query { inner: self.inner.empty_result_show() }
             }
@@ -247,6 +248,16 @@ macro_rules! class_query {
             #[inline]
             pub async fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
                 self.inner.send_text(format).await
+            }
+
+            /// The answer in a text format, or that nothing matched (see
+            /// [`Query::send_text_answer`](crate::Query::send_text_answer)).
+            #[inline]
+            pub async fn send_text_answer(
+                self,
+                format: crate::query::Format,
+            ) -> crate::Result<crate::query::TextAnswer> {
+                self.inner.send_text_answer(format).await
             }
 
             /// The answer in any format as raw bytes (see

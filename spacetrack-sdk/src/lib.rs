@@ -157,6 +157,13 @@
 //! endings; [`Query::send_json`] returns the JSON untouched; `select` keeps
 //! some columns and returns JSON objects ([`Projection`]).
 //!
+//! An answer that matched nothing is empty whichever way it is read: no
+//! record, `""` from `send_text`, no line from `lines`, no byte from
+//! `bytes` and `send_bytes`. Space-Track's `NO RESULTS RETURNED` (its text
+//! answer with [`Query::empty_result_show`]) is never handed on as data;
+//! [`Query::send_text_answer`] says in its type ([`TextAnswer::NoResults`])
+//! that nothing matched.
+//!
 //! ```
 //! use spacetrack::{Format, GpField};
 //! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -407,7 +414,9 @@ pub use error::{DecodeError, Error, Result};
 pub use files::{Download, PublicFile, Upload};
 pub use generated::*;
 pub use modeldef::{ModeldefColumn, SchemaDrift};
-pub use query::{Async, Format, Mode, Order, Page, Partial, Progress, Projection, Query, RawQuery};
+pub use query::{
+    Async, Format, Mode, Order, Page, Partial, Progress, Projection, Query, RawQuery, TextAnswer,
+};
 pub use ratelimit::Rate;
 pub use request::MAX_URL_BYTES;
 pub use schema::{ClassInfo, ColumnInfo, Field, Record, Semantic};

@@ -855,10 +855,13 @@ fn produce(
         }
     }
     if !begun {
-        if req.empty_show || req.format == Format::Json {
+        // As Space-Track: `[]`; in text an empty body, or this line with emptyresult/show.
+        if req.format == Format::Json {
             writer.begin(&mut out);
         } else {
-            out.push_str("NO RESULTS RETURNED");
+            if req.empty_show {
+                out.push_str("NO RESULTS RETURNED");
+            }
             send(&mut out, &mut sent, true);
             return;
         }

@@ -52,6 +52,13 @@ impl<R: Record> Query<R, Blocking> {
         mode.block_on(q.send_text(format))?
     }
 
+    /// Sends in a text format; the answer or that nothing matched (see
+    /// [`Query::send_text_answer`]).
+    pub fn send_text_answer(self, format: Format) -> Result<crate::TextAnswer> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send_text_answer(format))?
+    }
+
     /// Sends in any format and returns the raw bytes.
     pub fn send_bytes(self, format: Format) -> Result<Bytes> {
         let (q, mode) = self.into_async();
@@ -221,6 +228,15 @@ macro_rules! blocking_builder {
             #[inline]
             pub fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
                 self.inner.send_text(format)
+            }
+
+            /// The answer in a text format, or that nothing matched, blocking.
+            #[inline]
+            pub fn send_text_answer(
+                self,
+                format: crate::query::Format,
+            ) -> crate::Result<crate::query::TextAnswer> {
+                self.inner.send_text_answer(format)
             }
 
             /// The answer in any format as raw bytes, blocking.

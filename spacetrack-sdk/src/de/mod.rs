@@ -42,7 +42,8 @@ pub(crate) use array::{decode_partial, records, records_partial};
 pub(crate) use body::{decode_any, decode_off_runtime, decode_records, error_body};
 pub(crate) use pipeline::{Answer, receive, records as records_in_segments};
 pub(crate) use progress::{ProgressFn, Tracker};
-pub(crate) use text::{NO_RESULTS, bytes, lines, text_body};
+pub use text::TextAnswer;
+pub(crate) use text::{bytes, is_no_results, lines, text_answer, text_body, text_bytes};
 pub(crate) use value::parse_datetime;
 
 /// An answer's body as it arrives: its chunks in order (an error ends

@@ -18,8 +18,8 @@ use crate::request::Spec;
 use crate::schema::{Field, Record};
 use target::Target;
 
-pub use crate::de::Progress;
 pub use crate::de::answer::{Page, Partial};
+pub use crate::de::{Progress, TextAnswer};
 pub use crate::request::{Format, Order, RawValue, encode_segment};
 pub use raw::RawQuery;
 
@@ -236,8 +236,14 @@ impl<R: Record, M: Mode> Query<R, M> {
         self
     }
 
-    /// Asks for an empty answer instead of an error when nothing matches
-    /// (`emptyresult/show`).
+    /// Asks Space-Track to say when nothing matched (`emptyresult/show`).
+    /// A JSON answer is `[]` either way. A text answer is then
+    /// `NO RESULTS RETURNED` instead of an empty body, which is never
+    /// handed on as text: [`send_text`](Self::send_text) returns `""`,
+    /// [`lines`](Self::lines) no line, [`bytes`](Self::bytes) and
+    /// [`send_bytes`](Self::send_bytes) nothing, and
+    /// [`send_text_answer`](Self::send_text_answer)
+    /// [`TextAnswer::NoResults`].
     pub fn empty_result_show(mut self) -> Self {
         self.spec.set("emptyresult", "show".into());
         self

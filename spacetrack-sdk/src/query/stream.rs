@@ -223,7 +223,10 @@ impl<R: Record> Query<R, Async> {
         counted(pages, progress, false)
     }
 
-    /// Streams a text format line by line (line endings removed). A value
+    /// Streams a text format line by line (line endings removed). When
+    /// nothing matches there is no line: Space-Track's `NO RESULTS RETURNED`
+    /// (its answer with [`empty_result_show`](Self::empty_result_show)) is
+    /// not one. A value
     /// list too long for one URL is sent as several requests whose lines
     /// follow each other (`tle`, `3le`, `kvn`, and `csv`, whose header is
     /// kept once); other formats cannot be merged and are refused.
@@ -243,21 +246,17 @@ impl<R: Record> Query<R, Async> {
                 .await?;
             return Ok(counted(lines, progress, true));
         }
-        // Several requests: a part that matched nothing says so in a line
-        // of its own, which is dropped (and said once at the end when no
-        // part matched anything, as one request would); a csv part's
-        // header is kept only from the first part that has one.
+        // Several requests: a part that matched nothing has no line (its
+        // `NO RESULTS RETURNED` is not one); a csv part's header is kept
+        // only from the first part that has one.
         let csv = format == Format::Csv;
         let header_kept = Arc::new(AtomicBool::new(false));
-        let anything = Arc::new(AtomicBool::new(false));
-        let seen = anything.clone();
         let lines = self
             .chained(parts, Some(format), progress.clone(), move |resp| {
                 let header_kept = header_kept.clone();
                 let mut first_line = true;
                 crate::de::lines(resp, max_line).filter(move |line| {
                     let keep = match line {
-                        Ok(text) if text.trim_end() == crate::de::NO_RESULTS => false,
                         Ok(_) if csv && std::mem::take(&mut first_line) => {
                             !header_kept.swap(true, Ordering::SeqCst)
                         }
@@ -266,16 +265,13 @@ impl<R: Record> Query<R, Async> {
                     std::future::ready(keep)
                 })
             })
-            .await?
-            .inspect(move |_| seen.store(true, Ordering::SeqCst));
-        let nothing = futures_util::stream::once(async move {
-            (!anything.load(Ordering::SeqCst)).then(|| Ok(crate::de::NO_RESULTS.to_owned()))
-        })
-        .filter_map(std::future::ready);
-        Ok(counted(lines.chain(nothing), progress, true))
+            .await?;
+        Ok(counted(lines, progress, true))
     }
 
-    /// Streams the raw answer in any format, chunk by chunk.
+    /// Streams the raw answer in any format, chunk by chunk. An answer in a
+    /// text format that says nothing matched (`NO RESULTS RETURNED`) has no
+    /// chunk, as an empty answer has none; anything else is as sent.
     pub async fn bytes(
         self,
         format: Format,
@@ -286,7 +282,18 @@ impl<R: Record> Query<R, Async> {
             .target
             .get_chunks(&spec, Some(format), progress.as_ref(), true)
             .await?;
-        Ok(counted(crate::de::bytes(resp), progress, false))
+        use futures_util::StreamExt;
+        let chunks = crate::de::bytes(resp).boxed();
+        let chunks = match format {
+            Format::Json | Format::Stream => chunks,
+            _ => crate::de::text_bytes(crate::de::Chunks {
+                stream: chunks,
+                len: None,
+                progress: None,
+            })
+            .boxed(),
+        };
+        Ok(counted(chunks, progress, false))
     }
 }
 
