@@ -13,6 +13,7 @@ mod cli;
 mod config;
 mod exit;
 mod mirror;
+mod options;
 mod output;
 mod predicate;
 mod query;

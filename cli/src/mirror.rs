@@ -59,7 +59,7 @@ pub fn command() -> Command {
                         .help("Days per gp_history request (default 1)"),
                 ),
         )
-        .subcommand(crate::cli::without_network(
+        .subcommand(crate::options::without_network(
             Command::new("status")
                 .about("Per class: rows, removed rows, last sync, next allowed sync")
                 .long_about(
@@ -68,7 +68,7 @@ pub fn command() -> Command {
                 )
                 .arg(db_arg()),
         ))
-        .subcommand(crate::cli::without_network(
+        .subcommand(crate::options::without_network(
             Command::new("export")
                 .about("Write a mirrored table out, a row at a time")
                 .long_about(

@@ -856,15 +856,12 @@ fn produce(
     }
     if !begun {
         // As Space-Track: `[]`; in text an empty body, or this line with emptyresult/show.
-        if req.format == Format::Json {
-            writer.begin(&mut out);
-        } else {
-            if req.empty_show {
-                out.push_str("NO RESULTS RETURNED");
-            }
+        if req.format != Format::Json {
+            out.push_str(["", "NO RESULTS RETURNED"][usize::from(req.empty_show)]);
             send(&mut out, &mut sent, true);
             return;
         }
+        writer.begin(&mut out);
     }
     writer.end(&mut out);
     if req.metadata {
