@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgAction, Command, value_parser};
 use spacetrack::{CLASSES, ClassInfo};
 
+use crate::options::without_network;
 use crate::output::OutFormat;
 use crate::predicate;
 
@@ -19,6 +20,20 @@ pub fn subcommand_name(info: &ClassInfo) -> String {
     } else {
         info.class.to_owned()
     }
+}
+
+/// The other spellings a subcommand or flag name is accepted in: all
+/// `-` (kebab case) and all `_` (snake case), but for `name` itself. The
+/// command line has both (`cdm_public`, `fileshare-file`, `--norad-cat-id`),
+/// so every class and column takes either.
+pub fn other_spellings(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for other in [name.replace('_', "-"), name.replace('-', "_")] {
+        if other != name && !out.contains(&other) {
+            out.push(other);
+        }
+    }
+    out
 }
 
 /// The flag of a column: `NORAD_CAT_ID` → `--norad-cat-id`.
@@ -78,11 +93,11 @@ pub fn command() -> Command {
                 .help("Client-side request limit, with 10 N an hour (default: Space-Track's, fewer than 30 a minute and 300 an hour; raise it only for the simulator)"),
         )
         .subcommand(query())
-        .subcommand(sim())
+        .subcommand(without_network(crate::sim::command()))
         .subcommand(crate::mirror::command())
         .subcommand(schemas())
         .subcommand(config())
-        .subcommand(
+        .subcommand(without_network(
             Command::new("completions")
                 .about("Print a shell completion script (every class and column included)")
                 .long_about(
@@ -94,7 +109,7 @@ pub fn command() -> Command {
                         .required(true)
                         .value_parser(value_parser!(clap_complete::Shell)),
                 ),
-        )
+        ))
 }
 
 fn query() -> Command {
@@ -102,7 +117,9 @@ fn query() -> Command {
         .about("Query a class: `spacetrack query gp --norad-cat-id 25544 --format tle`")
         .long_about(
             "Query a class. Each class is a subcommand with one flag per column; \
-             `spacetrack query <class> --help` lists them with their types.\n\n\
+             `spacetrack query <class> --help` lists them with their types. Class and column \
+             names take `-` or `_` alike (`cdm-public` or `cdm_public`, `--norad-cat-id` or \
+             `--norad_cat_id`).\n\n\
              Values use Space-Track's grammar: `a,b` (any of), `a--b` (range), `>a`, `<a`, \
              `<>a`, `~~a` (contains), `^a` (starts with), `null-val`, and `now`, `now-N`, \
              `now+N` (days) for dates. Repeating a flag adds values to its list.",
@@ -113,7 +130,9 @@ fn query() -> Command {
 }
 
 fn class_command(info: &'static ClassInfo) -> Command {
-    let mut cmd = Command::new(subcommand_name(info))
+    let name = subcommand_name(info);
+    let mut cmd = Command::new(name.clone())
+        .aliases(other_spellings(&name))
         .about(format!(
             "{}/{}: {} columns",
             info.controller,
@@ -246,6 +265,7 @@ fn class_command(info: &'static ClassInfo) -> Command {
         cmd = cmd.arg(
             Arg::new(col.name)
                 .long(flag(col.name))
+                .aliases(other_spellings(&flag(col.name)))
                 // `--lat -30`, `--lon -10--5`: a value may start with `-`.
                 .allow_hyphen_values(true)
                 .value_name(predicate::value_name(col.sql_type))
@@ -376,71 +396,6 @@ fn parse_sort_key(info: &'static ClassInfo, v: &str) -> Result<SortKey, String> 
             descending,
         })
     }
-}
-
-fn sim() -> Command {
-    let num = |name: &'static str, help: &'static str| {
-        Arg::new(name)
-            .long(name)
-            .value_name("N")
-            .value_parser(value_parser!(u64))
-            .help(help)
-    };
-    Command::new("sim")
-        .about("Run the Space-Track simulator on loopback for demos and tests")
-        .long_about(
-            "Run the Space-Track simulator on loopback until Ctrl-C. It prints its URL and \
-             the path of an owner-only file to `source` for SPACETRACK_BASE_URL, \
-             SPACETRACK_ALLOW_HTTP and its throwaway credentials.",
-        )
-        .arg(
-            Arg::new("port")
-                .long("port")
-                .value_name("PORT")
-                .default_value("0")
-                .value_parser(value_parser!(u16))
-                .help("0 picks a free port"),
-        )
-        .arg(num("objects", "Catalog size (default 10000)"))
-        .arg(num(
-            "seed",
-            "Seed of every generated value: the same seed and size give the same catalog (default 0)",
-        ))
-        .arg(
-            Arg::new("extra-column")
-                .long("extra-column")
-                .value_name("CLASS:FIELD:TYPE")
-                .action(ArgAction::Append)
-                .help(
-                    "Add a column this build's schemas lack, as Space-Track does when it adds one: \
-                     in the class's modeldef and every record, with generated values of that MySQL \
-                     type (e.g. gp:REENTRY_RISK:decimal(5,4); CLASS may be controller/class; repeatable)",
-                ),
-        )
-        .arg(num(
-            "history-depth",
-            "Element sets per object in gp_history",
-        ))
-        .arg(num(
-            "clock-rate",
-            "Let simulated time run N times faster than real time (3600: an hour a second): new element sets, launches, decays",
-        ))
-        .arg(num(
-            "answer-cache-mb",
-            "Keep recent answers (up to N MiB) so repeated queries measure clients, not the simulator",
-        ))
-        .arg(
-            Arg::new("no-account-limits")
-                .long("no-account-limits")
-                .action(ArgAction::SetTrue)
-                .help("Do not enforce Space-Track's 30 queries per minute and 300 per hour (benchmarks)"),
-        )
-        .arg(
-            Arg::new("no-compression")
-                .long("no-compression")
-                .action(ArgAction::SetTrue)
-                .help("Serve answers plain even to clients that ask for gzip"),
-        )
 }
 
 fn schemas() -> Command {

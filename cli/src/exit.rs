@@ -6,7 +6,7 @@ use std::process::ExitCode;
 /// The table `--help` prints and the README repeats.
 pub const TABLE: &str = "\
 Exit codes:
-  0  success
+  0  success, also when nothing matched (stderr says so; an --output file is written empty)
   1  `schemas diff` found differences
   2  usage error: unknown class or field, a value of the wrong type
   3  credentials missing or refused, or a bad config file

@@ -13,10 +13,12 @@ mod cli;
 mod config;
 mod exit;
 mod mirror;
+mod options;
 mod output;
 mod predicate;
 mod query;
 mod schemas;
+mod sim;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -110,7 +112,7 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
             }
             _ => Err(Failure::Usage("unknown schemas command".into())),
         },
-        Some(("sim", sm)) => sim(sm).await,
+        Some(("sim", sm)) => sim::run(sm).await,
         Some(("mirror", mm)) => mirror::run(mm, || client(false), quiet).await,
         Some(("config", cm)) => config_command(config_flag, cm),
         Some(("completions", cm)) => {
@@ -122,67 +124,6 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
         }
         _ => Err(Failure::Usage("unknown command".into())),
     }
-}
-
-/// `CLASS:FIELD:TYPE` of `sim --extra-column` (CLASS may be
-/// `controller/class`; TYPE may itself hold a colon-free `decimal(5,4)`).
-fn extra_column(spec: &str) -> Result<(&'static str, &'static str, &str, &str), Failure> {
-    let usage = || {
-        Failure::Usage(format!(
-            "--extra-column `{spec}`: expected CLASS:FIELD:TYPE, e.g. gp:REENTRY_RISK:decimal(5,4)"
-        ))
-    };
-    let mut parts = spec.splitn(3, ':');
-    let (Some(class), Some(field), Some(ty)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(usage());
-    };
-    if field.is_empty() || ty.is_empty() {
-        return Err(usage());
-    }
-    let (controller, class) = match class.split_once('/') {
-        Some((c, k)) => (Some(c), k),
-        None => (None, class),
-    };
-    let info = spacetrack::schema::find_class(class, controller).ok_or_else(|| {
-        Failure::Usage(format!(
-            "--extra-column `{spec}`: `{class}` is not a class of this build"
-        ))
-    })?;
-    Ok((info.controller, info.class, field, ty))
-}
-
-async fn sim(m: &clap::ArgMatches) -> Result<(), Failure> {
-    let mut b = spacetrack_sim::Simulator::builder();
-    if !m.get_flag("no-account-limits") {
-        b = b.space_track_limits();
-    }
-    if m.get_flag("no-compression") {
-        b = b.compression(false);
-    }
-    let port = m.get_one::<u16>("port").copied().unwrap_or(0);
-    b = b.bind(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
-    if let Some(&n) = m.get_one::<u64>("objects") {
-        b = b.objects(n as usize);
-    }
-    if let Some(&n) = m.get_one::<u64>("seed") {
-        b = b.seed(n);
-    }
-    if let Some(&n) = m.get_one::<u64>("history-depth") {
-        b = b.history_depth(n as usize);
-    }
-    if let Some(&n) = m.get_one::<u64>("clock-rate") {
-        b = b.clock_rate(u32::try_from(n).unwrap_or(u32::MAX));
-    }
-    for spec in m.get_many::<String>("extra-column").into_iter().flatten() {
-        let (controller, class, field, ty) = extra_column(spec)?;
-        b = b.extra_column(controller, class, field, ty);
-    }
-    if let Some(&n) = m.get_one::<u64>("answer-cache-mb") {
-        b = b.answer_cache_bytes((n as usize).saturating_mul(1 << 20));
-    }
-    spacetrack_sim::serve_until_stopped(b)
-        .await
-        .map_err(|e| Failure::io(std::path::Path::new("simulator"), e))
 }
 
 fn config_command(flag: Option<&std::path::Path>, m: &clap::ArgMatches) -> Result<(), Failure> {
@@ -238,24 +179,5 @@ fn config_command(flag: Option<&std::path::Path>, m: &clap::ArgMatches) -> Resul
             Ok(())
         }
         _ => Err(Failure::Usage("unknown config command".into())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn extra_columns_name_a_class_of_this_build() {
-        let (controller, class, field, ty) =
-            super::extra_column("gp:REENTRY_RISK:decimal(5,4)").unwrap();
-        assert_eq!(
-            (controller, class, field, ty),
-            ("basicspacedata", "gp", "REENTRY_RISK", "decimal(5,4)")
-        );
-        let (controller, ..) =
-            super::extra_column("expandedspacedata/satellite:X:int(10)").unwrap();
-        assert_eq!(controller, "expandedspacedata");
-        for bad in ["gp", "gp:X", "gp::int", "nosuch:X:int", "gp:X:"] {
-            assert!(super::extra_column(bad).is_err(), "{bad}");
-        }
     }
 }

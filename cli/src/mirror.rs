@@ -226,22 +226,40 @@ pub fn command() -> Command {
                         .help("The class whose table to rebuild"),
                 ),
         )
-        .subcommand(
+        .subcommand(crate::options::without_network(
             Command::new("status")
                 .about("Per class: rows, removed rows, last sync, next allowed sync")
+                .long_about(
+                    "Per class: rows, removed rows, last sync, next allowed sync. Reads the \
+                     mirror only: nothing is sent to Space-Track.",
+                )
                 .arg(db_arg()),
-        )
-        .subcommand(
+        ))
+        .subcommand(crate::options::without_network(
             Command::new("export")
                 .about("Write a mirrored table out, a row at a time")
+                .long_about(
+                    "Write a mirrored table out, a row at a time, from the mirror only: \
+                     nothing is sent to Space-Track.",
+                )
                 .arg(db_arg())
-                .arg(Arg::new("class").long("class").required(true).value_name("C"))
+                .arg(
+                    Arg::new("class")
+                        .long("class")
+                        .required(true)
+                        .value_name("CLASS")
+                        .help("The mirrored class to write, e.g. gp, satcat, decay, gp_history"),
+                )
                 .arg(
                     Arg::new("format")
                         .long("format")
                         .value_name("FORMAT")
                         .default_value("ndjson")
-                        .value_parser(["ndjson", "csv", "parquet"]),
+                        .value_parser(["ndjson", "csv", "parquet"])
+                        .help(
+                            "ndjson (one JSON object per line), csv (a header row, then one row \
+                             per record) or parquet (columnar, typed)",
+                        ),
                 )
                 .arg(
                     Arg::new("output")
@@ -249,7 +267,8 @@ pub fn command() -> Command {
                         .long("output")
                         .value_name("FILE")
                         .required(true)
-                        .value_parser(value_parser!(PathBuf)),
+                        .value_parser(value_parser!(PathBuf))
+                        .help("Write to FILE (it appears only once complete)"),
                 )
                 .arg(
                     Arg::new("removed")
@@ -268,7 +287,7 @@ pub fn command() -> Command {
                              DuckDB, Polars, DataFusion and Spark read as one table",
                         ),
                 ),
-        )
+        ))
 }
 
 fn range(s: &str) -> Result<(NaiveDate, Option<NaiveDate>), Failure> {

@@ -95,21 +95,38 @@ impl Drop for Sink {
     }
 }
 
-/// A spinner on stderr counting `unit`s, drawn only when stderr is a
-/// terminal (indicatif hides it otherwise) and not at all with `--quiet`.
+/// A spinner on stderr counting `unit`s written, and the bytes received
+/// (see [`received`]), drawn only when stderr is a terminal (indicatif
+/// hides it otherwise) and not at all with `--quiet`.
 pub fn progress(quiet: bool, unit: &'static str) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {human_pos} {msg} in {elapsed} ({per_sec})")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {human_pos} {msg} in {elapsed} ({per_sec}) {prefix}",
+    ) {
         pb.set_style(style);
     }
     pb.set_message(unit);
     pb.enable_steady_tick(Duration::from_millis(120));
     pb
+}
+
+/// What the bar says of the bytes received, from the query's
+/// [`Progress`](spacetrack::Progress): `12.5 MiB of 40.0 MiB (31%)` when the
+/// answer's size is known, else `12.5 MiB received`.
+pub fn received(p: &spacetrack::Progress) -> String {
+    use indicatif::HumanBytes;
+    match p.total_bytes {
+        Some(total) if total > 0 => format!(
+            "{} of {} ({}%)",
+            HumanBytes(p.bytes),
+            HumanBytes(total),
+            (p.bytes.min(total) * 100) / total
+        ),
+        _ => format!("{} received", HumanBytes(p.bytes)),
+    }
 }
 
 /// A bar over the classes of `schemas pull` and `schemas diff` (a pull of
@@ -129,7 +146,7 @@ pub fn class_progress(quiet: bool, classes: usize) -> ProgressBar {
 const BATCH: usize = 1024;
 
 /// Writes records as they arrive, in `format` (JSON, NDJSON or a table
-/// with `columns` in order).
+/// with `columns` in order), and returns how many.
 ///
 /// JSON and NDJSON are serialised in batches of [`BATCH`] records on
 /// blocking threads, a few batches at once, while the next records arrive
@@ -141,7 +158,7 @@ pub async fn write_records<T: Serialize + Send + 'static>(
     columns: &[&str],
     sink: &mut Sink,
     pb: &ProgressBar,
-) -> Result<(), Failure> {
+) -> Result<u64, Failure> {
     let mut records = std::pin::pin!(records);
     if format == OutFormat::Table {
         let mut table = Vec::new();
@@ -149,7 +166,8 @@ pub async fn write_records<T: Serialize + Send + 'static>(
             table.push(serde_json::to_value(&rec?).map_err(encode_failure)?);
             pb.inc(1);
         }
-        return sink.write(render_table(columns, &table).as_bytes());
+        sink.write(render_table(columns, &table).as_bytes())?;
+        return Ok(table.len() as u64);
     }
     let ndjson = format == OutFormat::Ndjson;
     let window = std::thread::available_parallelism().map_or(1, |n| n.get()) + 1;
@@ -197,10 +215,11 @@ pub async fn write_records<T: Serialize + Send + 'static>(
         return Err(f);
     }
     match format {
-        OutFormat::Json if count == 0 => sink.write(b"[]\n"),
-        OutFormat::Json => sink.write(b"\n]\n"),
-        _ => Ok(()),
+        OutFormat::Json if count == 0 => sink.write(b"[]\n")?,
+        OutFormat::Json => sink.write(b"\n]\n")?,
+        _ => {}
     }
+    Ok(count)
 }
 
 /// One batch as JSON array elements (after `[` or `,` and a newline) or
@@ -256,20 +275,35 @@ fn encode_failure(e: serde_json::Error) -> Failure {
     Failure::Usage(format!("cannot write a record as JSON: {e}"))
 }
 
-/// Writes a text answer line by line (CRLF becomes LF).
+/// Writes a text answer line by line (CRLF becomes LF) and returns how
+/// many lines. An answer that matched nothing has none (the SDK never
+/// hands on Space-Track's `NO RESULTS RETURNED`), so its file is empty.
 pub async fn write_lines(
     lines: impl Stream<Item = spacetrack::Result<String>>,
     sink: &mut Sink,
     pb: &ProgressBar,
-) -> Result<(), Failure> {
+) -> Result<u64, Failure> {
     let mut lines = std::pin::pin!(lines);
+    let mut count = 0;
     while let Some(line) = lines.next().await {
         let mut line = line?;
         line.push('\n');
         sink.write(line.as_bytes())?;
         pb.inc(1);
+        count += 1;
     }
-    Ok(())
+    Ok(count)
+}
+
+/// What stderr says when nothing matched (the exit code stays 0: an empty
+/// answer is an answer). With `-o`, the file is still written, empty (or
+/// `[]` for json), so that a script finds it and an older file of the same
+/// name is not mistaken for this answer.
+pub fn nothing_matched(output: Option<&Path>) -> String {
+    match output {
+        Some(p) => format!("nothing matched the query; {} holds no record", p.display()),
+        None => "nothing matched the query".into(),
+    }
 }
 
 /// An aligned table: one column per name, cells as Space-Track sends them,
@@ -340,6 +374,15 @@ pub(crate) fn partial_path(p: &std::path::Path) -> Result<PathBuf, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn received_bytes_with_and_without_a_total() {
+        let mut p = spacetrack::Progress::default();
+        p.bytes = 3 << 20;
+        assert_eq!(received(&p), "3.00 MiB received");
+        p.total_bytes = Some(12 << 20);
+        assert_eq!(received(&p), "3.00 MiB of 12.00 MiB (25%)");
+    }
 
     #[test]
     fn table_aligns_and_blanks_nulls() {

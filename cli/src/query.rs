@@ -104,16 +104,21 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
             "records"
         },
     );
-    match (format, select.is_empty()) {
+    // The bytes received, as the SDK reports them.
+    if !pb.is_hidden() {
+        let bar = pb.clone();
+        q = q.on_progress(move |p| bar.set_prefix(output::received(p)));
+    }
+    let written = match (format, select.is_empty()) {
         (OutFormat::Server(f), true) => {
-            output::write_lines(q.lines(f).await?, &mut sink, &pb).await?;
+            output::write_lines(q.lines(f).await?, &mut sink, &pb).await?
         }
         (OutFormat::Server(f), false) => {
             let fields = select
                 .iter()
                 .map(|c| field::<R>(c))
                 .collect::<Result<Vec<_>, _>>()?;
-            output::write_lines(q.select(fields).lines(f).await?, &mut sink, &pb).await?;
+            output::write_lines(q.select(fields).lines(f).await?, &mut sink, &pb).await?
         }
         (_, select_none) => {
             let columns: Vec<&str> = if select_none {
@@ -144,20 +149,23 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
                 }
             };
             if select_none {
-                output::write_records(rows, format, &columns, &mut sink, &pb).await?;
+                output::write_records(rows, format, &columns, &mut sink, &pb).await?
             } else {
                 // Whole records, decoded and checked like any other, then
                 // cut down: the columns keep their types (numbers stay
                 // numbers) whether or not they were selected. `--format csv
                 // --select` is the smaller download, cut by Space-Track.
                 let rows = rows.map_ok(|r| output::Selected::of(&r, &select));
-                output::write_records(rows, format, &columns, &mut sink, &pb).await?;
+                output::write_records(rows, format, &columns, &mut sink, &pb).await?
             }
         }
-    }
+    };
     sink.finish()?;
     // The final count stays on the terminal.
     pb.finish();
+    if written == 0 && skipped.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+        eprintln!("{}", output::nothing_matched(output));
+    }
     match skipped.into_inner() {
         0 => Ok(()),
         n => Err(Failure::Skipped(n)),

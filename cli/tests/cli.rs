@@ -1172,6 +1172,11 @@ async fn progress_is_shown_on_a_terminal_only_when_it_helps() {
     slow();
     let shown = on_a_terminal(&sim, &home, &format!("query gp -o {file}")).await;
     assert!(shown.contains("500 records in"), "{shown:?}");
+    // The bytes received, from the SDK's on_progress.
+    assert!(
+        shown.contains("iB received") || shown.contains("iB of "),
+        "{shown:?}"
+    );
     assert_eq!(
         serde_json::from_slice::<Vec<serde_json::Value>>(&std::fs::read(file).unwrap())
             .unwrap()

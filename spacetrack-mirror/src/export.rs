@@ -30,7 +30,7 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
-    /// `ndjson` (or `jsonl`) or `csv`.
+    /// `ndjson` (or `jsonl`), `csv` or `parquet`, ignoring ASCII case.
     pub fn parse(s: &str) -> Option<ExportFormat> {
         match s.to_ascii_lowercase().as_str() {
             "ndjson" | "jsonl" => Some(ExportFormat::Ndjson),

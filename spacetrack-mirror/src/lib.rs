@@ -304,7 +304,12 @@ impl Mirror {
             mirror: self,
             client,
             owner: owner(),
-            now: opts.now.unwrap_or_else(|| chrono::Utc::now().naive_utc()),
+            // Microseconds, as every datetime of the mirror (`_synced_at`
+            // had the clock's nanoseconds).
+            now: chrono::SubsecRound::trunc_subsecs(
+                opts.now.unwrap_or_else(|| chrono::Utc::now().naive_utc()),
+                6,
+            ),
             opts,
         };
         let mut report = SyncReport::default();

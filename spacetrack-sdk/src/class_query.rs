@@ -97,8 +97,9 @@ macro_rules! class_query {
                 $query { inner: self.inner.distinct() }
             }
 
-            /// Asks for an empty answer instead of an error when nothing
-            /// matches (`emptyresult/show`).
+            /// Asks Space-Track to say when nothing matched
+            /// (`emptyresult/show`; see
+            /// [`Query::empty_result_show`](crate::Query::empty_result_show)).
             pub fn empty_result_show(self) -> Self {
                 $query { inner: self.inner.empty_result_show() }
             }
@@ -111,6 +112,16 @@ macro_rules! class_query {
             /// Overrides the client's timeout for this request.
             pub fn timeout(self, timeout: std::time::Duration) -> Self {
                 $query { inner: self.inner.timeout(timeout) }
+            }
+
+            /// Reports the answer's progress (records, bytes, totals when
+            /// known) to `f` while it arrives (see
+            /// [`Query::on_progress`](crate::Query::on_progress)).
+            pub fn on_progress(
+                self,
+                f: impl Fn(&crate::query::Progress) + Send + Sync + 'static,
+            ) -> Self {
+                $query { inner: self.inner.on_progress(f) }
             }
 
             /// Returns only the given columns (see
@@ -149,6 +160,13 @@ macro_rules! class_query {
             #[inline]
             pub async fn first(self) -> crate::Result<Option<$rec>> {
                 self.inner.first().await
+            }
+
+            /// How many records match, from Space-Track's count: one small
+            /// request (see [`Query::count`](crate::Query::count)).
+            #[inline]
+            pub async fn count(self) -> crate::Result<u64> {
+                self.inner.count().await
             }
 
             /// The records that decoded and one error per record that did
@@ -230,6 +248,16 @@ macro_rules! class_query {
             #[inline]
             pub async fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
                 self.inner.send_text(format).await
+            }
+
+            /// The answer in a text format, or that nothing matched (see
+            /// [`Query::send_text_answer`](crate::Query::send_text_answer)).
+            #[inline]
+            pub async fn send_text_answer(
+                self,
+                format: crate::query::Format,
+            ) -> crate::Result<crate::query::TextAnswer> {
+                self.inner.send_text_answer(format).await
             }
 
             /// The answer in any format as raw bytes (see

@@ -101,6 +101,7 @@ impl Answer {
         Chunks {
             stream: self.chunks,
             len: self.len,
+            progress: None,
         }
     }
 }

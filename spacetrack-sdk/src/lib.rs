@@ -75,9 +75,9 @@
 //! |---|---|
 //! | `.norad_cat_id(25544)` | `25544` |
 //! | `.norad_cat_id([25544, 20580])` | `25544,20580` |
-//! | `.mean_motion(0.99..=1.01)`, `op::range(a, b)` | `0.99--1.01` |
+//! | `.mean_motion(0.99..=1.01)`, `op::range(a, b)` (alias `op::between`) | `0.99--1.01` |
 //! | `op::gt(x)`, `op::lt(x)`, `op::ne(x)` | `>x`, `<x`, `<>x` |
-//! | `op::like("DEB")`, `op::starts_with("STARLINK")` | `~~DEB`, `^STARLINK` |
+//! | `op::like("DEB")` (alias `op::contains`), `op::starts_with("STARLINK")` | `~~DEB`, `^STARLINK` |
 //! | `None`, `op::null()`, `op::not_null()` | `null-val`, `<>null-val` |
 //! | `op::now()`, `op::now_minus_days(7)`, `op::now_plus_days(1.5)` (date columns only) | `now`, `now-7`, `now+1.5` |
 //! | `op::gt(1).or(op::lt(-1))`, `op::any_of(...)` | `>1,<-1` |
@@ -156,6 +156,13 @@
 //! [`Format`] (`csv`, `xml`, `html`, `tle`, `3le`, `kvn`) and normalises line
 //! endings; [`Query::send_json`] returns the JSON untouched; `select` keeps
 //! some columns and returns JSON objects ([`Projection`]).
+//!
+//! An answer that matched nothing is empty whichever way it is read: no
+//! record, `""` from `send_text`, no line from `lines`, no byte from
+//! `bytes` and `send_bytes`. Space-Track's `NO RESULTS RETURNED` (its text
+//! answer with [`Query::empty_result_show`]) is never handed on as data;
+//! [`Query::send_text_answer`] says in its type ([`TextAnswer::NoResults`])
+//! that nothing matched.
 //!
 //! ```
 //! use spacetrack::{Format, GpField};
@@ -264,7 +271,9 @@
 //!   `modeldef` of a class, compared with this build's schemas.
 //! * [`Client::request`]: untyped queries of any class.
 //! * Feature `sgp4`: `gp` and `gp_history` records convert to
-//!   `sgp4::Elements` (see `orbit`).
+//!   `sgp4::Elements` (see `orbit`); the crate is re-exported as
+//!   `spacetrack::sgp4`, so its version cannot drift from the one
+//!   converted to.
 //! * Feature `redis`: a rate limit shared by processes.
 //!
 //! ## What does not compile
@@ -405,10 +414,34 @@ pub use error::{DecodeError, Error, Result};
 pub use files::{Download, PublicFile, Upload};
 pub use generated::*;
 pub use modeldef::{ModeldefColumn, SchemaDrift};
-pub use query::{Async, Format, Mode, Order, Page, Partial, Projection, Query, RawQuery};
+pub use query::{
+    Async, Format, Mode, Order, Page, Partial, Progress, Projection, Query, RawQuery, TextAnswer,
+};
 pub use ratelimit::Rate;
 pub use request::MAX_URL_BYTES;
 pub use schema::{ClassInfo, ColumnInfo, Field, Record, Semantic};
+
+/// The [`sgp4`](https://docs.rs/sgp4) crate that `gp` and `gp_history`
+/// records convert to (feature `sgp4`), re-exported: name it as
+/// `spacetrack::sgp4` and its version always matches the one the
+/// conversions are written for, whatever `sgp4` the application depends on.
+///
+/// ```
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+/// # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+/// #     .identity(sim.identity()).password(sim.password()).build()?;
+/// use spacetrack::sgp4;
+///
+/// let iss = st.gp().norad_cat_id(25544).first().await?.expect("the ISS is in the catalog");
+/// let elements = sgp4::Elements::try_from(&iss)?;
+/// let constants = sgp4::Constants::from_elements(&elements)?;
+/// let [x, y, z] = constants.propagate(sgp4::MinutesSinceEpoch(90.0))?.position;
+/// assert!((6_000.0..8_000.0).contains(&(x * x + y * y + z * z).sqrt())); // km from the centre
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "sgp4")]
+pub use sgp4;
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

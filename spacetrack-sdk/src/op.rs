@@ -13,8 +13,8 @@
 //! | `0.99..=1.01` | `0.99--1.01` (inclusive range) |
 //! | `None` | `null-val` |
 //! | [`gt`]`(x)`, [`lt`]`(x)`, [`ne`]`(x)` | `>x`, `<x`, `<>x` |
-//! | [`range`]`(a, b)` | `a--b` |
-//! | [`like`]`("ZARYA")`, [`starts_with`]`("STARLINK")` | `~~ZARYA`, `^STARLINK` |
+//! | [`range`]`(a, b)` or [`between`]`(a, b)` | `a--b` |
+//! | [`like`]`("ZARYA")` or [`contains`]`("ZARYA")`, [`starts_with`]`("STARLINK")` | `~~ZARYA`, `^STARLINK` |
 //! | [`null`]`()`, [`not_null`]`()` | `null-val`, `<>null-val` |
 //! | [`gt`]`(`[`now_minus_days`]`(30))` on a date column | `>now-30` |
 //! | `a.or(b)` / [`any_of`] | `a,b` |
@@ -149,8 +149,6 @@
 //! ([`GpQuery`](crate::GpQuery) and the other `…Query` types) lists every
 //! filter of its class, each named after its column in snake case.
 
-use std::ops::RangeInclusive;
-
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::de::ToWire;
@@ -240,256 +238,6 @@ impl From<&str> for Operand<String> {
     }
 }
 
-/// Everything a predicate method accepts for a column of type `T`.
-///
-/// A value of another type does not compile, and the compiler names the
-/// type the filter takes (see
-/// [When a filter does not compile](self#when-a-filter-does-not-compile)).
-#[diagnostic::on_unimplemented(
-    message = "this filter takes `{T}`, the column's type on Space-Track, not `{Self}`",
-    label = "not a `{T}` value, list or range, nor a predicate from `op`",
-    note = "`String`: a text column (char, varchar, text); it takes `&str` or `String`, also when its record field is a datetime or a date, as with decay's `DECAY_EPOCH`: the server stores and compares those as text, so filter them with an exact value or a prefix, `op::starts_with(\"2026-11-26\")`, or filter a datetime column such as decay's `MSG_EPOCH`",
-    note = "`u8` to `i64`: an integer column; it takes any integer type (checked against the column's range when the query is sent), not a decimal. `f64`: a decimal column; it takes `f64` or an integer of up to 32 bits",
-    note = "`DateTime<Utc>`: a datetime column; it takes a `DateTime<Utc>` or a `NaiveDate` (that whole day, UTC). `NaiveDate`: a date column; it takes a `NaiveDate`, not a datetime. Parse text first (`\"2024-01-01\".parse::<chrono::NaiveDate>()`); `now` goes in an operator: `op::gt(op::now_minus_days(7))`",
-    note = "another type: an enum column's own enum, such as `TipDirection`; it takes its variants. An iterator is not a list: pass `op::one_of(iter)`"
-)]
-pub trait IntoPredicate<T> {
-    /// Converts into a [`Predicate`].
-    fn into_predicate(self) -> Predicate<T>;
-}
-
-impl<T> IntoPredicate<T> for Predicate<T> {
-    fn into_predicate(self) -> Predicate<T> {
-        self
-    }
-}
-
-impl<T: ToWire> IntoPredicate<T> for T {
-    fn into_predicate(self) -> Predicate<T> {
-        eq(self)
-    }
-}
-
-impl<T> IntoPredicate<T> for Option<T> {
-    fn into_predicate(self) -> Predicate<T> {
-        match self {
-            Some(v) => eq(v),
-            None => null(),
-        }
-    }
-}
-
-impl<T, const N: usize> IntoPredicate<T> for [T; N] {
-    fn into_predicate(self) -> Predicate<T> {
-        any_of(self.into_iter().map(eq))
-    }
-}
-
-impl<T> IntoPredicate<T> for Vec<T> {
-    fn into_predicate(self) -> Predicate<T> {
-        any_of(self.into_iter().map(eq))
-    }
-}
-
-impl<T> IntoPredicate<T> for RangeInclusive<T> {
-    fn into_predicate(self) -> Predicate<T> {
-        let (a, b) = self.into_inner();
-        range(a, b)
-    }
-}
-
-impl IntoPredicate<String> for &str {
-    fn into_predicate(self) -> Predicate<String> {
-        eq(self.to_owned())
-    }
-}
-
-/// A reference to a value of the column's type (`&String`, or the `&u32`
-/// items of `one_of(ids.iter())`).
-impl<T: ToWire + Clone> IntoPredicate<T> for &T {
-    fn into_predicate(self) -> Predicate<T> {
-        eq(self.clone())
-    }
-}
-
-impl<const N: usize> IntoPredicate<String> for [&str; N] {
-    fn into_predicate(self) -> Predicate<String> {
-        any_of(self.into_iter().map(|s| eq(s.to_owned())))
-    }
-}
-
-impl IntoPredicate<String> for Vec<&str> {
-    fn into_predicate(self) -> Predicate<String> {
-        any_of(self.into_iter().map(|s| eq(s.to_owned())))
-    }
-}
-
-impl<T: Clone> IntoPredicate<T> for &[T] {
-    fn into_predicate(self) -> Predicate<T> {
-        any_of(self.iter().cloned().map(eq))
-    }
-}
-
-impl<T: Clone> IntoPredicate<T> for &Vec<T> {
-    fn into_predicate(self) -> Predicate<T> {
-        self.as_slice().into_predicate()
-    }
-}
-
-impl<T: Clone, const N: usize> IntoPredicate<T> for &[T; N] {
-    fn into_predicate(self) -> Predicate<T> {
-        self.as_slice().into_predicate()
-    }
-}
-
-impl IntoPredicate<String> for &[&str] {
-    fn into_predicate(self) -> Predicate<String> {
-        any_of(self.iter().map(|s| eq(s.to_string())))
-    }
-}
-
-impl IntoPredicate<String> for &Vec<&str> {
-    fn into_predicate(self) -> Predicate<String> {
-        self.as_slice().into_predicate()
-    }
-}
-
-impl<const N: usize> IntoPredicate<String> for &[&str; N] {
-    fn into_predicate(self) -> Predicate<String> {
-        self.as_slice().into_predicate()
-    }
-}
-
-/// One value given in another type than the column's: converted, or an
-/// [`Term::Invalid`] that fails the query when it is sent.
-trait Convert<T>: Sized {
-    fn term(self) -> Term<T>;
-}
-
-/// Any of `items`, each converted. One function per (source, column) pair
-/// serves every list type, which keeps the ~550 input impls cheap to
-/// compile.
-fn converted_list<S: Copy + Convert<T>, T>(items: &[S]) -> Predicate<T> {
-    Predicate {
-        terms: items.iter().map(|&s| s.term()).collect(),
-    }
-}
-
-/// The input impls of a source type `S` that converts into a column type
-/// `T` through [`Convert`]: the value, arrays, slices, vectors and ranges.
-macro_rules! converted_inputs {
-    ($col:ty => $($src:ty),*) => {$(
-        impl IntoPredicate<$col> for $src {
-            fn into_predicate(self) -> Predicate<$col> {
-                single(Convert::<$col>::term(self))
-            }
-        }
-        impl IntoPredicate<$col> for &$src {
-            fn into_predicate(self) -> Predicate<$col> {
-                single(Convert::<$col>::term(*self))
-            }
-        }
-        impl<const N: usize> IntoPredicate<$col> for [$src; N] {
-            fn into_predicate(self) -> Predicate<$col> {
-                converted_list(&self)
-            }
-        }
-        impl<const N: usize> IntoPredicate<$col> for &[$src; N] {
-            fn into_predicate(self) -> Predicate<$col> {
-                converted_list(self)
-            }
-        }
-        impl IntoPredicate<$col> for Vec<$src> {
-            fn into_predicate(self) -> Predicate<$col> {
-                converted_list(&self)
-            }
-        }
-        impl IntoPredicate<$col> for &[$src] {
-            fn into_predicate(self) -> Predicate<$col> {
-                converted_list(self)
-            }
-        }
-        impl IntoPredicate<$col> for &Vec<$src> {
-            fn into_predicate(self) -> Predicate<$col> {
-                converted_list(self)
-            }
-        }
-        impl IntoPredicate<$col> for RangeInclusive<$src> {
-            fn into_predicate(self) -> Predicate<$col> {
-                let (a, b) = self.into_inner();
-                // From the start of `a` to the end of `b` (a date's whole
-                // last day on a datetime column).
-                match (Convert::<$col>::term(a), Convert::<$col>::term(b)) {
-                    (Term::Invalid(why), _) | (_, Term::Invalid(why)) => single(Term::Invalid(why)),
-                    (Term::Eq(a) | Term::Range(a, _), Term::Eq(b) | Term::Range(_, b)) => {
-                        single(Term::Range(a, b))
-                    }
-                    _ => single(Term::Invalid("this range cannot be converted".into())),
-                }
-            }
-        }
-    )*};
-}
-
-/// Integers of any type on an integer column: range-checked, never
-/// truncated. Every integer type is accepted (not only the lossless ones) so
-/// that a bare literal (`norad_cat_id(25544)`, typed `i32` when several
-/// impls apply) still compiles; a value out of range is an error when sent.
-macro_rules! int_columns {
-    ($($col:ty => [$($src:ty),*];)*) => {$(
-        $(
-            impl Convert<$col> for $src {
-                fn term(self) -> Term<$col> {
-                    match <$col>::try_from(self) {
-                        Ok(v) => Term::Eq(Operand::Value(v)),
-                        Err(_) => Term::Invalid(format!(
-                            "{self} is out of range for the column's type {}",
-                            stringify!($col)
-                        )),
-                    }
-                }
-            }
-        )*
-        converted_inputs!($col => $($src),*);
-    )*};
-}
-int_columns! {
-    u8 => [i8, u16, i16, u32, i32, u64, i64, usize, isize];
-    i8 => [u8, u16, i16, u32, i32, u64, i64, usize, isize];
-    u16 => [u8, i8, i16, u32, i32, u64, i64, usize, isize];
-    i16 => [u8, i8, u16, u32, i32, u64, i64, usize, isize];
-    u32 => [u8, i8, u16, i16, i32, u64, i64, usize, isize];
-    i32 => [u8, i8, u16, i16, u32, u64, i64, usize, isize];
-    u64 => [u8, i8, u16, i16, u32, i32, i64, usize, isize];
-    i64 => [u8, i8, u16, i16, u32, i32, u64, usize, isize];
-}
-
-/// Integers on a decimal column: only the types `f64` holds exactly.
-macro_rules! float_column {
-    ($($src:ty),*) => {$(
-        impl Convert<f64> for $src {
-            fn term(self) -> Term<f64> {
-                Term::Eq(Operand::Value(f64::from(self)))
-            }
-        }
-    )*
-    converted_inputs!(f64 => $($src),*);
-    };
-}
-float_column!(u8, i8, u16, i16, u32, i32);
-
-/// A date on a datetime column: that whole day, UTC (midnight to its last
-/// microsecond), so that `epoch(day)` finds the day's element sets.
-impl Convert<DateTime<Utc>> for NaiveDate {
-    fn term(self) -> Term<DateTime<Utc>> {
-        let end = self
-            .and_time(chrono::NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999).expect("valid"))
-            .and_utc();
-        Term::Range(Operand::Value(midnight(self)), Operand::Value(end))
-    }
-}
-converted_inputs!(DateTime<Utc> => NaiveDate);
-
 /// Any of the values an iterator yields (`a,b,c`): for the inputs that
 /// are not a list already, such as `ids.iter().copied()` or a `HashSet`.
 /// Each value is converted as the column's predicate method would convert
@@ -531,14 +279,49 @@ pub fn ne<T>(v: impl Into<Operand<T>>) -> Predicate<T> {
     single(Term::Ne(v.into()))
 }
 
-/// Between `lo` and `hi`, both included (`lo--hi`).
+/// Between `lo` and `hi`, both included (`lo--hi`). Also spelled
+/// [`between`]; an inclusive Rust range (`lo..=hi`) says the same.
 pub fn range<T>(lo: impl Into<Operand<T>>, hi: impl Into<Operand<T>>) -> Predicate<T> {
     single(Term::Range(lo.into(), hi.into()))
 }
 
-/// Contains `text` (`~~text`; Space-Track's SQL `LIKE '%text%'`).
+/// [`range`] under the name SQL gives it: between `lo` and `hi`, both
+/// included (`lo--hi`).
+///
+/// ```
+/// use spacetrack::op;
+/// # fn main() -> spacetrack::Result<()> {
+/// # let st = spacetrack::Client::new("me@example.com", "password")?;
+/// let a = st.gp().mean_motion(op::between(0.99, 1.01)).url()?;
+/// let b = st.gp().mean_motion(op::range(0.99, 1.01)).url()?;
+/// assert_eq!(a, b);
+/// assert!(a.contains("/mean_motion/0.99--1.01/"));
+/// # Ok(()) }
+/// ```
+pub fn between<T>(lo: impl Into<Operand<T>>, hi: impl Into<Operand<T>>) -> Predicate<T> {
+    range(lo, hi)
+}
+
+/// Contains `text` (`~~text`; Space-Track's SQL `LIKE '%text%'`). Also
+/// spelled [`contains`].
 pub fn like<T>(text: impl std::fmt::Display) -> Predicate<T> {
     single(Term::Like(text.to_string()))
+}
+
+/// [`like`] under the name of `str::contains`: the value contains `text`
+/// anywhere (`~~text`, SQL `LIKE '%text%'`). For a prefix, see
+/// [`starts_with`].
+///
+/// ```
+/// use spacetrack::op;
+/// # fn main() -> spacetrack::Result<()> {
+/// # let st = spacetrack::Client::new("me@example.com", "password")?;
+/// let url = st.gp().object_name(op::contains("DEB")).url()?;
+/// assert!(url.contains("/object_name/~~DEB/"));
+/// # Ok(()) }
+/// ```
+pub fn contains<T>(text: impl std::fmt::Display) -> Predicate<T> {
+    like(text)
 }
 
 /// Starts with `text` (`^text`).
@@ -692,97 +475,8 @@ pub fn check_literal(s: &str) -> Result<(), String> {
     }
 }
 
+mod input;
+pub use input::IntoPredicate;
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn r<T: ToWire>(p: impl IntoPredicate<T>) -> Result<String, String> {
-        p.into_predicate().render()
-    }
-
-    #[test]
-    fn converted_inputs_render_exactly() {
-        type Dt = DateTime<Utc>;
-        let day = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-        let next = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
-        assert_eq!(
-            r::<Dt>(day),
-            Ok("2026-11-01 00:00:00--2026-11-01 23:59:59.999999".into())
-        );
-        assert_eq!(
-            r::<Dt>(day..=next),
-            Ok("2026-11-01 00:00:00--2026-11-02 23:59:59.999999".into())
-        );
-        assert_eq!(r::<Dt>(gt(day)), Ok(">2026-11-01 00:00:00".into()));
-        assert_eq!(r::<u32>(7i64), Ok("7".into()));
-        assert_eq!(r::<u32>(&[1u16, 2][..]), Ok("1,2".into()));
-        assert_eq!(r::<u32>(one_of(vec![3i64, 4])), Ok("3,4".into()));
-        assert!(r::<u32>(-1i64).unwrap_err().contains("out of range"));
-        assert!(r::<u8>(1..=300).unwrap_err().contains("out of range"));
-        assert_eq!(r::<f64>(15), Ok("15".into()));
-    }
-
-    #[test]
-    fn renders_like_the_reference() {
-        assert_eq!(r::<u32>(25544), Ok("25544".into()));
-        assert_eq!(r::<u32>([25544, 41335]), Ok("25544,41335".into()));
-        assert_eq!(r::<f64>(0.99..=1.01), Ok("0.99--1.01".into()));
-        assert_eq!(r::<f64>(lt(0.01)), Ok("<0.01".into()));
-        assert_eq!(r::<u32>(ne(5)), Ok("<>5".into()));
-        assert_eq!(r::<String>(gt("A")), Ok(">A".into()));
-        assert_eq!(
-            r::<u32>(
-                eq(36000)
-                    .or(range(36001, 36004))
-                    .or(like(36005))
-                    .or(starts_with(3600))
-                    .or(36010)
-            ),
-            Ok("36000,36001--36004,~~36005,^3600,36010".into())
-        );
-        assert_eq!(
-            r::<NaiveDate>(Option::<NaiveDate>::None),
-            Ok("null-val".into())
-        );
-        assert_eq!(r::<NaiveDate>(not_null()), Ok("<>null-val".into()));
-        assert_eq!(
-            r::<DateTime<Utc>>(gt(now_minus_days(30))),
-            Ok(">now-30".into())
-        );
-        assert_eq!(
-            r::<DateTime<Utc>>(lt(now_plus_days(0.5))),
-            Ok("<now+0.5".into())
-        );
-        assert_eq!(r::<DateTime<Utc>>(gt(now())), Ok(">now".into()));
-        let d = |m, day| NaiveDate::from_ymd_opt(2012, m, day).unwrap();
-        assert_eq!(
-            r::<NaiveDate>(d(7, 2)..=d(7, 9)),
-            Ok("2012-07-02--2012-07-09".into())
-        );
-        let dt = NaiveDate::from_ymd_opt(1986, 1, 28)
-            .unwrap()
-            .and_hms_micro_opt(16, 39, 13, 123)
-            .unwrap()
-            .and_utc();
-        assert_eq!(
-            r::<DateTime<Utc>>(dt),
-            Ok("1986-01-28 16:39:13.000123".into())
-        );
-    }
-
-    #[test]
-    fn operator_characters_in_literals_are_rejected() {
-        for bad in [
-            "a,b", "x--y", ">5", "<5", "^A", "~~A", "A~~", "null-val", "",
-        ] {
-            assert!(r::<String>(bad).is_err(), "{bad:?} should be rejected");
-        }
-        assert!(r::<f64>(f64::NAN).is_err());
-        assert!(r::<u32>(Vec::<u32>::new()).is_err());
-        assert_eq!(
-            r::<String>("ISS (ZARYA)/a&b?c#d%e+f"),
-            Ok("ISS (ZARYA)/a&b?c#d%e+f".into())
-        );
-        assert_eq!(r::<i32>(-5..=-3), Ok("-5---3".into()));
-    }
-}
+mod tests;

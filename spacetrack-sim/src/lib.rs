@@ -39,7 +39,7 @@ use spacetrack_codegen::ClassSchema;
 
 pub use catalog::alpha5;
 pub use fault::{Fault, Hostile};
-pub use serve::serve_until_stopped;
+pub use serve::{serve_started, serve_until_stopped};
 pub use server::{LOGIN_FAILED, NOT_LOGGED_IN, RATE_LIMIT_BODY};
 pub use spacetrack_codegen::schema::ModeldefRow;
 

@@ -10,7 +10,12 @@ use crate::{SimBuilder, Simulator};
 /// credentials themselves), and serves until Ctrl-C or SIGTERM. The env
 /// file is removed on the way out.
 pub async fn serve_until_stopped(builder: SimBuilder) -> std::io::Result<()> {
-    let sim = builder.start().await?;
+    serve_started(builder.start().await?).await
+}
+
+/// [`serve_until_stopped`] for a simulator already started (with faults
+/// queued, say).
+pub async fn serve_started(sim: Simulator) -> std::io::Result<()> {
     println!("Space-Track simulator listening on {}", sim.base_url());
     let env_file = write_env_file(&sim)?;
     println!("Point a client at it with:  source {}", env_file.display());

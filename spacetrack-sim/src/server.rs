@@ -855,13 +855,13 @@ fn produce(
         }
     }
     if !begun {
-        if req.empty_show || req.format == Format::Json {
-            writer.begin(&mut out);
-        } else {
-            out.push_str("NO RESULTS RETURNED");
+        // As Space-Track: `[]`; in text an empty body, or this line with emptyresult/show.
+        if req.format != Format::Json {
+            out.push_str(["", "NO RESULTS RETURNED"][usize::from(req.empty_show)]);
             send(&mut out, &mut sent, true);
             return;
         }
+        writer.begin(&mut out);
     }
     writer.end(&mut out);
     if req.metadata {

@@ -240,3 +240,57 @@ async fn json_mislabelled_as_html_is_still_data() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].site_code, "AFETR");
 }
+
+/// Space-Track's answer to a text query that matched nothing, with
+/// `emptyresult/show`: the line alone (with and without a line ending).
+const NO_RESULTS: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 19\r\nConnection: close\r\n\r\nNO RESULTS RETURNED";
+const NO_RESULTS_CRLF: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 21\r\nConnection: close\r\n\r\nNO RESULTS RETURNED\r\n";
+/// ... and without it: an empty body.
+const EMPTY_TEXT: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn space_tracks_empty_text_answers_are_empty_everywhere() {
+    for reply in [NO_RESULTS, NO_RESULTS_CRLF, EMPTY_TEXT] {
+        let s = serve(Reply::Raw(reply), None).await;
+        let st = client(&s.base);
+        for format in [Format::Tle, Format::ThreeLe, Format::Csv, Format::Kvn] {
+            let q = || st.gp().object_name("NO SUCH OBJECT").empty_result_show();
+            assert_eq!(q().send_text(format).await.unwrap(), "", "{reply:?}");
+            assert_eq!(
+                q().send_text_answer(format).await.unwrap(),
+                spacetrack::TextAnswer::NoResults
+            );
+            assert!(q().send_bytes(format).await.unwrap().is_empty());
+            let lines: Vec<String> = q()
+                .lines(format)
+                .await
+                .unwrap()
+                .try_collect()
+                .await
+                .unwrap();
+            assert!(lines.is_empty(), "{lines:?}");
+            let chunks: Vec<bytes::Bytes> = q()
+                .bytes(format)
+                .await
+                .unwrap()
+                .try_collect()
+                .await
+                .unwrap();
+            assert!(chunks.iter().all(|c| c.is_empty()), "{chunks:?}");
+        }
+        // One request per call, each asking for the shown empty result.
+        let paths = s.paths.lock().unwrap().clone();
+        let queries: Vec<&String> = paths.iter().filter(|p| p.contains("/query/")).collect();
+        assert_eq!(queries.len(), 4 * 5);
+        assert_eq!(s.queries.load(Ordering::SeqCst), 4 * 5);
+        assert!(queries.iter().all(|p| p.contains("/emptyresult/show/")));
+    }
+    // A download's content is never judged: a file may hold those words.
+    let s = serve(Reply::Raw(NO_RESULTS), None).await;
+    let st = client(&s.base);
+    let raw = st
+        .request("download")
+        .controller("fileshare")
+        .send_bytes(Format::Stream);
+    assert_eq!(&raw.await.unwrap()[..], b"NO RESULTS RETURNED");
+}

@@ -171,23 +171,24 @@ async fn split_streams_and_texts_follow_each_other() {
 
 #[tokio::test]
 async fn split_texts_leave_out_the_parts_that_matched_nothing() {
-    // Without `emptyresult/show`, a text answer that matched nothing is the
-    // line "NO RESULTS RETURNED". Ids the catalog does not have come first,
-    // so whole parts of the split list match nothing.
+    // A text answer that matched nothing is empty (with `emptyresult/show`,
+    // Space-Track's line "NO RESULTS RETURNED", which is never data). Ids
+    // the catalog does not have come first, so whole parts of the split
+    // list match nothing.
     let (sim, st, ids) = setup().await;
     let absent: Vec<u32> = (900_000..901_200).collect();
     let mixed: Vec<u32> = absent.iter().chain(ids.iter()).copied().collect();
     let n = st.gp().norad_cat_id(&mixed).urls().unwrap().len();
     assert!(n >= 4, "{n} urls");
 
-    // One request that matches nothing: Space-Track's line, as sent.
+    // One request that matches nothing: empty.
     let one = st
         .gp()
         .norad_cat_id(&absent[..10])
         .send_text(Format::Tle)
         .await
         .unwrap();
-    assert_eq!(one.trim_end(), "NO RESULTS RETURNED");
+    assert_eq!(one, "");
 
     let expected_tle = st
         .gp()
@@ -230,7 +231,7 @@ async fn split_texts_leave_out_the_parts_that_matched_nothing() {
         assert!(!csv.iter().any(|l| l.contains("NO RESULTS")));
     }
 
-    // Nothing matched in any part: the line once, as one request says it.
+    // Nothing matched in any part: empty, as one request's answer is.
     let all_absent: Vec<u32> = (900_000..902_000).collect();
     assert!(st.gp().norad_cat_id(&all_absent).urls().unwrap().len() > 1);
     let text = st
@@ -239,9 +240,17 @@ async fn split_texts_leave_out_the_parts_that_matched_nothing() {
         .send_text(Format::Tle)
         .await
         .unwrap();
-    assert_eq!(text, "NO RESULTS RETURNED");
+    assert_eq!(text, "");
     let streamed: Vec<String> = gp_lines(&st, &all_absent, Format::Csv).await;
-    assert_eq!(streamed, ["NO RESULTS RETURNED"]);
+    assert!(streamed.is_empty(), "{streamed:?}");
+    let shown = st
+        .gp()
+        .norad_cat_id(&all_absent)
+        .empty_result_show()
+        .send_text_answer(Format::ThreeLe)
+        .await
+        .unwrap();
+    assert_eq!(shown, spacetrack::TextAnswer::NoResults);
 }
 
 #[tokio::test]

@@ -27,6 +27,13 @@ impl<R: Record> Query<R, Blocking> {
         mode.block_on(q.first())?
     }
 
+    /// How many records match, from Space-Track's count: one small request
+    /// (see [`Query::count`]).
+    pub fn count(self) -> Result<u64> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.count())?
+    }
+
     /// Sends with `metadata/true` (see [`Query::send_with_metadata`]).
     pub fn send_with_metadata(self) -> Result<Page<R>> {
         let (q, mode) = self.into_async();
@@ -43,6 +50,13 @@ impl<R: Record> Query<R, Blocking> {
     pub fn send_text(self, format: Format) -> Result<String> {
         let (q, mode) = self.into_async();
         mode.block_on(q.send_text(format))?
+    }
+
+    /// Sends in a text format; the answer or that nothing matched (see
+    /// [`Query::send_text_answer`]).
+    pub fn send_text_answer(self, format: Format) -> Result<crate::TextAnswer> {
+        let (q, mode) = self.into_async();
+        mode.block_on(q.send_text_answer(format))?
     }
 
     /// Sends in any format and returns the raw bytes.
@@ -152,6 +166,12 @@ macro_rules! blocking_builder {
                 self.inner.first()
             }
 
+            /// How many records match, from Space-Track's count, blocking.
+            #[inline]
+            pub fn count(self) -> crate::Result<u64> {
+                self.inner.count()
+            }
+
             /// The records that decoded and one error per record that did
             /// not, blocking.
             #[inline]
@@ -208,6 +228,15 @@ macro_rules! blocking_builder {
             #[inline]
             pub fn send_text(self, format: crate::query::Format) -> crate::Result<String> {
                 self.inner.send_text(format)
+            }
+
+            /// The answer in a text format, or that nothing matched, blocking.
+            #[inline]
+            pub fn send_text_answer(
+                self,
+                format: crate::query::Format,
+            ) -> crate::Result<crate::query::TextAnswer> {
+                self.inner.send_text_answer(format)
             }
 
             /// The answer in any format as raw bytes, blocking.

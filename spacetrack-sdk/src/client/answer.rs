@@ -175,6 +175,7 @@ impl Received {
         Chunks {
             stream: futures_util::stream::iter(head).chain(rest).boxed(),
             len,
+            progress: None,
         }
     }
 }

@@ -10,7 +10,9 @@ use reqwest::header::COOKIE;
 use super::answer::{Received, classify, error_message, looks_like_login, transport};
 use super::retry::Attempts;
 use super::{Client, DEFAULT_TIMEOUT};
-use crate::de::Chunks;
+use std::sync::Arc;
+
+use crate::de::{Chunks, Tracker};
 use crate::error::{Error, Result};
 use crate::request::{Format, Spec};
 
@@ -34,34 +36,45 @@ impl Client {
 
     /// Sends a GET for a JSON answer of `R` and decodes it while it arrives
     /// (see `de::pipeline`); retried as [`get_body`](Self::get_body) is.
+    /// `progress` counts its bytes and records (`whole`: the query is this
+    /// one request, so the announced length is its total); a retried
+    /// attempt's counts are forgotten.
     pub(crate) async fn get_records<R: serde::de::DeserializeOwned + Send + 'static>(
         &self,
         class: &'static str,
         spec: &Spec,
+        progress: Option<&Arc<Tracker>>,
+        whole: bool,
     ) -> Result<Vec<R>> {
         let timeout = spec.timeout.or(self.inner.timeout);
         let cap = self.inner.max_answer_bytes;
         let format = Some(Format::Json);
         self.get_retrying(spec, format, |got| async move {
-            let got = got.successful(cap, timeout).await?;
-            let status = got.status;
-            match crate::de::receive::<R>(
-                class,
-                got.into_timed_chunks(timeout),
-                cap,
-                timeout.is_none(),
-            )
-            .await?
-            {
-                crate::de::Answer::Records(rows) => Ok(rows),
-                crate::de::Answer::Whole(body) => {
-                    let body = classify(status, body, true)?;
-                    crate::de::decode_off_runtime(body, move |b| {
-                        crate::de::decode_records::<R>(class, b).map(|r| r.0)
-                    })
-                    .await
+            let checkpoint = progress.map(|t| t.checkpoint());
+            let rows = async {
+                let got = got.successful(cap, timeout).await?;
+                let status = got.status;
+                let chunks = got.into_timed_chunks(timeout).tracked(progress, whole);
+                match crate::de::receive::<R>(class, chunks, cap, timeout.is_none()).await? {
+                    crate::de::Answer::Records(rows) => Ok(rows),
+                    crate::de::Answer::Whole(body) => {
+                        let body = classify(status, body, true)?;
+                        let rows = crate::de::decode_off_runtime(body, move |b| {
+                            crate::de::decode_records::<R>(class, b).map(|r| r.0)
+                        })
+                        .await?;
+                        if let Some(t) = progress {
+                            t.add_records(rows.len() as u64);
+                        }
+                        Ok(rows)
+                    }
                 }
             }
+            .await;
+            if let (Err(_), Some(t), Some(cp)) = (&rows, progress, checkpoint) {
+                t.restore(cp);
+            }
+            rows
         })
         .await
     }

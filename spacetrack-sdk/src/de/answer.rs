@@ -43,7 +43,12 @@ pub struct Page<R> {
 impl<R> Page<R> {
     /// `request_metadata.Total`: how many records matched before `limit`.
     pub fn total(&self) -> Option<u64> {
-        let v = self.metadata.as_ref()?.get("Total")?;
-        v.as_u64().or_else(|| v.as_str()?.parse().ok())
+        metadata_total(self.metadata.as_ref()?)
     }
+}
+
+/// `request_metadata.Total` (a JSON number, or a string of one).
+pub(crate) fn metadata_total(metadata: &serde_json::Value) -> Option<u64> {
+    let v = metadata.get("Total")?;
+    v.as_u64().or_else(|| v.as_str()?.trim().parse().ok())
 }

@@ -21,8 +21,10 @@ mod body;
 mod context;
 mod parallel;
 mod pipeline;
+mod progress;
 mod record;
 mod text;
+mod unknown;
 mod value;
 
 use bytes::Bytes;
@@ -31,13 +33,17 @@ use futures_util::stream::BoxStream;
 pub use crate::schema::unknown::UnknownColumns;
 pub use array::{MAX_RECORD_BYTES, RecordReader, read_records};
 pub use body::{decode_in_runs, from_json_slice};
+pub use progress::Progress;
 pub use record::{Key, KeySeed, Wire, fill, fill_unknown, settle, warn_unknown_once};
 pub use value::{FromWire, ToWire};
 
+pub(crate) use answer::metadata_total;
 pub(crate) use array::{decode_partial, records, records_partial};
 pub(crate) use body::{decode_any, decode_off_runtime, decode_records, error_body};
 pub(crate) use pipeline::{Answer, receive, records as records_in_segments};
-pub(crate) use text::{NO_RESULTS, bytes, lines, text_body};
+pub(crate) use progress::{ProgressFn, Tracker};
+pub use text::TextAnswer;
+pub(crate) use text::{bytes, is_no_results, lines, text_answer, text_body, text_bytes};
 pub(crate) use value::parse_datetime;
 
 /// An answer's body as it arrives: its chunks in order (an error ends
@@ -45,4 +51,7 @@ pub(crate) use value::parse_datetime;
 pub(crate) struct Chunks {
     pub(crate) stream: BoxStream<'static, crate::Result<Bytes>>,
     pub(crate) len: Option<u64>,
+    /// Where decoders count records, when the query reports progress
+    /// (see [`Chunks::tracked`]).
+    pub(crate) progress: Option<std::sync::Arc<progress::Tracker>>,
 }

@@ -63,6 +63,7 @@ pub(crate) async fn receive<R: DeserializeOwned + Send + 'static>(
         what: "an answer held in memory",
     };
     let expected = body.len;
+    let progress = body.progress;
     let mut chunks = body.stream;
     if expected.is_some_and(|n| n > cap) {
         return Err(too_large());
@@ -76,7 +77,8 @@ pub(crate) async fn receive<R: DeserializeOwned + Send + 'static>(
             return Err(too_large());
         }
         if let Some(segment) = cutter.push(&chunk) {
-            let pipe = pipe.get_or_insert_with(|| Pipe::new(class, expected, bounded));
+            let pipe =
+                pipe.get_or_insert_with(|| Pipe::new(class, expected, bounded, progress.clone()));
             pipe.push(segment).await?;
         }
     }
@@ -211,6 +213,8 @@ struct Pipe<R> {
     /// transfer, and fail (and retry) a transfer that finished in time;
     /// the segments then queue up as the body did when it was read whole.
     bounded: bool,
+    /// Counts the records confirmed, when the query reports progress.
+    progress: Option<Arc<super::Tracker>>,
     rows: Vec<R>,
     /// Bytes of the body confirmed so far (segments and the commas between).
     confirmed_bytes: usize,
@@ -224,11 +228,17 @@ struct Pipe<R> {
 }
 
 impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
-    fn new(class: &'static str, expected: Option<u64>, bounded: bool) -> Self {
+    fn new(
+        class: &'static str,
+        expected: Option<u64>,
+        bounded: bool,
+        progress: Option<Arc<super::Tracker>>,
+    ) -> Self {
         Pipe {
             class,
             expected,
             bounded,
+            progress,
             in_flight: InFlight::default(),
             pending: VecDeque::new(),
             rows: Vec::new(),
@@ -280,6 +290,10 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         match decoded.map(|run| run.rows) {
             Some(rows) => {
                 let first = self.confirmed_bytes == 0;
+                if let Some(p) = &self.progress {
+                    p.add_records(rows.len() as u64);
+                    p.tick();
+                }
                 self.make_room(rows.len(), segment.len());
                 self.rows.extend(rows);
                 if !first {
@@ -393,6 +407,9 @@ impl<R: DeserializeOwned + Send + 'static> Pipe<R> {
         let more = decode_off_runtime(Bytes::from(rest), move |b| decode_array::<R>(class, b))
             .await
             .map_err(|e| shift(e, skip, lines, column))?;
+        if let Some(p) = &self.progress {
+            p.add_records(more.len() as u64);
+        }
         let mut rows = self.rows;
         rows.extend(more);
         Ok(Answer::Records(shrunk(rows)))

@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use std::time::Duration;
 
 use crate::client::Client;
-use crate::de::ToWire;
+use crate::de::{ProgressFn, ToWire, Tracker};
 use crate::error::Result;
 use crate::op::Predicate;
 use crate::request::Spec;
@@ -19,6 +19,7 @@ use crate::schema::{Field, Record};
 use target::Target;
 
 pub use crate::de::answer::{Page, Partial};
+pub use crate::de::{Progress, TextAnswer};
 pub use crate::request::{Format, Order, RawValue, encode_segment};
 pub use raw::RawQuery;
 
@@ -66,6 +67,8 @@ pub struct Query<R, M = Async> {
     target: Target,
     spec: Spec,
     mode: M,
+    /// The callback of [`on_progress`](Query::on_progress).
+    progress: Option<ProgressFn>,
     _record: PhantomData<fn() -> R>,
 }
 
@@ -75,6 +78,7 @@ impl<R, M: Mode> Clone for Query<R, M> {
             target: self.target.clone(),
             spec: self.spec.clone(),
             mode: self.mode.clone(),
+            progress: self.progress.clone(),
             _record: PhantomData,
         }
     }
@@ -129,6 +133,7 @@ impl<R: Record, M: Mode> Query<R, M> {
             target,
             spec: Spec::new(R::CLASS.controller, R::CLASS.class),
             mode,
+            progress: None,
             _record: PhantomData,
         }
     }
@@ -140,6 +145,7 @@ impl<R: Record, M: Mode> Query<R, M> {
                 target: self.target,
                 spec: self.spec,
                 mode: Async,
+                progress: self.progress,
                 _record: PhantomData,
             },
             self.mode,
@@ -245,8 +251,14 @@ impl<R: Record, M: Mode> Query<R, M> {
         self
     }
 
-    /// Asks for an empty answer instead of an error when nothing matches
-    /// (`emptyresult/show`).
+    /// Asks Space-Track to say when nothing matched (`emptyresult/show`).
+    /// A JSON answer is `[]` either way. A text answer is then
+    /// `NO RESULTS RETURNED` instead of an empty body, which is never
+    /// handed on as text: [`send_text`](Self::send_text) returns `""`,
+    /// [`lines`](Self::lines) no line, [`bytes`](Self::bytes) and
+    /// [`send_bytes`](Self::send_bytes) nothing, and
+    /// [`send_text_answer`](Self::send_text_answer)
+    /// [`TextAnswer::NoResults`].
     pub fn empty_result_show(mut self) -> Self {
         self.spec.set("emptyresult", "show".into());
         self
@@ -259,6 +271,69 @@ impl<R: Record, M: Mode> Query<R, M> {
             Err(e) => self.spec.fail(format!("favorites: {e}")),
         }
         self
+    }
+
+    /// Calls `f` with the answer's [`Progress`] while it arrives: records
+    /// decoded and bytes received so far, and the totals when known. It
+    /// reports during [`send`](Self::send) (and [`first`](Self::first)),
+    /// [`stream`](Self::stream), [`stream_partial`](Self::stream_partial),
+    /// [`lines`](Self::lines) (`records` counts lines),
+    /// [`bytes`](Self::bytes) and [`paginate`](Self::paginate) (whose
+    /// first page also asks Space-Track for the total, `metadata/true`), in
+    /// blocking mode too.
+    ///
+    /// `f` is called at most every 100 ms while data arrives, from the
+    /// thread that receives it (keep it quick: update a bar, store the
+    /// numbers), and once more with [`Progress::done`] when the answer is
+    /// complete. The counts run over the whole query (every request of a
+    /// split value list, every page). Counting costs nothing per record
+    /// but an addition.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use futures_util::TryStreamExt;
+    /// use spacetrack::Progress;
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+    /// # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+    /// #     .identity(sim.identity()).password(sim.password()).build()?;
+    /// let last = Arc::new(Mutex::new(Progress::default()));
+    /// let seen = last.clone();
+    /// let history: Vec<spacetrack::GpHistory> = st
+    ///     .gp_history()
+    ///     .on_progress(move |p| {
+    ///         eprint!("\r{} records, {} bytes", p.records, p.bytes);
+    ///         *seen.lock().unwrap() = *p;
+    ///     })
+    ///     .stream()
+    ///     .await?
+    ///     .try_collect()
+    ///     .await?;
+    /// let last = *last.lock().unwrap();
+    /// assert!(last.done);
+    /// assert_eq!(last.records, history.len() as u64);
+    /// assert!(last.bytes > 0);
+    ///
+    /// // paginate learns the total with its first page.
+    /// let total = Arc::new(Mutex::new(None));
+    /// let t = total.clone();
+    /// let sats: Vec<spacetrack::Satcat> = st
+    ///     .satcat()
+    ///     .on_progress(move |p| *t.lock().unwrap() = p.total_records)
+    ///     .paginate(200)
+    ///     .try_collect()
+    ///     .await?;
+    /// assert_eq!(*total.lock().unwrap(), Some(sats.len() as u64));
+    /// # Ok(()) }
+    /// ```
+    pub fn on_progress(mut self, f: impl Fn(&Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(std::sync::Arc::new(f));
+        self
+    }
+
+    /// A fresh count of one run of the query, when it reports progress.
+    pub(crate) fn tracker(&self) -> Option<std::sync::Arc<Tracker>> {
+        self.progress.clone().map(Tracker::new)
     }
 
     /// Overrides the client's timeout for this request (the whole request,
@@ -353,7 +428,10 @@ impl<R: Record> Projection<R> {
     > {
         let q = self.query;
         let spec = q.single(Some(Format::Json), "select")?;
-        let resp = q.target.get_chunks(&spec, Some(Format::Json)).await?;
+        let resp = q
+            .target
+            .get_chunks(&spec, Some(Format::Json), None, true)
+            .await?;
         Ok(Box::pin(crate::de::records(R::CLASS.class, resp)))
     }
 

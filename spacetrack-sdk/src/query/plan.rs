@@ -39,6 +39,29 @@ impl<R: Record, M: Mode> Query<R, M> {
         Ok(parts)
     }
 
+    /// The requests of [`count`](Query::count): the query's filters with
+    /// `metadata/true` and `limit/1`, without order or offset; several for
+    /// a value list too long for one URL (each part's records are distinct).
+    pub(super) fn count_parts(&self) -> Result<Vec<Spec>> {
+        let mut spec = self.spec.clone();
+        spec.order.clear();
+        spec.segments.retain(|(k, _)| k != "orderby");
+        spec.offset = None;
+        spec.limit = Some(1);
+        spec.set_limit();
+        spec.set("metadata", "true".into());
+        if !self.target.splits() {
+            spec.path(Some(Format::Json))?;
+            return Ok(vec![spec]);
+        }
+        crate::request::split(
+            &spec,
+            Some(Format::Json),
+            self.target.url_for("").len(),
+            crate::request::MAX_URL_BYTES,
+        )
+    }
+
     /// The one request that answers this query, or an error saying that
     /// `what` cannot merge several.
     pub(super) fn single(&self, format: Option<Format>, what: &str) -> Result<Spec> {

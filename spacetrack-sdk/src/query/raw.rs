@@ -105,16 +105,19 @@ impl RawQuery {
         crate::de::decode_any(&self.spec.class, &body)
     }
 
-    /// Sends in a text format; CRLF is normalised to LF.
+    /// Sends in a text format; CRLF is normalised to LF, and an answer that
+    /// says nothing matched is empty.
     pub async fn send_text(self, format: Format) -> Result<String> {
         self.check()?;
         let body = self.client.get_body(&self.spec, Some(format)).await?;
         crate::de::text_body(&self.spec.class, &body)
     }
 
-    /// Sends and returns the raw bytes (downloads).
+    /// Sends and returns the raw bytes (downloads); a text answer that says
+    /// nothing matched (`NO RESULTS RETURNED`) is empty.
     pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
         self.check()?;
-        self.client.get_body(&self.spec, Some(format)).await
+        let body = self.client.get_body(&self.spec, Some(format)).await?;
+        Ok(super::send::empty_if_no_results(body, format))
     }
 }

@@ -9,6 +9,16 @@ use crate::schema::Record;
 
 use super::{Async, Page, Partial, Query};
 
+/// `body`, empty when it is Space-Track's `NO RESULTS RETURNED` in a text
+/// format (a download's content is never judged).
+pub(super) fn empty_if_no_results(body: Bytes, format: Format) -> Bytes {
+    if !matches!(format, Format::Json | Format::Stream) && crate::de::is_no_results(&body) {
+        Bytes::new()
+    } else {
+        body
+    }
+}
+
 impl<R: Record> Query<R, Async> {
     /// Sends the query and decodes every record.
     ///
@@ -19,15 +29,69 @@ impl<R: Record> Query<R, Async> {
     pub async fn send(self) -> Result<Vec<R>> {
         let parts = self.parts(Some(Format::Json))?;
         let class = R::CLASS.class;
+        let progress = self.tracker();
+        let whole = parts.len() == 1;
         let mut rows = Vec::new();
         for spec in &parts {
-            let part = self.target.get_records::<R>(class, spec).await?;
-            if parts.len() == 1 {
-                return Ok(part);
+            let part = self
+                .target
+                .get_records::<R>(class, spec, progress.as_ref(), whole)
+                .await?;
+            if whole {
+                rows = part;
+            } else {
+                rows.extend(part);
             }
-            rows.extend(part);
+        }
+        if let Some(t) = &progress {
+            t.finish();
+        }
+        if whole {
+            return Ok(rows);
         }
         Ok(self.merge(rows, |r| serde_json::to_value(r).ok()))
+    }
+
+    /// How many records match the query, from Space-Track's count
+    /// (`request_metadata.Total` of `metadata/true`): one small request
+    /// (`limit/1`, the query's order dropped), whatever the count. The
+    /// query's [`limit`](Self::limit) and [`offset`](Self::offset) do not
+    /// apply: it counts every matching record. A value list too long for one
+    /// URL counts with one request per part (their records are distinct).
+    ///
+    /// An [`engine`](crate::engine) must answer `metadata/true` with
+    /// Space-Track's `request_metadata` envelope; one that does not is an
+    /// [`Error::Engine`] saying so.
+    ///
+    /// ```
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+    /// # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+    /// #     .identity(sim.identity()).password(sim.password()).build()?;
+    /// let payloads = st.gp().object_type("PAYLOAD");
+    /// let n: u64 = payloads.clone().count().await?;
+    /// assert_eq!(n, payloads.send().await?.len() as u64);
+    /// // One request, for at most one record.
+    /// let counted = sim.requests().into_iter().rev().nth(1).expect("the count's request");
+    /// assert!(counted.path.contains("/metadata/true") && counted.path.contains("/limit/1/"));
+    /// # Ok(()) }
+    /// ```
+    pub async fn count(self) -> Result<u64> {
+        let class = R::CLASS.class;
+        let mut total = 0u64;
+        for spec in self.count_parts()? {
+            let body = self.target.get_body(&spec, Some(Format::Json)).await?;
+            let (_, metadata) = crate::de::decode_off_runtime(body, move |b| {
+                crate::de::decode_records::<serde::de::IgnoredAny>(class, b)
+            })
+            .await?;
+            let n = metadata
+                .as_ref()
+                .and_then(crate::de::metadata_total)
+                .ok_or_else(|| self.target.no_total(class))?;
+            total = total.saturating_add(n);
+        }
+        Ok(total)
     }
 
     /// The first record of the answer, in the query's order (set one with
@@ -132,28 +196,81 @@ impl<R: Record> Query<R, Async> {
     /// Sends in a text format (`csv`, `xml`, `html`, `tle`, `3le`, `kvn`)
     /// and returns the text with line endings normalised to `\n`. A value
     /// list too long for one URL is merged as for [`lines`](Self::lines).
+    ///
+    /// When nothing matches, the text is empty: Space-Track's answer (an
+    /// empty body, or `NO RESULTS RETURNED` with
+    /// [`empty_result_show`](Self::empty_result_show)) is never returned as
+    /// text. [`send_text_answer`](Self::send_text_answer) says so in its type.
+    ///
+    /// ```
+    /// use spacetrack::Format;
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+    /// # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+    /// #     .identity(sim.identity()).password(sim.password()).build()?;
+    /// let none = st.gp().object_name("NO SUCH OBJECT").send_text(Format::ThreeLe).await?;
+    /// assert_eq!(none, "");
+    /// let also_none = st
+    ///     .gp()
+    ///     .object_name("NO SUCH OBJECT")
+    ///     .empty_result_show()
+    ///     .send_text(Format::ThreeLe)
+    ///     .await?;
+    /// assert_eq!(also_none, "");
+    /// # Ok(()) }
+    /// ```
     pub async fn send_text(self, format: Format) -> Result<String> {
+        self.send_text_answer(format)
+            .await
+            .map(crate::de::TextAnswer::into_text)
+    }
+
+    /// [`send_text`](Self::send_text), saying in its type whether anything
+    /// matched: [`TextAnswer::NoResults`](crate::TextAnswer::NoResults) when
+    /// Space-Track answered that nothing did (`NO RESULTS RETURNED`, its
+    /// answer with [`empty_result_show`](Self::empty_result_show), or an
+    /// empty body, its answer without), else the text.
+    ///
+    /// ```
+    /// use spacetrack::{Format, TextAnswer};
+    /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let sim = spacetrack_sim::Simulator::builder().objects(500).start().await?;
+    /// # let st = spacetrack::Client::builder().base_url(sim.base_url()).allow_http(true)
+    /// #     .identity(sim.identity()).password(sim.password()).build()?;
+    /// match st.gp().norad_cat_id(25544).empty_result_show().send_text_answer(Format::Tle).await? {
+    ///     TextAnswer::Text(tle) => assert!(tle.starts_with("1 25544U")),
+    ///     TextAnswer::NoResults => unreachable!("the ISS is in the catalog"),
+    ///     _ => unreachable!(),
+    /// }
+    /// let none = st.gp().object_name("NO SUCH OBJECT").empty_result_show();
+    /// assert!(none.send_text_answer(Format::Tle).await?.is_no_results());
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_text_answer(self, format: Format) -> Result<crate::de::TextAnswer> {
         let parts = self.text_parts(format)?;
         if parts.len() == 1 {
             let body = self.target.get_body(&parts[0], Some(format)).await?;
-            return crate::de::text_body(R::CLASS.class, &body);
+            return crate::de::text_answer(R::CLASS.class, &body);
         }
         // Several requests: merged line by line by `lines`, whose rules
         // (parts that matched nothing left out, one csv header) this keeps.
         use futures_util::TryStreamExt;
         let lines: Vec<String> = self.lines(format).await?.try_collect().await?;
-        if lines.len() == 1 && lines[0] == crate::de::NO_RESULTS {
-            // As one request says it: the line alone.
-            return Ok(lines.into_iter().next().unwrap_or_default());
+        if lines.is_empty() {
+            return Ok(crate::de::TextAnswer::NoResults);
         }
         let mut out = lines.join("\n");
         out.push('\n');
-        Ok(out)
+        Ok(crate::de::TextAnswer::Text(out))
     }
 
-    /// Sends in any format and returns the raw bytes.
+    /// Sends in any format and returns the raw bytes. An answer in a text
+    /// format that says nothing matched (`NO RESULTS RETURNED`, with
+    /// [`empty_result_show`](Self::empty_result_show)) is empty, as it is
+    /// without; anything else is as Space-Track sent it (CRLF included).
     pub async fn send_bytes(self, format: Format) -> Result<Bytes> {
         let spec = self.single(Some(format), "send_bytes")?;
-        self.target.get_body(&spec, Some(format)).await
+        let body = self.target.get_body(&spec, Some(format)).await?;
+        Ok(empty_if_no_results(body, format))
     }
 }

@@ -1,8 +1,12 @@
 //! Answers as they arrive: records, records with their decode errors,
 //! pages, lines, bytes.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use bytes::Bytes;
 
+use crate::de::Tracker;
 use crate::error::Result;
 use crate::request::{Format, Spec};
 use crate::schema::Record;
@@ -30,10 +34,13 @@ impl<R: Record> Query<R, Async> {
         self,
     ) -> Result<impl futures_util::Stream<Item = Result<R>> + Send + 'static> {
         let parts = self.stream_parts()?;
-        self.chained(parts, Some(Format::Json), |resp| {
-            crate::de::records_in_segments::<R>(R::CLASS.class, resp)
-        })
-        .await
+        let progress = self.tracker();
+        let items = self
+            .chained(parts, Some(Format::Json), progress.clone(), |resp| {
+                crate::de::records_in_segments::<R>(R::CLASS.class, resp)
+            })
+            .await?;
+        Ok(counted(items, progress, true))
     }
 
     /// [`stream`](Self::stream) that goes on past records that do not
@@ -65,11 +72,13 @@ impl<R: Record> Query<R, Async> {
         use futures_util::StreamExt;
         let parts = self.stream_parts()?;
         let split = parts.len() > 1;
+        let progress = self.tracker();
         let items = self
-            .chained(parts, Some(Format::Json), |resp| {
+            .chained(parts, Some(Format::Json), progress.clone(), |resp| {
                 crate::de::records_partial::<R>(R::CLASS.class, resp)
             })
             .await?;
+        let items = counted(items, progress, true);
         // A split list's record indices count the records of the parts'
         // answers in the order they were sent (each part counts from 0).
         Ok(items.scan(0usize, move |seen, mut item| {
@@ -84,11 +93,13 @@ impl<R: Record> Query<R, Async> {
     }
 
     /// Sends the first request now (so that its error is this call's) and
-    /// the others as the stream reaches them, one after the other.
+    /// the others as the stream reaches them, one after the other; their
+    /// bytes are counted by `progress`.
     async fn chained<T, S, F>(
         &self,
         parts: Vec<Spec>,
         format: Option<Format>,
+        progress: Option<Arc<Tracker>>,
         make: F,
     ) -> Result<futures_util::stream::BoxStream<'static, Result<T>>>
     where
@@ -97,9 +108,13 @@ impl<R: Record> Query<R, Async> {
         F: Fn(crate::de::Chunks) -> S + Send + Sync + 'static,
     {
         use futures_util::StreamExt;
+        let whole = parts.len() == 1;
         let mut parts = parts.into_iter();
         let first = parts.next().expect("split returns at least one request");
-        let resp = self.target.get_chunks(&first, format).await?;
+        let resp = self
+            .target
+            .get_chunks(&first, format, progress.as_ref(), whole)
+            .await?;
         let head = make(resp);
         if parts.len() == 0 {
             return Ok(head.boxed());
@@ -110,8 +125,12 @@ impl<R: Record> Query<R, Async> {
             .then(move |spec| {
                 let target = target.clone();
                 let make = make.clone();
+                let progress = progress.clone();
                 async move {
-                    match target.get_chunks(&spec, format).await {
+                    match target
+                        .get_chunks(&spec, format, progress.as_ref(), false)
+                        .await
+                    {
                         Ok(resp) => make(resp).left_stream(),
                         Err(e) => futures_util::stream::once(async move { Err(e) }).right_stream(),
                     }
@@ -166,32 +185,48 @@ impl<R: Record> Query<R, Async> {
         self,
         page_size: u64,
     ) -> impl futures_util::Stream<Item = Result<R>> + Send + 'static {
-        use futures_util::{StreamExt, TryStreamExt};
+        use futures_util::TryStreamExt;
         let start = self.paged(page_size);
         let target = self.target.clone();
-        futures_util::stream::try_unfold(start.map(|spec| (spec, 0u64, false)), move |state| {
-            let target = target.clone();
-            async move {
-                let Ok((mut spec, offset, done)) = state else {
-                    return Err(state.err().expect("checked"));
-                };
-                if done {
-                    return Ok(None);
+        let progress = self.tracker();
+        let tracker = progress.clone();
+        let pages =
+            futures_util::stream::try_unfold(start.map(|spec| (spec, 0u64, false)), move |state| {
+                let target = target.clone();
+                let progress = tracker.clone();
+                async move {
+                    let Ok((mut spec, offset, done)) = state else {
+                        return Err(state.err().expect("checked"));
+                    };
+                    if done {
+                        return Ok(None);
+                    }
+                    spec.limit = Some(page_size);
+                    spec.offset = Some(offset);
+                    spec.set_limit();
+                    let rows = match &progress {
+                        Some(t) if offset == 0 && target.splits() => {
+                            first_page::<R>(&target, &spec, t).await?
+                        }
+                        _ => {
+                            target
+                                .get_records::<R>(R::CLASS.class, &spec, progress.as_ref(), false)
+                                .await?
+                        }
+                    };
+                    let done = (rows.len() as u64) < page_size;
+                    let page = futures_util::stream::iter(rows.into_iter().map(Ok));
+                    Ok(Some((page, Ok((spec, offset + page_size, done)))))
                 }
-                spec.limit = Some(page_size);
-                spec.offset = Some(offset);
-                spec.set_limit();
-                let rows = target.get_records::<R>(R::CLASS.class, &spec).await?;
-                let done = (rows.len() as u64) < page_size;
-                let page = futures_util::stream::iter(rows.into_iter().map(Ok));
-                Ok(Some((page, Ok((spec, offset + page_size, done)))))
-            }
-        })
-        .try_flatten()
-        .boxed()
+            })
+            .try_flatten();
+        counted(pages, progress, false)
     }
 
-    /// Streams a text format line by line (line endings removed). A value
+    /// Streams a text format line by line (line endings removed). When
+    /// nothing matches there is no line: Space-Track's `NO RESULTS RETURNED`
+    /// (its answer with [`empty_result_show`](Self::empty_result_show)) is
+    /// not one. A value
     /// list too long for one URL is sent as several requests whose lines
     /// follow each other (`tle`, `3le`, `kvn`, and `csv`, whose header is
     /// kept once); other formats cannot be merged and are refused.
@@ -200,32 +235,28 @@ impl<R: Record> Query<R, Async> {
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<String>> + Send + 'static> {
         use futures_util::StreamExt;
-        use std::sync::Arc;
-        use std::sync::atomic::{AtomicBool, Ordering};
         let max_line = self.target.max_line_bytes();
         let parts = self.text_parts(format)?;
+        let progress = self.tracker();
         if parts.len() == 1 {
-            return self
-                .chained(parts, Some(format), move |resp| {
+            let lines = self
+                .chained(parts, Some(format), progress.clone(), move |resp| {
                     crate::de::lines(resp, max_line)
                 })
-                .await;
+                .await?;
+            return Ok(counted(lines, progress, true));
         }
-        // Several requests: a part that matched nothing says so in a line
-        // of its own, which is dropped (and said once at the end when no
-        // part matched anything, as one request would); a csv part's
-        // header is kept only from the first part that has one.
+        // Several requests: a part that matched nothing has no line (its
+        // `NO RESULTS RETURNED` is not one); a csv part's header is kept
+        // only from the first part that has one.
         let csv = format == Format::Csv;
         let header_kept = Arc::new(AtomicBool::new(false));
-        let anything = Arc::new(AtomicBool::new(false));
-        let seen = anything.clone();
         let lines = self
-            .chained(parts, Some(format), move |resp| {
+            .chained(parts, Some(format), progress.clone(), move |resp| {
                 let header_kept = header_kept.clone();
                 let mut first_line = true;
                 crate::de::lines(resp, max_line).filter(move |line| {
                     let keep = match line {
-                        Ok(text) if text.trim_end() == crate::de::NO_RESULTS => false,
                         Ok(_) if csv && std::mem::take(&mut first_line) => {
                             !header_kept.swap(true, Ordering::SeqCst)
                         }
@@ -234,22 +265,86 @@ impl<R: Record> Query<R, Async> {
                     std::future::ready(keep)
                 })
             })
-            .await?
-            .inspect(move |_| seen.store(true, Ordering::SeqCst));
-        let nothing = futures_util::stream::once(async move {
-            (!anything.load(Ordering::SeqCst)).then(|| Ok(crate::de::NO_RESULTS.to_owned()))
-        })
-        .filter_map(std::future::ready);
-        Ok(lines.chain(nothing).boxed())
+            .await?;
+        Ok(counted(lines, progress, true))
     }
 
-    /// Streams the raw answer in any format, chunk by chunk.
+    /// Streams the raw answer in any format, chunk by chunk. An answer in a
+    /// text format that says nothing matched (`NO RESULTS RETURNED`) has no
+    /// chunk, as an empty answer has none; anything else is as sent.
     pub async fn bytes(
         self,
         format: Format,
     ) -> Result<impl futures_util::Stream<Item = Result<Bytes>> + Send + 'static> {
         let spec = self.single(Some(format), "bytes")?;
-        let resp = self.target.get_chunks(&spec, Some(format)).await?;
-        Ok(Box::pin(crate::de::bytes(resp)))
+        let progress = self.tracker();
+        let resp = self
+            .target
+            .get_chunks(&spec, Some(format), progress.as_ref(), true)
+            .await?;
+        use futures_util::StreamExt;
+        let chunks = crate::de::bytes(resp).boxed();
+        let chunks = match format {
+            Format::Json | Format::Stream => chunks,
+            _ => crate::de::text_bytes(crate::de::Chunks {
+                stream: chunks,
+                len: None,
+                progress: None,
+            })
+            .boxed(),
+        };
+        Ok(counted(chunks, progress, false))
     }
+}
+
+/// The first page of [`paginate`](Query::paginate) when it reports
+/// progress: asked with `metadata/true`, whose `Total` is the number of
+/// records the query matches.
+async fn first_page<R: Record>(
+    target: &super::target::Target,
+    spec: &Spec,
+    progress: &Arc<Tracker>,
+) -> Result<Vec<R>> {
+    let mut spec = spec.clone();
+    spec.set("metadata", "true".into());
+    let body = target.get_body(&spec, Some(Format::Json)).await?;
+    progress.add_bytes(body.len() as u64);
+    let class = R::CLASS.class;
+    let (rows, metadata) =
+        crate::de::decode_off_runtime(body, move |b| crate::de::decode_records::<R>(class, b))
+            .await?;
+    if let Some(total) = metadata.as_ref().and_then(crate::de::metadata_total) {
+        progress.set_total_records(total);
+    }
+    progress.add_records(rows.len() as u64);
+    progress.tick();
+    Ok(rows)
+}
+
+/// `items`, counted by `progress` (each `Ok` item a record when `records`),
+/// which makes its last report when they end without an error.
+fn counted<T: Send + 'static>(
+    items: impl futures_util::Stream<Item = Result<T>> + Send + 'static,
+    progress: Option<Arc<Tracker>>,
+    records: bool,
+) -> futures_util::stream::BoxStream<'static, Result<T>> {
+    use futures_util::StreamExt;
+    let Some(tracker) = progress else {
+        return items.boxed();
+    };
+    let failed = Arc::new(AtomicBool::new(false));
+    let (end, seen) = (tracker.clone(), failed.clone());
+    let items = items.inspect(move |item| match item {
+        Ok(_) if records => tracker.add_records(1),
+        Ok(_) => {}
+        Err(_) => failed.store(true, Ordering::Relaxed),
+    });
+    let last = futures_util::stream::once(async move {
+        if !seen.load(Ordering::Relaxed) {
+            end.finish();
+        }
+        None
+    })
+    .filter_map(std::future::ready);
+    items.chain(last).boxed()
 }

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
 use crate::client::{Client, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_LINE_BYTES};
-use crate::de::{Answer, Chunks};
+use crate::de::{Answer, Chunks, Tracker};
 use crate::engine::{Engine, Request};
 use crate::error::{Error, Result};
 use crate::request::{Format, Spec};
@@ -87,37 +87,75 @@ impl Target {
         }
     }
 
-    /// Every record of a JSON answer, decoded while it arrives.
+    /// Every record of a JSON answer, decoded while it arrives; `progress`
+    /// counts its bytes and records (`whole`: the query is this one
+    /// request).
     pub(crate) async fn get_records<R: DeserializeOwned + Send + 'static>(
         &self,
         class: &'static str,
         spec: &Spec,
+        progress: Option<&Arc<Tracker>>,
+        whole: bool,
     ) -> Result<Vec<R>> {
         self.check(spec)?;
         match self {
-            Target::SpaceTrack(c) => c.get_records(class, spec).await,
+            Target::SpaceTrack(c) => c.get_records(class, spec, progress, whole).await,
             Target::Engine(e) => {
-                let chunks = self.answer(e, spec, Format::Json).await?;
+                let chunks = self
+                    .answer(e, spec, Format::Json)
+                    .await?
+                    .tracked(progress, whole);
                 match crate::de::receive::<R>(class, chunks, DEFAULT_MAX_ANSWER_BYTES, true).await?
                 {
                     Answer::Records(rows) => Ok(rows),
                     Answer::Whole(body) => {
-                        crate::de::decode_off_runtime(body, move |b| {
+                        let rows = crate::de::decode_off_runtime(body, move |b| {
                             crate::de::decode_records::<R>(class, b).map(|r| r.0)
                         })
-                        .await
+                        .await?;
+                        if let Some(t) = progress {
+                            t.add_records(rows.len() as u64);
+                        }
+                        Ok(rows)
                     }
                 }
             }
         }
     }
 
-    /// The body as it arrives.
-    pub(crate) async fn get_chunks(&self, spec: &Spec, format: Option<Format>) -> Result<Chunks> {
+    /// The body as it arrives, its bytes counted by `progress` (`whole`:
+    /// the query is this one request).
+    pub(crate) async fn get_chunks(
+        &self,
+        spec: &Spec,
+        format: Option<Format>,
+        progress: Option<&Arc<Tracker>>,
+        whole: bool,
+    ) -> Result<Chunks> {
         self.check(spec)?;
+        let chunks = match self {
+            Target::SpaceTrack(c) => c.get_chunks(spec, format).await?,
+            Target::Engine(e) => self.answer(e, spec, format.unwrap_or(Format::Json)).await?,
+        };
+        Ok(chunks.tracked(progress, whole))
+    }
+
+    /// The error of a `metadata/true` answer without `request_metadata.Total`.
+    pub(crate) fn no_total(&self, class: &str) -> Error {
         match self {
-            Target::SpaceTrack(c) => c.get_chunks(spec, format).await,
-            Target::Engine(e) => self.answer(e, spec, format.unwrap_or(Format::Json)).await,
+            Target::SpaceTrack(_) => Error::Decode(Box::new(crate::DecodeError {
+                class: class.to_owned(),
+                record: None,
+                field: None,
+                value: None,
+                message: "the answer to metadata/true has no request_metadata.Total".into(),
+            })),
+            Target::Engine(e) => Error::Engine {
+                engine: e.name().to_owned(),
+                source: "its answer has no request_metadata.Total: this engine does not \
+                         support metadata/true, which count() needs"
+                    .into(),
+            },
         }
     }
 }

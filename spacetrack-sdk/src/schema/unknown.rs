@@ -7,12 +7,21 @@
 /// serialises them back after its typed fields, so decoding and encoding
 /// loses nothing.
 ///
+/// [`get`](Self::get) gives a value as sent; the typed getters
+/// ([`get_f64`](Self::get_f64), [`get_i64`](Self::get_i64),
+/// [`get_datetime`](Self::get_datetime), [`get_date`](Self::get_date),
+/// [`get_as::<T>`](Self::get_as)) decode it as a known column of that
+/// type would be, `Ok(None)` when absent or null.
+///
 /// ```
+/// # fn main() -> spacetrack::Result<()> {
 /// let body = br#"[{"NORAD_CAT_ID":"25544","OBJECT_NAME":"ISS (ZARYA)","REENTRY_RISK":"0.01"}]"#;
-/// let rows: Vec<spacetrack::Satellite> = spacetrack::de::from_json_slice(body).unwrap();
+/// let rows: Vec<spacetrack::Satellite> = spacetrack::de::from_json_slice(body)?;
 /// let extra = rows[0].unknown_columns();
 /// assert_eq!(extra.get_str("REENTRY_RISK"), Some("0.01"));
+/// assert_eq!(extra.get_f64("REENTRY_RISK")?, Some(0.01));
 /// assert!(serde_json::to_string(&rows[0]).unwrap().contains(r#""REENTRY_RISK":"0.01""#));
+/// # Ok(()) }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnknownColumns(pub(crate) Vec<(String, serde_json::Value)>);
