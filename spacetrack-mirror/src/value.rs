@@ -193,9 +193,16 @@ mod tests {
         }
         assert_eq!(fast_datetime(b"2026-13-24T12:00:00"), None);
         // Written digit by digit as chrono writes it.
-        for text in ["0001-01-01 00:00:00", "2026-11-24 12:00:00.026490", "9999-12-31 23:59:59.999999"] {
+        for text in [
+            "0001-01-01 00:00:00",
+            "2026-11-24 12:00:00.026490",
+            "9999-12-31 23:59:59.999999",
+        ] {
             let t = parse_datetime(text).unwrap();
-            assert_eq!(datetime_text(&t), t.format("%Y-%m-%d %H:%M:%S%.6f").to_string());
+            assert_eq!(
+                datetime_text(&t),
+                t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+            );
         }
         assert_eq!(fast_datetime(b"2026-11-24T12:00:00."), None);
     }

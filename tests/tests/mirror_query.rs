@@ -255,3 +255,34 @@ fn the_blocking_mirror_runs_the_same_queries() {
     let status = m.status().unwrap();
     assert!(status.iter().any(|s| s.class == "gp" && s.rows > 0));
 }
+
+/// An empty text answer is what Space-Track sends (an empty body; the
+/// line with emptyresult/show), which the client turns into nothing; the
+/// count comes from the mirror's metadata.
+#[tokio::test]
+async fn empty_answers_and_counts_match_the_simulator() {
+    let (_sim, st, m, _dir) = synced("mq-empty").await;
+    for show in [false, true] {
+        let online = if show {
+            st.gp().object_name("NO SUCH THING").empty_result_show()
+        } else {
+            st.gp().object_name("NO SUCH THING")
+        };
+        let offline = if show {
+            m.gp().object_name("NO SUCH THING").empty_result_show()
+        } else {
+            m.gp().object_name("NO SUCH THING")
+        };
+        for f in [Format::ThreeLe, Format::Csv] {
+            assert_eq!(
+                online.clone().send_bytes(f).await.unwrap(),
+                offline.clone().send_bytes(f).await.unwrap(),
+                "{f} show {show}"
+            );
+            assert_eq!(offline.clone().send_text(f).await.unwrap(), "");
+        }
+    }
+    let n = m.satcat().object_type("PAYLOAD").count().await.unwrap();
+    assert_eq!(n, st.satcat().object_type("PAYLOAD").count().await.unwrap());
+    assert!(n > 0);
+}

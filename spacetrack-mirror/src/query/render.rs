@@ -10,7 +10,7 @@ use crate::value::Value;
 use crate::{Error, Result};
 
 /// What Space-Track sends in a text format for an answer without rows
-/// (unless `emptyresult/show` is asked).
+/// when `emptyresult/show` is asked (an empty body otherwise).
 pub(crate) const NO_RESULTS: &str = "NO RESULTS RETURNED";
 
 /// Checks that the mirror can write `format` for `plan`'s class.
@@ -224,16 +224,16 @@ impl<'a> Writer<'a> {
         self.rows += 1;
     }
 
-    /// Ends the answer. An answer without rows in a text format says so as
-    /// Space-Track does, unless `emptyresult/show` was asked.
+    /// Ends the answer. An answer without rows in a text format is as
+    /// Space-Track sends it: an empty body, or with `emptyresult/show` the
+    /// line that says so.
     pub fn end(&self, out: &mut String) {
         let plan = self.plan;
-        if self.rows == 0
-            && !plan.empty_show
-            && matches!(plan.format, Format::Csv | Format::Tle | Format::ThreeLe)
-        {
+        if self.rows == 0 && matches!(plan.format, Format::Csv | Format::Tle | Format::ThreeLe) {
             out.clear();
-            out.push_str(NO_RESULTS);
+            if plan.empty_show {
+                out.push_str(NO_RESULTS);
+            }
             return;
         }
         if plan.format == Format::Json {

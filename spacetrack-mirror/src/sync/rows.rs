@@ -42,7 +42,11 @@ pub(super) fn key_of(t: &TableDef, r: &Row) -> RowKey {
     RowKey::Text(
         t.key
             .iter()
-            .map(|k| t.position(k).map(|i| text_of(&r.values[i])).unwrap_or_default())
+            .map(|k| {
+                t.position(k)
+                    .map(|i| text_of(&r.values[i]))
+                    .unwrap_or_default()
+            })
             .collect::<Vec<_>>()
             .join("\u{1f}"),
     )
