@@ -6,6 +6,8 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 
+use crate::answers::{MAINTENANCE_PAGE, RATE_LIMIT_BODY};
+
 /// A fault for the next query.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -101,15 +103,6 @@ impl Hostile {
     }
 }
 
-/// The HTML login page a session-less request is sent to.
-pub(crate) const LOGIN_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Space-Track.Org - Login</title></head>\
-<body><form method=\"post\" action=\"/ajaxauth/login\"><input name=\"identity\">\
-<input type=\"password\" name=\"password\"><button>Login</button></form></body></html>";
-
-/// The maintenance page.
-pub(crate) const MAINTENANCE_PAGE: &str = "<!DOCTYPE html>\n<html><head><title>Space-Track is down for scheduled maintenance</title></head>\
-<body><h1>Scheduled maintenance</h1><p>Please try again later.</p></body></html>";
-
 /// `[`, `mib` MiB of spaces, `]`, gzip-compressed (cached per size).
 pub(crate) fn gzip_bomb(mib: usize) -> bytes::Bytes {
     use std::collections::HashMap;
@@ -152,7 +145,7 @@ impl Fault {
                 "<html><body>Error: you have violated your query rate limit. Please slow down.</body></html>".to_owned(),
                 "text/html",
             ),
-            Fault::RateLimit200 => (200, crate::server::RATE_LIMIT_BODY.to_owned(), "application/json"),
+            Fault::RateLimit200 => (200, RATE_LIMIT_BODY.to_owned(), "application/json"),
             Fault::Status(s) => (*s, format!("<html><body>{s} Service Unavailable</body></html>"), "text/html"),
             _ => return None,
         };
