@@ -4,7 +4,7 @@
 //! invalid Rust fails here, not in the consumer's build, and the result is
 //! readable.
 //!
-//! Each class's names and types are chosen and checked once ([`Class`]);
+//! Each class's names and types are chosen and checked once (`Class`);
 //! then one module per output loops over its columns:
 //!
 //! * `docs`: the text of every doc comment;

@@ -50,7 +50,7 @@ pub struct SimState {
 
 impl SimState {
     /// Builds the catalog and tables (no I/O). An extra column that is not
-    /// a valid modeldef row (see [`SimBuilder::extra_column`]) is an
+    /// a valid modeldef row (see [`crate::SimBuilder::extra_column`]) is an
     /// `InvalidInput` error.
     pub fn new(config: SimConfig) -> std::io::Result<SimState> {
         let anchor = config.anchor.unwrap_or_else(|| {
