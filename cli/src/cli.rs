@@ -92,6 +92,22 @@ pub fn command() -> Command {
                 .value_parser(value_parser!(u32).range(1..))
                 .help("Client-side request limit, with 10 N an hour (default: Space-Track's, fewer than 30 a minute and 300 an hour; raise it only for the simulator)"),
         )
+        .arg(
+            Arg::new("policy")
+                .long("policy")
+                .global(true)
+                .value_name("POLICY")
+                .value_parser(["warn", "strict", "off"])
+                .default_value("warn")
+                .help("What to do with a query against Space-Track's usage guidance (the same gp query twice in an hour, gp_history for current elements, one query per object, a removed class): warn and send, refuse (strict: exit 13, nothing sent), or off"),
+        )
+        .arg(
+            Arg::new("cache")
+                .long("cache")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Answer a repeated identical query from the answer cache (the cache folder's spacetrack-rs/answers) while it is younger than its class's cadence (gp: 1 h; satcat: 1 day; ...), instead of sending it; says so on stderr"),
+        )
         .subcommand(query())
         .subcommand(without_network(crate::sim::command()))
         .subcommand(crate::mirror::command())
@@ -127,6 +143,25 @@ fn query() -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommands(CLASSES.iter().map(|c| class_command(c)))
+        .subcommands(REMOVED_CLASSES.iter().map(|&c| removed_class_command(c)))
+}
+
+/// Classes Space-Track removed in January 2026, still asked for by users:
+/// each answers with what replaced it (see `spacetrack::guidance`).
+pub const REMOVED_CLASSES: [&str; 4] = ["tle", "tle_latest", "tle_publish", "omm"];
+
+fn removed_class_command(name: &'static str) -> Command {
+    Command::new(name)
+        .aliases(other_spellings(name))
+        .hide(true)
+        .about("Removed from Space-Track in January 2026 (use gp or gp_history)")
+        .disable_help_flag(true)
+        .arg(
+            Arg::new("rest")
+                .num_args(0..)
+                .trailing_var_arg(true)
+                .allow_hyphen_values(true),
+        )
 }
 
 fn class_command(info: &'static ClassInfo) -> Command {
@@ -209,6 +244,12 @@ fn class_command(info: &'static ClassInfo) -> Command {
                 .requires("limit")
                 .value_parser(value_parser!(u64))
                 .help("Skip the first N records (needs --limit)"),
+        )
+        .arg(
+            Arg::new("dry-run")
+                .long("dry-run")
+                .action(ArgAction::SetTrue)
+                .help("Print what would be sent (the URLs: a long list is several requests; the wait under the account's limits; the usage guidance's notes) and send nothing"),
         )
         .arg(
             Arg::new("distinct")

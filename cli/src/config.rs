@@ -134,6 +134,47 @@ pub fn settings(flag: Option<&Path>) -> Result<Settings, Failure> {
     })
 }
 
+/// How the client keeps Space-Track's usage guidance (`--policy`,
+/// `--cache`).
+pub struct Polite {
+    pub policy: spacetrack::guidance::Policy,
+    /// Answer repeated queries from the answer cache.
+    pub answer_cache: bool,
+}
+
+impl Polite {
+    /// Applies the policy, the guidance ledger shared by every run of the
+    /// account on this machine (so that a shell loop is one user to the
+    /// rules), and the answer cache.
+    fn apply(
+        &self,
+        mut b: spacetrack::ClientBuilder,
+        server: &str,
+        identity: &str,
+    ) -> spacetrack::ClientBuilder {
+        b = b.policy(self.policy);
+        let base = dirs::cache_dir().map(|d| d.join("spacetrack-rs"));
+        if let Some(base) = &base {
+            // One ledger per account and server: FNV-1a of both.
+            let key = format!(
+                "{}|{}",
+                server.trim_end_matches('/'),
+                identity.to_lowercase()
+            );
+            let h = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+            b = b.guidance_ledger(base.join("guidance").join(format!("{h:016x}.jsonl")));
+        }
+        if self.answer_cache {
+            if let Some(base) = &base {
+                b = b.answer_cache(base.join("answers"));
+            }
+        }
+        b
+    }
+}
+
 impl Settings {
     /// A client, or a [`Failure::Config`] naming what is missing.
     pub fn client(
@@ -142,6 +183,7 @@ impl Settings {
         retries: Option<u32>,
         per_minute: Option<u32>,
         store: std::sync::Arc<dyn spacetrack::ratelimit::LimiterStore>,
+        polite: &Polite,
     ) -> Result<spacetrack::Client, Failure> {
         let (Some((identity, _)), Some((password, _))) = (&self.identity, &self.password) else {
             return Err(Failure::Config(
@@ -167,6 +209,11 @@ impl Settings {
         if let Some((url, _)) = &self.base_url {
             b = b.base_url(url);
         }
+        let server = self
+            .base_url
+            .as_ref()
+            .map_or(spacetrack::DEFAULT_BASE_URL, |(u, _)| u.as_str());
+        b = polite.apply(b, server, identity);
         if !modeldef_cache {
             b = b.modeldef_cache_dir(None);
         }

@@ -19,6 +19,7 @@ Exit codes:
   10  the shared rate-limit store (Redis, the limits folder) is unavailable; nothing was sent
   11  `mirror sync`: no class was due yet (the guidance's cadence); nothing was sent
   12  `mirror`: the mirror's database failed or holds an unexpected value
+  13  refused by Space-Track's usage guidance (--policy strict, or a removed class such as tle); nothing was sent
   130  interrupted (Ctrl-C); an --output file is not left behind";
 
 /// Why a command failed.
@@ -129,6 +130,7 @@ fn sdk_code(e: &spacetrack::Error) -> u8 {
         E::Page { .. } => 5,
         E::Store(_) => 10,
         E::Io { .. } => 8,
+        E::Guideline(_) => 13,
         _ => 5,
     }
 }

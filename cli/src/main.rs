@@ -62,14 +62,24 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
                 None => spacetrack::ratelimit::MemoryStore::shared(),
             },
         };
+    let polite = config::Polite {
+        policy: m
+            .get_one::<String>("policy")
+            .and_then(|p| spacetrack::guidance::Policy::parse(p))
+            .unwrap_or_default(),
+        answer_cache: m.get_flag("cache"),
+    };
     let client = |fresh: bool| {
-        config::settings(config_flag)?.client(!fresh, retries, per_minute, store.clone())
+        config::settings(config_flag)?.client(!fresh, retries, per_minute, store.clone(), &polite)
     };
     match m.subcommand() {
         Some(("query", qm)) => {
             let Some((name, cm)) = qm.subcommand() else {
                 return Err(Failure::Usage("name a class".into()));
             };
+            if let Some(note) = spacetrack::guidance::removed_class(name) {
+                return Err(Failure::Sdk(spacetrack::Error::Guideline(Box::new(note))));
+            }
             let info = spacetrack::CLASSES
                 .iter()
                 .find(|c| cli::subcommand_name(c) == name)

@@ -92,6 +92,15 @@ async fn typed<R: Record>(mut q: Query<R>, m: &ArgMatches, quiet: bool) -> Resul
         .filter_map(|name| class.column(name).map(|c| c.name))
         .collect();
 
+    if m.get_flag("dry-run") {
+        let plan = match format {
+            OutFormat::Server(f) => q.plan_for(f).await?,
+            _ => q.plan().await?,
+        };
+        print!("{plan}");
+        return Ok(());
+    }
+
     let skipped = std::sync::atomic::AtomicU64::new(0);
     let output = m.get_one::<PathBuf>("output").map(PathBuf::as_path);
     let mut sink = Sink::open(output)?;

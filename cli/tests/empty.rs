@@ -2,40 +2,11 @@
 //! writes an empty answer (never Space-Track's `NO RESULTS RETURNED`),
 //! says so on stderr and exits 0.
 
-use std::process::Stdio;
+mod support;
 
 use spacetrack_sim::Simulator;
 use spacetrack_tests::TempDir;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-async fn run(sim: &Simulator, home: &TempDir, args: &[&str]) -> Run {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"))
-        .args(["--max-per-minute", "600"])
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &home.0)
-        .env("XDG_CACHE_HOME", home.0.join("cache"))
-        .env("XDG_CONFIG_HOME", home.0.join("config"))
-        .env("SPACETRACK_BASE_URL", sim.base_url())
-        .env("SPACETRACK_ALLOW_HTTP", "1")
-        .env("SPACETRACK_IDENTITY", sim.identity())
-        .env("SPACETRACK_PASSWORD", sim.password())
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("run spacetrack");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
+use support::run;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nothing_matched_is_an_empty_file_and_a_note() {

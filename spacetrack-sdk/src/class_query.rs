@@ -169,6 +169,20 @@ macro_rules! class_query {
                 self.inner.count().await
             }
 
+            /// What [`send`](Self::send) would do, without sending anything
+            /// (see [`Query::plan`](crate::Query::plan)).
+            #[inline]
+            pub async fn plan(&self) -> crate::Result<crate::query::Plan> {
+                self.inner.plan().await
+            }
+
+            /// What asking for `format` would do, without sending anything
+            /// (see [`Query::plan_for`](crate::Query::plan_for)).
+            #[inline]
+            pub async fn plan_for(&self, format: crate::Format) -> crate::Result<crate::query::Plan> {
+                self.inner.plan_for(format).await
+            }
+
             /// The records that decoded and one error per record that did
             /// not (see [`Query::send_partial`](crate::Query::send_partial)).
             #[inline]

@@ -79,6 +79,12 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// The query goes against Space-Track's usage guidance and the
+    /// client's [`Policy`](crate::guidance::Policy) refuses it (strict, or
+    /// a class Space-Track removed): nothing was sent. The note names the
+    /// rule and the better query.
+    #[error("refused by the usage guidance (nothing was sent): {0}")]
+    Guideline(Box<crate::guidance::Note>),
     /// A local file could not be read or written (an upload's source, a
     /// download's destination, the modeldef cache).
     #[error("I/O error on {}: {source}", path.display())]

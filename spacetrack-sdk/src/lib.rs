@@ -385,6 +385,7 @@ mod elements;
 pub mod engine;
 mod error;
 pub mod files;
+pub mod guidance;
 pub mod modeldef;
 pub mod op;
 #[cfg(feature = "sgp4")]
@@ -415,7 +416,8 @@ pub use files::{Download, PublicFile, Upload};
 pub use generated::*;
 pub use modeldef::{ModeldefColumn, SchemaDrift};
 pub use query::{
-    Async, Format, Mode, Order, Page, Partial, Progress, Projection, Query, RawQuery, TextAnswer,
+    Async, Format, Mode, Order, Page, Partial, Plan, PlannedRequest, Progress, Projection, Query,
+    RawQuery, TextAnswer,
 };
 pub use ratelimit::Rate;
 pub use request::MAX_URL_BYTES;

@@ -130,6 +130,43 @@ pub trait LimiterStore: Send + Sync + 'static {
     /// Admits a request (records it and returns zero) or changes nothing
     /// and returns how long to wait before trying again.
     fn acquire<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Duration>>;
+
+    /// The ledger `limit.key` as it stands, without recording anything:
+    /// the admission times and the store's clock, both in ms. `None` when
+    /// the store cannot tell (the default), which makes
+    /// [`Query::plan`](crate::Query::plan)'s expected wait unknown.
+    fn snapshot<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        let _ = limit;
+        Box::pin(async { Ok(None) })
+    }
+}
+
+/// A ledger as it stands (see [`LimiterStore::snapshot`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The store's clock, in ms.
+    pub now_ms: u64,
+    /// The admission times still in the ledger, ascending, in ms.
+    pub log: Vec<u64>,
+}
+
+impl Snapshot {
+    /// How long until `n` more requests have all been admitted under
+    /// `windows`, if the ledger saw nothing else meanwhile; `None` when a
+    /// window admits nothing at all.
+    pub fn wait_for(&self, windows: &[Window], n: usize) -> Option<Duration> {
+        if windows.iter().any(|w| w.max == 0) {
+            return None;
+        }
+        let mut log: VecDeque<u64> = self.log.iter().copied().collect();
+        let mut t = self.now_ms;
+        for _ in 0..n {
+            while let Err(wait) = admit(t, windows, &mut log) {
+                t += wait;
+            }
+        }
+        Some(Duration::from_millis(t - self.now_ms))
+    }
 }
 
 /// The admission step on one ledger: `log` holds the admission times (ms,
@@ -214,6 +251,16 @@ impl LimiterStore for MemoryStore {
         };
         Box::pin(async move { Ok(r) })
     }
+
+    fn snapshot<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        let now_ms = self.start.elapsed().as_millis() as u64;
+        let logs = self.logs.lock().unwrap_or_else(|p| p.into_inner());
+        let log = logs
+            .get(&limit.key)
+            .map(|l| l.iter().copied().collect())
+            .unwrap_or_default();
+        Box::pin(async move { Ok(Some(Snapshot { now_ms, log })) })
+    }
 }
 
 /// Limiter state in files, one per account, under a folder: every process
@@ -247,6 +294,25 @@ impl FileStore {
             h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
         }
         self.dir.join(format!("{h:016x}.log"))
+    }
+
+    fn snapshot_blocking(&self, limit: &Limit) -> Result<Snapshot> {
+        let io = |e: std::io::Error| Error::Store(format!("{}: {e}", self.dir.display()));
+        let text = match std::fs::read_to_string(self.path(&limit.key)) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io(e)),
+        };
+        let mut lines = text.lines();
+        let log = match lines.next() {
+            Some(first) if first == limit.key => lines.filter_map(|l| l.parse().ok()).collect(),
+            _ => Vec::new(),
+        };
+        let now_ms = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        Ok(Snapshot { now_ms, log })
     }
 
     fn acquire_blocking(&self, limit: &Limit) -> Result<Duration> {
@@ -291,7 +357,7 @@ impl FileStore {
     }
 }
 
-fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
@@ -305,6 +371,16 @@ impl LimiterStore for FileStore {
         let limit = limit.clone();
         Box::pin(async move {
             tokio::task::spawn_blocking(move || store.acquire_blocking(&limit))
+                .await
+                .map_err(|e| Error::Store(format!("file store task failed: {e}")))?
+        })
+    }
+
+    fn snapshot<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        let store = self.clone();
+        let limit = limit.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || store.snapshot_blocking(&limit).map(Some))
                 .await
                 .map_err(|e| Error::Store(format!("file store task failed: {e}")))?
         })
@@ -398,6 +474,29 @@ impl LimiterStore for RedisStore {
             Ok(Duration::from_millis(wait))
         })
     }
+
+    fn snapshot<'a>(&'a self, limit: &'a Limit) -> BoxFuture<'a, Result<Option<Snapshot>>> {
+        Box::pin(async move {
+            let mut conn = self.conn.clone();
+            let err = |e: redis::RedisError| Error::Store(format!("redis limiter: {e}"));
+            let (secs, micros): (u64, u64) = redis::cmd("TIME")
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            let scored: Vec<(String, f64)> = redis::cmd("ZRANGEBYSCORE")
+                .arg(format!("{}{}", self.prefix, limit.key))
+                .arg("-inf")
+                .arg("+inf")
+                .arg("WITHSCORES")
+                .query_async(&mut conn)
+                .await
+                .map_err(err)?;
+            Ok(Some(Snapshot {
+                now_ms: secs * 1000 + micros / 1000,
+                log: scored.into_iter().map(|(_, t)| t as u64).collect(),
+            }))
+        })
+    }
 }
 
 /// A wait imposed by the limiter, reported to observers before sleeping.
@@ -469,6 +568,19 @@ impl Limiter {
                 windows,
             },
         })
+    }
+
+    /// How long `n` more requests would wait under the ledger as it
+    /// stands (`None`: the store cannot tell).
+    pub(crate) async fn expected_wait(&self, n: usize) -> Result<Option<Duration>> {
+        if self.limit.windows.is_empty() || n == 0 {
+            return Ok(Some(Duration::ZERO));
+        }
+        Ok(self
+            .store
+            .snapshot(&self.limit)
+            .await?
+            .and_then(|s| s.wait_for(&self.limit.windows, n)))
     }
 
     /// Waits until every limit admits one request.

@@ -34,6 +34,19 @@ impl<R: Record> Query<R, Blocking> {
         mode.block_on(q.count())?
     }
 
+    /// What `send` would do, without sending anything (see
+    /// [`Query::plan`]).
+    pub fn plan(&self) -> Result<crate::query::Plan> {
+        self.plan_for(Format::Json)
+    }
+
+    /// What asking for `format` would do, without sending anything (see
+    /// [`Query::plan_for`]).
+    pub fn plan_for(&self, format: Format) -> Result<crate::query::Plan> {
+        let (q, mode) = self.clone().into_async();
+        mode.block_on(async move { q.plan_for(format).await })?
+    }
+
     /// Sends with `metadata/true` (see [`Query::send_with_metadata`]).
     pub fn send_with_metadata(self) -> Result<Page<R>> {
         let (q, mode) = self.into_async();
@@ -170,6 +183,18 @@ macro_rules! blocking_builder {
             #[inline]
             pub fn count(self) -> crate::Result<u64> {
                 self.inner.count()
+            }
+
+            /// What `send` would do, without sending anything.
+            #[inline]
+            pub fn plan(&self) -> crate::Result<crate::query::Plan> {
+                self.inner.plan()
+            }
+
+            /// What asking for `format` would do, without sending anything.
+            #[inline]
+            pub fn plan_for(&self, format: crate::Format) -> crate::Result<crate::query::Plan> {
+                self.inner.plan_for(format)
             }
 
             /// The records that decoded and one error per record that did

@@ -9,6 +9,7 @@ use url::Url;
 use super::session::{Secret, Session};
 use super::{Client, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Inner, RetryPolicy};
 use crate::error::{Error, Result};
+use crate::guidance::{AnswerCache, Guide, Ledger};
 use crate::ratelimit::{Limiter, LimiterStore, MemoryStore, Rate, WaitObserver};
 
 /// Default of [`ClientBuilder::max_answer_bytes`].
@@ -35,6 +36,10 @@ pub struct ClientBuilder {
     login_policy: super::LoginPolicy,
     max_answer_bytes: Option<u64>,
     max_line_bytes: Option<u64>,
+    policy: crate::guidance::Policy,
+    guidance: Option<crate::guidance::Guidance>,
+    guidance_ledger: Option<PathBuf>,
+    answer_cache: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -184,6 +189,58 @@ impl ClientBuilder {
         self
     }
 
+    /// What the client does with a query against Space-Track's usage
+    /// guidance (see [`guidance`](crate::guidance)): warn (the default),
+    /// refuse ([`Policy::Strict`](crate::guidance::Policy::Strict), with
+    /// [`Error::Guideline`]) or nothing.
+    pub fn policy(mut self, policy: crate::guidance::Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The figures of the guidance rules (cadences, thresholds), instead
+    /// of [`Guidance::default`](crate::guidance::Guidance).
+    pub fn guidance(mut self, guidance: crate::guidance::Guidance) -> Self {
+        self.guidance = Some(guidance);
+        self
+    }
+
+    /// Keeps the ledger of recent queries that the guidance rules look back
+    /// over in `file`, so that every process using the same file is seen
+    /// as one user (the command line keeps one in its cache folder).
+    /// Default: in memory, shared by the clients of an account in the
+    /// process.
+    pub fn guidance_ledger(mut self, file: impl Into<PathBuf>) -> Self {
+        self.guidance_ledger = Some(file.into());
+        self
+    }
+
+    /// Answers a repeated identical query from `dir` instead of sending
+    /// it, while the first answer is younger than its class's cadence (gp:
+    /// an hour, satcat: a day, ...; see
+    /// [`Guidance`](crate::guidance::Guidance)), and says so at `info`
+    /// level through `tracing`. Off by default.
+    ///
+    /// Answers are kept whole (owner-only files, one per server, account
+    /// and URL): with the cache on, a query's answer is read whole before
+    /// it is decoded or streamed, within
+    /// [`max_answer_bytes`](Self::max_answer_bytes). Downloads are never
+    /// cached.
+    ///
+    /// ```
+    /// # fn main() -> spacetrack::Result<()> {
+    /// let st = spacetrack::Client::builder()
+    ///     .identity("me@example.com")
+    ///     .password("secret")
+    ///     .answer_cache(std::env::temp_dir().join("spacetrack-answers"))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn answer_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.answer_cache = Some(dir.into());
+        self
+    }
+
     /// Builds the client. Nothing is sent until the first query.
     pub fn build(self) -> Result<Client> {
         let identity = self
@@ -228,6 +285,7 @@ impl ClientBuilder {
         let store = self.store.unwrap_or_else(|| MemoryStore::shared());
         let limiter = Limiter::new(store, &rates, &base, &identity)?;
         // Login discipline is the account's, shared in the process.
+        let limiter_key = limiter.limit.key.clone();
         let session = Session::new(
             super::session::account(&limiter.limit.key),
             super::session::credentials_hash(&identity, &password),
@@ -250,6 +308,15 @@ impl ClientBuilder {
                 ),
                 max_answer_bytes: self.max_answer_bytes.unwrap_or(DEFAULT_MAX_ANSWER_BYTES),
                 max_line_bytes: self.max_line_bytes.unwrap_or(DEFAULT_MAX_LINE_BYTES),
+                guide: Guide::new(
+                    self.policy,
+                    self.guidance.unwrap_or_default(),
+                    match self.guidance_ledger {
+                        Some(file) => Arc::new(Ledger::in_file(file)),
+                        None => Ledger::shared(&limiter_key),
+                    },
+                ),
+                cache: self.answer_cache.map(AnswerCache::new),
             }),
         })
     }

@@ -51,6 +51,10 @@ struct Inner {
     /// Caps on what is held in memory (decompressed bytes).
     pub(crate) max_answer_bytes: u64,
     pub(crate) max_line_bytes: u64,
+    /// Space-Track's usage guidance as this client applies it.
+    guide: crate::guidance::Guide,
+    /// Answers kept on disk (`ClientBuilder::answer_cache`).
+    cache: Option<crate::guidance::AnswerCache>,
 }
 
 impl std::fmt::Debug for Client {
@@ -102,6 +106,16 @@ impl Client {
             b = b.allow_http(true);
         }
         b.build()
+    }
+
+    pub(crate) fn guide(&self) -> &crate::guidance::Guide {
+        &self.inner.guide
+    }
+
+    /// How long `n` more requests would wait under the account's ledger as
+    /// it stands (`None`: the limiter's store cannot tell).
+    pub(crate) async fn expected_wait(&self, n: usize) -> Result<Option<Duration>> {
+        self.inner.limiter.expected_wait(n).await
     }
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {

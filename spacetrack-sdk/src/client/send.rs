@@ -22,6 +22,76 @@ impl Client {
     /// The body is capped at [`ClientBuilder::max_answer_bytes`]
     /// (decompressed).
     pub(crate) async fn get_body(&self, spec: &Spec, format: Option<Format>) -> Result<Bytes> {
+        let cache_key = self.cache_key(spec, format)?;
+        if let Some(body) = self.cached(spec, cache_key.as_deref()) {
+            return Ok(body);
+        }
+        let body = self.fetch_body(spec, format).await?;
+        if let (Some(cache), Some(key)) = (&self.inner.cache, &cache_key) {
+            cache.put(key, &body);
+        }
+        Ok(body)
+    }
+
+    /// The answer cache's key for `spec` in `format`, when the cache is on
+    /// and may keep it (never a download's content).
+    fn cache_key(&self, spec: &Spec, format: Option<Format>) -> Result<Option<String>> {
+        if self.inner.cache.is_none() || format == Some(Format::Stream) {
+            return Ok(None);
+        }
+        Ok(Some(format!(
+            "{}|{}|{}",
+            self.inner.base,
+            self.inner.identity.to_lowercase(),
+            spec.path(format)?
+        )))
+    }
+
+    /// Whether `spec` in `format` would be answered from the answer cache.
+    pub(crate) fn would_answer_from_cache(
+        &self,
+        spec: &Spec,
+        format: Option<Format>,
+    ) -> Result<bool> {
+        let Some(key) = self.cache_key(spec, format)? else {
+            return Ok(false);
+        };
+        let shape = crate::guidance::Shape::of(spec);
+        let fresh = self
+            .inner
+            .guide
+            .guidance
+            .freshness(&shape.class, shape.narrow);
+        Ok(self
+            .inner
+            .cache
+            .as_ref()
+            .is_some_and(|c| c.get(&key, fresh).is_some()))
+    }
+
+    /// A fresh cached answer to `spec`, said at info level.
+    fn cached(&self, spec: &Spec, key: Option<&str>) -> Option<Bytes> {
+        let (cache, key) = (self.inner.cache.as_ref()?, key?);
+        let shape = crate::guidance::Shape::of(spec);
+        let fresh = self
+            .inner
+            .guide
+            .guidance
+            .freshness(&shape.class, shape.narrow);
+        let hit = cache.get(key, fresh)?;
+        tracing::info!(
+            class = %spec.class,
+            age_s = hit.age.as_secs(),
+            "answered from the answer cache (fetched {} s ago; kept {} s for {}); nothing sent",
+            hit.age.as_secs(),
+            fresh.as_secs(),
+            spec.class
+        );
+        Some(hit.body)
+    }
+
+    /// [`get_body`](Self::get_body) without the cache.
+    async fn fetch_body(&self, spec: &Spec, format: Option<Format>) -> Result<Bytes> {
         let timeout = spec.timeout.or(self.inner.timeout);
         // A download is the file itself: never read it as an error body.
         let sniff = format != Some(Format::Stream);
@@ -46,6 +116,24 @@ impl Client {
         progress: Option<&Arc<Tracker>>,
         whole: bool,
     ) -> Result<Vec<R>> {
+        if self.inner.cache.is_some() {
+            // The cache keeps whole answers: read it whole, then decode.
+            let body = self.get_body(spec, Some(Format::Json)).await?;
+            if let Some(t) = progress {
+                if whole {
+                    t.set_total_bytes(Some(body.len() as u64));
+                }
+                t.add_bytes(body.len() as u64);
+            }
+            let rows = crate::de::decode_off_runtime(body, move |b| {
+                crate::de::decode_records::<R>(class, b).map(|r| r.0)
+            })
+            .await?;
+            if let Some(t) = progress {
+                t.add_records(rows.len() as u64);
+            }
+            return Ok(rows);
+        }
         let timeout = spec.timeout.or(self.inner.timeout);
         let cap = self.inner.max_answer_bytes;
         let format = Some(Format::Json);
@@ -83,6 +171,11 @@ impl Client {
     /// status is a success, for streaming. Retries happen only before the
     /// body starts.
     pub(crate) async fn get_chunks(&self, spec: &Spec, format: Option<Format>) -> Result<Chunks> {
+        if self.cache_key(spec, format)?.is_some() {
+            // The cache keeps whole answers.
+            let body = self.get_body(spec, format).await?;
+            return Ok(Chunks::whole(body));
+        }
         let timeout = spec.timeout.or(self.inner.timeout);
         let cap = self.inner.max_answer_bytes;
         let got = self
@@ -108,6 +201,9 @@ impl Client {
         Fut: std::future::Future<Output = Result<T>>,
     {
         let url = self.url_for(&spec.path(format)?);
+        // Space-Track's guidance, before anything is sent (a retry is the
+        // same query: checked once).
+        self.inner.guide.before_sending(spec)?;
         let timeout = spec.timeout.or(self.inner.timeout);
         let mut attempts = Attempts::new(&self.inner.retry);
         tracing::debug!(url = %url, "query");

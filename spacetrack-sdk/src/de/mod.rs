@@ -55,3 +55,15 @@ pub(crate) struct Chunks {
     /// (see [`Chunks::tracked`]).
     pub(crate) progress: Option<std::sync::Arc<progress::Tracker>>,
 }
+
+impl Chunks {
+    /// A body held whole, as one chunk.
+    pub(crate) fn whole(body: Bytes) -> Chunks {
+        let len = Some(body.len() as u64);
+        Chunks {
+            stream: Box::pin(futures_util::stream::once(async move { Ok(body) })),
+            len,
+            progress: None,
+        }
+    }
+}

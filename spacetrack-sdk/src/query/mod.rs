@@ -21,6 +21,7 @@ use target::Target;
 pub use crate::de::answer::{Page, Partial};
 pub use crate::de::{Progress, TextAnswer};
 pub use crate::request::{Format, Order, RawValue, encode_segment};
+pub use preview::{Plan, PlannedRequest};
 pub use raw::RawQuery;
 
 /// How a [`Query`] is sent: [`Async`] (the default) or blocking (see
@@ -447,6 +448,7 @@ impl<R: Record> Projection<R> {
 
 mod merge;
 mod plan;
+mod preview;
 mod raw;
 mod send;
 mod stream;

@@ -77,6 +77,8 @@ impl RawQuery {
     }
 
     fn check(&self) -> Result<()> {
+        // A class Space-Track removed: say what replaced it.
+        self.client.guide().removed(&self.spec.class)?;
         if self.controller_set {
             Ok(())
         } else {
