@@ -106,10 +106,14 @@ impl Shape {
             key,
             narrow: !object_values.is_empty(),
             single: object_values.len() == 1 && plain(object_values[0]),
+            // The typed order, or an `orderby` segment given by hand.
             epoch_desc: spec
-                .order
-                .first()
-                .is_some_and(|o| o.eq_ignore_ascii_case("epoch desc")),
+                .segments
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("orderby"))
+                .and_then(|(_, v)| v.split(',').next())
+                .or(spec.order.first().map(String::as_str))
+                .is_some_and(|o| o.trim().eq_ignore_ascii_case("epoch desc")),
             limit: spec.limit,
             epoch_recent_days: epoch.and_then(recent_days),
         }
@@ -297,6 +301,16 @@ mod tests {
         let mut sp = spec("gp_history", &[("norad_cat_id", "25544")]);
         sp.order.push("epoch desc".into());
         sp.limit = Some(1);
+        let by_hand = spec(
+            "gp_history",
+            &[("orderby", "EPOCH desc,GP_ID"), ("limit", "1")],
+        );
+        let mut by_hand = by_hand;
+        by_hand.limit = Some(1);
+        assert_eq!(
+            check(&g, &Shape::of(&by_hand), &[], 0)[0].rule,
+            Rule::HistoryForCurrent
+        );
         let n = check(&g, &Shape::of(&sp), &[], 0);
         assert_eq!(n[0].rule, Rule::HistoryForCurrent);
         sp.limit = Some(500);
