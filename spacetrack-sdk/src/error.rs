@@ -84,7 +84,7 @@ pub enum Error {
     /// a class Space-Track removed): nothing was sent. The note names the
     /// rule and the better query.
     #[error("refused by the usage guidance (nothing was sent): {0}")]
-    Guideline(Box<crate::guidance::Note>),
+    Guideline(Box<Note>),
     /// A local file could not be read or written (an upload's source, a
     /// download's destination, the modeldef cache).
     #[error("I/O error on {}: {source}", path.display())]
@@ -148,6 +148,65 @@ impl Error {
             Error::Decode(d) => Some(d),
             _ => None,
         }
+    }
+}
+
+// The details of `Error::Guideline`, here so that the error needs nothing
+// of `guidance` (which uses the error); `guidance` re-exports them.
+
+/// A rule of Space-Track's guidance (see [`guidance`](crate::guidance)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A class Space-Track removed (`tle`, `tle_latest`, `tle_publish`,
+    /// `omm`, January 2026).
+    RemovedClass,
+    /// The same query again within its class's cadence.
+    Cadence,
+    /// `gp_history` asked for current elements.
+    HistoryForCurrent,
+    /// Many single-object queries of one class within a short window.
+    OneQueryPerObject,
+}
+
+impl Rule {
+    /// A short name, e.g. `cadence`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::RemovedClass => "removed-class",
+            Rule::Cadence => "cadence",
+            Rule::HistoryForCurrent => "history-for-current",
+            Rule::OneQueryPerObject => "one-query-per-object",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a query does against the guidance, and the better query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The rule.
+    pub rule: Rule,
+    /// The query's class.
+    pub class: String,
+    /// What the query does, e.g. `the same gp query was sent 12 min ago`.
+    pub message: String,
+    /// What to do instead.
+    pub better: String,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "[{}] {}; instead: {}",
+            self.rule, self.message, self.better
+        )
     }
 }
 

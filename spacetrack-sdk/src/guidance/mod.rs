@@ -55,6 +55,7 @@ pub(crate) use ledger::Ledger;
 pub(crate) use rules::Shape;
 
 use crate::error::{Error, Result};
+pub use crate::error::{Note, Rule};
 use crate::request::Spec;
 
 /// The note for a class Space-Track removed (`tle`, `tle_latest`,
@@ -93,62 +94,6 @@ impl Policy {
             "off" => Some(Policy::Off),
             _ => None,
         }
-    }
-}
-
-/// A rule of Space-Track's guidance (see the [module](self) docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Rule {
-    /// A class Space-Track removed (`tle`, `tle_latest`, `tle_publish`,
-    /// `omm`, January 2026).
-    RemovedClass,
-    /// The same query again within its class's cadence.
-    Cadence,
-    /// `gp_history` asked for current elements.
-    HistoryForCurrent,
-    /// Many single-object queries of one class within a short window.
-    OneQueryPerObject,
-}
-
-impl Rule {
-    /// A short name, e.g. `cadence`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Rule::RemovedClass => "removed-class",
-            Rule::Cadence => "cadence",
-            Rule::HistoryForCurrent => "history-for-current",
-            Rule::OneQueryPerObject => "one-query-per-object",
-        }
-    }
-}
-
-impl std::fmt::Display for Rule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// What a query does against the guidance, and the better query.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Note {
-    /// The rule.
-    pub rule: Rule,
-    /// The query's class.
-    pub class: String,
-    /// What the query does, e.g. `the same gp query was sent 12 min ago`.
-    pub message: String,
-    /// What to do instead.
-    pub better: String,
-}
-
-impl std::fmt::Display for Note {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "[{}] {}; instead: {}",
-            self.rule, self.message, self.better
-        )
     }
 }
 
