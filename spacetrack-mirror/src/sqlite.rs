@@ -66,7 +66,7 @@ fn bind(v: &Value) -> ToSqlOutput<'_> {
         Value::Int(n) => ToSqlOutput::Owned(Sql::Integer(*n)),
         Value::Real(f) => ToSqlOutput::Owned(Sql::Real(*f)),
         Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
-        Value::Date(d) => ToSqlOutput::Owned(Sql::Text(d.format("%Y-%m-%d").to_string())),
+        Value::Date(d) => ToSqlOutput::Owned(Sql::Text(crate::value::date_text(d))),
         Value::DateTime(t) => ToSqlOutput::Owned(Sql::Text(datetime_text(t))),
     }
 }

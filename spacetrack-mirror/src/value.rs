@@ -60,8 +60,33 @@ pub fn to_json(v: &Value) -> Json {
             .map(Json::Number)
             .unwrap_or(Json::Null),
         Value::Text(s) => Json::String(s.clone()),
-        Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
+        Value::Date(d) => Json::String(date_text(d)),
         Value::DateTime(t) => Json::String(datetime_text(t)),
+    }
+}
+
+/// `2026-11-24`, digit by digit (chrono's `format` interprets its pattern
+/// on every call, and every stored date goes through here).
+pub fn date_text(d: &NaiveDate) -> String {
+    use chrono::Datelike;
+    let y = d.year();
+    if !(0..=9999).contains(&y) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let mut out = String::with_capacity(10);
+    push_digits(&mut out, y as u32, 4);
+    out.push('-');
+    push_digits(&mut out, d.month(), 2);
+    out.push('-');
+    push_digits(&mut out, d.day(), 2);
+    out
+}
+
+fn push_digits(out: &mut String, v: u32, width: u32) {
+    let mut div = 10u32.pow(width - 1);
+    while div > 0 {
+        out.push(char::from(b'0' + (v / div % 10) as u8));
+        div /= 10;
     }
 }
 
@@ -76,13 +101,7 @@ pub fn datetime_text(t: &NaiveDateTime) -> String {
     if !(0..=9999).contains(&y) || micros >= 1_000_000 {
         return t.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
     }
-    fn push(out: &mut String, v: u32, width: u32) {
-        let mut div = 10u32.pow(width - 1);
-        while div > 0 {
-            out.push(char::from(b'0' + (v / div % 10) as u8));
-            div /= 10;
-        }
-    }
+    let push = push_digits;
     let mut out = String::with_capacity(26);
     for (v, width, sep) in [
         (y as u32, 4, '-'),
@@ -102,6 +121,9 @@ pub fn datetime_text(t: &NaiveDateTime) -> String {
 /// `2026-11-24`, or the date of a datetime.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
+    if let Some(d) = fast_date(s.as_bytes()) {
+        return Some(d);
+    }
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
         .or_else(|| parse_datetime(s).map(|t| t.date()))
@@ -124,9 +146,22 @@ pub fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
             return Some(t);
         }
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .ok()
+    fast_date(s.as_bytes())
+        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
         .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+/// `YYYY-MM-DD` exactly, without chrono's pattern interpreter.
+fn fast_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, &d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 /// `YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}]`, the forms the records serialise and
@@ -160,6 +195,29 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn dates_fast_and_slow_agree() {
+        for text in ["2026-11-24", "1957-10-04", "0001-01-01", "9999-12-31"] {
+            let d = parse_date(text).unwrap();
+            assert_eq!(d, NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap());
+            assert_eq!(date_text(&d), text);
+            assert_eq!(date_text(&d), d.format("%Y-%m-%d").to_string());
+        }
+        for bad in [
+            "2026-13-01",
+            "2026-02-30",
+            "2026-1-01",
+            "2026/01/01",
+            "20260101xx",
+        ] {
+            assert_eq!(fast_date(bad.as_bytes()), None, "{bad}");
+        }
+        assert_eq!(
+            parse_datetime("2026-11-24"),
+            NaiveDate::from_ymd_opt(2026, 11, 24).and_then(|d| d.and_hms_opt(0, 0, 0))
+        );
+    }
 
     #[test]
     fn space_track_forms_are_read() {

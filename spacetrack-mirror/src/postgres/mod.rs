@@ -58,7 +58,7 @@ fn text(v: &Value) -> Option<String> {
         // Rust writes the shortest text that reads back as the same double.
         Value::Real(f) => Some(f.to_string()),
         Value::Text(s) => Some(s.clone()),
-        Value::Date(d) => Some(d.format("%Y-%m-%d").to_string()),
+        Value::Date(d) => Some(crate::value::date_text(d)),
         Value::DateTime(t) => Some(datetime_text(t)),
     }
 }

@@ -2,6 +2,7 @@
 //! apply it in transactions that also carry the class's new state.
 
 mod diff;
+mod digest;
 mod gp;
 mod history;
 mod options;

@@ -178,6 +178,18 @@ impl Run<'_> {
         t: &'static TableDef,
         preds: Vec<(String, String)>,
     ) -> Result<Vec<Row>> {
+        let records = self.typed_query::<R>(t, preds)?.send().await?;
+        // Converted off the async threads: a catalog is tens of thousands.
+        super::typed_rows(t, records).await
+    }
+
+    /// The typed query of `preds` (`orderby` and `limit` as the builder
+    /// takes them).
+    pub(super) fn typed_query<R: Record>(
+        &self,
+        t: &'static TableDef,
+        preds: Vec<(String, String)>,
+    ) -> Result<spacetrack::Query<R>> {
         let mut q = self.client.query::<R>();
         for (key, value) in preds {
             match key.to_ascii_lowercase().as_str() {
@@ -204,9 +216,7 @@ impl Run<'_> {
                 _ => q = q.raw_predicate(&key, value),
             }
         }
-        let records = q.send().await?;
-        // Converted off the async threads: a catalog is tens of thousands.
-        super::typed_rows(t, records).await
+        Ok(q)
     }
 
     pub(super) async fn fetch_maps(
@@ -258,7 +268,7 @@ impl Run<'_> {
                     remove: &changes.remove,
                     changes: &changes.changes,
                     state: &st,
-                    also: None,
+                    also: changes.also.as_ref().map(|(c, p)| (c.as_str(), p.as_str())),
                     owner: &owner,
                     now,
                 })
@@ -308,8 +318,8 @@ impl Drop for LeaseGuard {
 
 #[derive(Debug, Default)]
 pub(super) struct Acc {
-    requests: u32,
-    fetched: u64,
+    pub(super) requests: u32,
+    pub(super) fetched: u64,
     applied: Applied,
 }
 
@@ -321,6 +331,9 @@ pub(super) struct Changes {
     pub(super) delete: Vec<Vec<Value>>,
     pub(super) remove: Vec<Vec<Value>>,
     pub(super) changes: Vec<ChangeRow>,
+    /// Another state row written with the batch: `(class, progress)`
+    /// (the digest of the whole-class answer applied, see `digest.rs`).
+    pub(super) also: Option<(String, String)>,
 }
 
 impl Changes {
@@ -346,7 +359,7 @@ impl Changes {
 
 /// A request's predicates, as the untyped query takes them.
 #[derive(Debug, Default)]
-pub(super) struct Preds(Vec<(String, String)>);
+pub(super) struct Preds(pub(super) Vec<(String, String)>);
 
 impl Preds {
     /// Adds `/key/value` (an operator, a list, `orderby`, `limit`...).

@@ -9,6 +9,7 @@ use chrono::Duration;
 use spacetrack::op;
 
 use super::diff::{by_key, change, compare, key_column_values};
+use super::digest::Fetched;
 use super::rows::{RowKey, cmp_values, key_of, parse_mark, text_of};
 use super::run::{Acc, Changes, Run};
 use crate::backend::{Row, Rows, State, key_values};
@@ -46,7 +47,11 @@ impl Run<'_> {
         state: &mut State,
         acc: &mut Acc,
     ) -> Result<()> {
-        let rows = self.fetch(t, acc, |q| q).await?;
+        let (rows, digest) = match self.fetch_digested(t, acc, |q| q).await? {
+            // The answer last applied: the mirror holds it already.
+            Fetched::Same => return self.apply(t, state, acc, Changes::default(), true).await,
+            Fetched::New(rows, digest) => (rows, digest),
+        };
         let stored = self.mirror.with(move |b| b.rows(t, Rows::All)).await?;
         let current = stored.iter().filter(|s| !s.removed).count();
         if rows.len() * 2 < current {
@@ -70,6 +75,7 @@ impl Run<'_> {
             change(t, ChangeKind::Removed, None, r, &mut changes.changes);
             changes.remove.push(key_values(t, r));
         }
+        changes.also = Some(digest);
         self.apply(t, state, acc, changes, true).await
     }
 
