@@ -6,12 +6,15 @@ first sync asks for (login included): the transfer floor. Medians over RUNS
 rounds; the ratio is taken round by round.
 
     bench/mirror.sh            # RUNS=5 OBJECTS=30000
+    CLI_BIN=/other/worktree/target/release/spacetrack python3 bench/mirror.py
 """
 import json, os, re, statistics, subprocess, sys, tempfile, time
 
 RUNS = int(os.environ.get("RUNS", "5"))
 OBJECTS = os.environ.get("OBJECTS", "30000")
-BIN = "target/release/spacetrack"
+# CLI_BIN: another build's command (a "before" worktree's), against the
+# same simulator.
+BIN = os.environ.get("CLI_BIN", "target/release/spacetrack")
 SIM = "target/release/spacetrack-sim"
 
 sim = subprocess.Popen(

@@ -36,6 +36,30 @@ pub fn text(table: &Table, col: usize, v: &Val) -> Option<String> {
     })
 }
 
+/// The text MySQL compares for `LIKE` (`~~`, `^`): a datetime as
+/// `CAST(... AS CHAR)` writes it, with a space and every fractional digit
+/// its type declares (`2026-11-24 12:00:00.000000` for `datetime(6)`),
+/// whatever the answer's own rendering (`T`, fraction dropped); any other
+/// value as [`text`] writes it.
+pub fn cast_text(table: &Table, col: usize, v: &Val) -> Option<String> {
+    match v {
+        Val::DateTime(t) => {
+            let fsp = match table.schema.columns[col].sql {
+                SqlType::DateTime { fsp } => fsp as usize,
+                _ => 0,
+            };
+            let mut s = t.format("%Y-%m-%d %H:%M:%S").to_string();
+            if fsp > 0 {
+                let frac = format!("{:09}", chrono::Timelike::nanosecond(t));
+                s.push('.');
+                s.push_str(&frac[..fsp]);
+            }
+            Some(s)
+        }
+        _ => text(table, col, v),
+    }
+}
+
 /// C's `%g` with 6 significant digits, as PHP and MySQL print doubles:
 /// `5.89239e-05`, `0.0012`, `123457`.
 fn g_format(f: f64) -> String {

@@ -144,6 +144,35 @@ async fn operators_nulls_case_and_order(pg: Option<&str>) {
         "{current:?}"
     );
     assert!(current.iter().any(|c| rank(c) == 1) && current.iter().any(|c| rank(c) == 2));
+
+    // Found by the differential test, fixed in the simulator: it sorted an
+    // enum column as text (N before Y) where MySQL sorts by member position,
+    // and matched `~~`/`^` on a datetime against its JSON rendering (`T`,
+    // fraction dropped) where MySQL matches the column's text (a space, and
+    // every fractional digit of `datetime(6)`).
+    let by_current = || {
+        st.satcat()
+            .order_by(SatcatField::Current.desc())
+            .order_by(SatcatField::NoradCatId)
+    };
+    let online = by_current().send().await.unwrap();
+    let offline = m
+        .satcat()
+        .order_by(SatcatField::Current.desc())
+        .order_by(SatcatField::NoradCatId)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(online, offline, "enum order");
+    let all = st.gp().count().await.unwrap();
+    for (value, everything) in [("~~ ", true), ("~~T", false), ("~~.", true)] {
+        let online = st.gp().raw_predicate("EPOCH", value).send().await.unwrap();
+        let offline = m.gp().raw_predicate("EPOCH", value).send().await.unwrap();
+        assert_eq!(online.len(), offline.len(), "EPOCH {value}");
+        let want = if everything { all as usize } else { 0 };
+        assert_eq!(online.len(), want, "EPOCH {value}: MySQL's text of a datetime(6)");
+    }
+    same!(gp => .raw_predicate("EPOCH", "^2026-"));
 }
 
 #[tokio::test]

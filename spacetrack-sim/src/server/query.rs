@@ -12,6 +12,7 @@ use spacetrack_codegen::schema::ModeldefDocument;
 use super::gzip::{gzip_cached, gzip_header, gzip_stream};
 use super::{CHUNK, error, files::file_action, json_response};
 use crate::fault::Fault;
+use spacetrack_codegen::mysql::SqlType;
 use crate::grammar::{self, Format};
 use crate::render::{self, Writer};
 use crate::state::SimState;
@@ -239,8 +240,9 @@ fn produce(
             None => Box::new((0..table.len(cat)).map(|r| table.row(cat, r))),
         },
     };
+    // `LIKE` compares MySQL's text of the value (a datetime with a space).
     let text =
-        |c: usize| move |v: &crate::table::Val| render::text(table, c, v).unwrap_or_default();
+        |c: usize| move |v: &crate::table::Val| render::cast_text(table, c, v).unwrap_or_default();
     let matching =
         candidates.filter(|row| req.filters.iter().all(|f| f.matches(row, text(f.column))));
     let needs_all = !req.order.is_empty() || req.distinct || req.metadata;
@@ -248,10 +250,27 @@ fn produce(
     let rows: Box<dyn Iterator<Item = Vec<crate::table::Val>>> = if needs_all {
         let mut all: Vec<Vec<crate::table::Val>> = matching.collect();
         if !req.order.is_empty() {
+            // MySQL sorts an enum column by member position, not by text.
+            let members: Vec<Option<&Vec<String>>> = req
+                .order
+                .iter()
+                .map(|&(c, _)| match &table.schema.columns[c].sql {
+                    SqlType::Enum(m) => Some(m),
+                    _ => None,
+                })
+                .collect();
+            let key = |v: &crate::table::Val, members: Option<&Vec<String>>| match (v, members) {
+                (crate::table::Val::Text(s), Some(m)) => m
+                    .iter()
+                    .position(|x| x.eq_ignore_ascii_case(s))
+                    .map(|i| grammar::Key::Num(i as f64 + 1.0))
+                    .or_else(|| grammar::key(v)),
+                _ => grammar::key(v),
+            };
             all.sort_by(|a, b| {
-                for &(c, desc) in &req.order {
-                    let o = grammar::key(&a[c])
-                        .partial_cmp(&grammar::key(&b[c]))
+                for (&(c, desc), m) in req.order.iter().zip(&members) {
+                    let o = key(&a[c], *m)
+                        .partial_cmp(&key(&b[c], *m))
                         .unwrap_or(std::cmp::Ordering::Equal);
                     let o = if desc { o.reverse() } else { o };
                     if o != std::cmp::Ordering::Equal {
