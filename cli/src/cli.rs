@@ -67,7 +67,15 @@ pub fn command() -> Command {
                 .long("quiet")
                 .global(true)
                 .action(ArgAction::SetTrue)
-                .help("No progress bar"),
+                .help("No progress bar, and no warnings (unknown columns, the usage guidance, long waits)"),
+        )
+        .arg(
+            Arg::new("verbose")
+                .short('v')
+                .long("verbose")
+                .global(true)
+                .action(ArgAction::Count)
+                .help("Show each request on stderr (method, URL, status, size, time; limiter and retry waits; guidance notes); -vv adds headers (never cookies). RUST_LOG overrides both"),
         )
         .arg(
             Arg::new("retries")

@@ -35,6 +35,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let matches = cli::command().get_matches();
+    log_to_stderr(matches.get_flag("quiet"), matches.get_count("verbose"));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -50,6 +51,32 @@ fn main() -> ExitCode {
         }
         Err(f) => f.report(),
     }
+}
+
+/// The library's `tracing` events on stderr: by default its warnings
+/// (unknown columns, the usage guidance; each once per process), waits
+/// over a second for the account's limits and answers served from the
+/// answer cache; `-v` every request and wait, `-vv` their headers (never a
+/// cookie: the library does not log them); `-q` nothing. `RUST_LOG`
+/// overrides all of it.
+fn log_to_stderr(quiet: bool, verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
+        _ if quiet => EnvFilter::new("off"),
+        _ => EnvFilter::new(match verbose {
+            0 => "warn,spacetrack::ratelimit=info,spacetrack::cache=info",
+            1 => "warn,spacetrack=info,spacetrack_mirror=info",
+            _ => "warn,spacetrack=debug,spacetrack_mirror=debug",
+        }),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .without_time()
+        .with_target(false)
+        .try_init();
 }
 
 async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {

@@ -115,6 +115,11 @@ async fn strict_refuses_a_repeat_across_runs_and_cache_serves_it() {
     assert_eq!(b.code, 0, "{}", b.stderr);
     assert_eq!(b.stdout, a.stdout);
     assert_eq!(query_paths(&sim).len(), 2, "answered from the cache");
+    assert!(
+        b.stderr.contains("answered from the answer cache"),
+        "says so: {}",
+        b.stderr
+    );
     // Without --cache it is sent.
     let c = run(&sim, &home, &q[1..]).await;
     assert_eq!(c.code, 0, "{}", c.stderr);

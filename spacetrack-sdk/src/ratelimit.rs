@@ -605,7 +605,27 @@ pub(crate) fn notify(observer: Option<&WaitObserver>, duration: Duration, reason
         until: SystemTime::now() + duration,
         reason,
     };
-    tracing::info!(wait_ms = duration.as_millis() as u64, reason = ?reason, "waiting before the next Space-Track request");
+    // A wait over a second is said as it starts (info); shorter ones only
+    // at debug level.
+    let what = match reason {
+        WaitReason::Limiter if duration > Duration::from_secs(61) => {
+            "the account's rate limit, its hourly window (the ledger counts every client, process and machine of the account)"
+        }
+        WaitReason::Limiter => {
+            "the account's rate limit (the ledger counts every client, process and machine of the account)"
+        }
+        WaitReason::ServerRateLimit => "Space-Track reported a rate-limit violation",
+        WaitReason::Transient => "a transient failure, before retrying",
+    };
+    if duration > Duration::from_secs(1) {
+        tracing::info!(
+            wait_ms = duration.as_millis() as u64,
+            "waiting {:.1} s: {what}",
+            duration.as_secs_f64()
+        );
+    } else {
+        tracing::debug!(wait_ms = duration.as_millis() as u64, "waiting: {what}");
+    }
     if let Some(o) = observer {
         o(&w);
     }

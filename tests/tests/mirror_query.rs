@@ -170,7 +170,11 @@ async fn operators_nulls_case_and_order(pg: Option<&str>) {
         let offline = m.gp().raw_predicate("EPOCH", value).send().await.unwrap();
         assert_eq!(online.len(), offline.len(), "EPOCH {value}");
         let want = if everything { all as usize } else { 0 };
-        assert_eq!(online.len(), want, "EPOCH {value}: MySQL's text of a datetime(6)");
+        assert_eq!(
+            online.len(),
+            want,
+            "EPOCH {value}: MySQL's text of a datetime(6)"
+        );
     }
     same!(gp => .raw_predicate("EPOCH", "^2026-"));
 }

@@ -286,11 +286,11 @@ impl ClientBuilder {
         let limiter = Limiter::new(store, &rates, &base, &identity)?;
         // Login discipline is the account's, shared in the process.
         let limiter_key = limiter.limit.key.clone();
-        let session = Session::new(
+        let session = Arc::new(Session::new(
             super::session::account(&limiter.limit.key),
             super::session::credentials_hash(&identity, &password),
             self.login_policy,
-        );
+        ));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,

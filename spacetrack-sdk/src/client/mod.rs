@@ -42,7 +42,7 @@ struct Inner {
     base: Url,
     identity: String,
     password: Secret,
-    session: Session,
+    session: Arc<Session>,
     timeout: Option<Duration>,
     limiter: Limiter,
     observer: Option<WaitObserver>,

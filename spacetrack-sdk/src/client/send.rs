@@ -80,6 +80,7 @@ impl Client {
             .freshness(&shape.class, shape.narrow);
         let hit = cache.get(key, fresh)?;
         tracing::info!(
+            target: "spacetrack::cache",
             class = %spec.class,
             age_s = hit.age.as_secs(),
             "answered from the answer cache (fetched {} s ago; kept {} s for {}); nothing sent",
@@ -264,8 +265,31 @@ impl Client {
             if let Some(t) = timeout {
                 req = req.timeout(t);
             }
-            let resp = req.send().await.map_err(|e| transport(e, timeout))?;
+            let req = req.build().map_err(|e| transport(e, timeout))?;
+            let (method, url) = (req.method().clone(), req.url().clone());
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                tracing::debug!(headers = ?shown_headers(req.headers()), "{method} {url}");
+            }
+            let started = std::time::Instant::now();
+            let resp = self
+                .inner
+                .http
+                .execute(req)
+                .await
+                .map_err(|e| transport(e, timeout))?;
             let status = resp.status();
+            // Every request, as it is answered (the URL holds no secret:
+            // credentials travel in the login form and the cookie header).
+            tracing::info!(
+                "{method} {url} -> {} ({}) in {} ms",
+                status.as_u16(),
+                resp.content_length()
+                    .map_or("length not announced".to_owned(), |n| format!("{n} bytes")),
+                started.elapsed().as_millis()
+            );
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                tracing::debug!(headers = ?shown_headers(resp.headers()), "answer headers");
+            }
             let expired = if status == StatusCode::UNAUTHORIZED {
                 let body = resp.bytes().await.unwrap_or_default();
                 Err(Error::Auth(error_message(&body)))
@@ -317,4 +341,12 @@ impl Client {
             relogged = true;
         }
     }
+}
+
+/// Headers as logged at debug level: cookies never.
+fn shown_headers(h: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .filter(|(k, _)| *k != COOKIE && *k != reqwest::header::SET_COOKIE)
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("<binary>").to_owned()))
+        .collect()
 }

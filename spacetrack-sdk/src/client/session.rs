@@ -40,7 +40,7 @@ impl std::fmt::Debug for Secret {
 /// accounts after repeated failed logins; 64 callers with a wrong password
 /// send one login, not 64.
 pub(crate) struct Account {
-    login: tokio::sync::Mutex<()>,
+    login: Arc<tokio::sync::Mutex<()>>,
     refusals: Mutex<Refusals>,
     /// Login attempts so far, to tell callers that waited through one.
     attempts: std::sync::atomic::AtomicU64,
@@ -113,7 +113,7 @@ pub(crate) fn account(key: &str) -> Arc<Account> {
     all.entry(key.to_owned())
         .or_insert_with(|| {
             Arc::new(Account {
-                login: tokio::sync::Mutex::new(()),
+                login: Arc::new(tokio::sync::Mutex::new(())),
                 refusals: Mutex::default(),
                 attempts: Default::default(),
                 failure: Mutex::default(),
@@ -219,10 +219,15 @@ impl Session {
 
     /// Returns the session cookie, logging in first if there is none. Only
     /// one login runs at a time; callers that wait reuse its result.
-    pub(crate) async fn ticket<F, Fut>(&self, login: F) -> Result<Ticket>
+    ///
+    /// The login runs as a task of its own: once sent, it runs to its
+    /// deadline even if every caller waiting for it is cancelled (a service
+    /// with short deadlines), and its outcome (a session, a refusal, a
+    /// failure) serves the next caller instead of a new login.
+    pub(crate) async fn ticket<F, Fut>(self: &Arc<Self>, login: F) -> Result<Ticket>
     where
-        F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<HeaderValue>>,
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<HeaderValue>> + Send + 'static,
     {
         if let Some(t) = self.current() {
             return Ok(t);
@@ -231,7 +236,7 @@ impl Session {
         // see its outcome (a session, a refusal or a failure).
         use std::sync::atomic::Ordering;
         let seen = self.account.attempts.load(Ordering::SeqCst);
-        let _guard = self.account.login.lock().await;
+        let guard = Arc::clone(&self.account.login).lock_owned().await;
         if let Some(t) = self.current() {
             return Ok(t);
         }
@@ -255,7 +260,20 @@ impl Session {
             }
         }
         self.account.attempts.fetch_add(1, Ordering::SeqCst);
-        let outcome = login().await;
+        let session = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            // The account's login lock is held until the outcome is
+            // recorded, whoever is still waiting.
+            let _guard = guard;
+            let outcome = login().await;
+            session.record(outcome)
+        });
+        task.await
+            .map_err(|e| Error::Auth(format!("the login task failed: {e}")))?
+    }
+
+    /// Records a login's outcome for the account and this session.
+    fn record(&self, outcome: Result<HeaderValue>) -> Result<Ticket> {
         *self
             .account
             .failure
@@ -339,8 +357,11 @@ pub(crate) fn check_login_body(body: &[u8]) -> Result<()> {
 
 impl Client {
     pub(super) async fn ticket(&self) -> Result<Ticket> {
-        let inner = &self.inner;
-        inner.session.ticket(|| self.do_login()).await
+        let client = self.clone();
+        self.inner
+            .session
+            .ticket(move || async move { client.do_login().await })
+            .await
     }
 
     async fn do_login(&self) -> Result<HeaderValue> {
@@ -350,6 +371,7 @@ impl Client {
         // A total deadline for the login, body included (the HTTP client's
         // own timeouts only bound connecting and each read).
         let deadline = inner.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let started = std::time::Instant::now();
         let resp = inner
             .http
             .post(&url)
@@ -367,6 +389,12 @@ impl Client {
             ));
         }
         let status = resp.status();
+        // The form (with the password) is never logged.
+        tracing::info!(
+            "POST {url} -> {} in {} ms",
+            status.as_u16(),
+            started.elapsed().as_millis()
+        );
         let cookie = cookie_from_login(resp.headers());
         let body = resp
             .bytes()

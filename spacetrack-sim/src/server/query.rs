@@ -12,10 +12,10 @@ use spacetrack_codegen::schema::ModeldefDocument;
 use super::gzip::{gzip_cached, gzip_header, gzip_stream};
 use super::{CHUNK, error, files::file_action, json_response};
 use crate::fault::Fault;
-use spacetrack_codegen::mysql::SqlType;
 use crate::grammar::{self, Format};
 use crate::render::{self, Writer};
 use crate::state::SimState;
+use spacetrack_codegen::mysql::SqlType;
 
 /// Two gp records, the second with a hostile value.
 fn hostile(st: &SimState, h: crate::fault::Hostile) -> Response {
