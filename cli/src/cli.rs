@@ -116,7 +116,18 @@ pub fn command() -> Command {
                 .action(ArgAction::SetTrue)
                 .help("Answer a repeated identical query from the answer cache (the cache folder's spacetrack-rs/answers) while it is younger than its class's cadence (gp: 1 h; satcat: 1 day; ...), instead of sending it; says so on stderr"),
         )
+        .arg(
+            Arg::new("no-session-cache")
+                .long("no-session-cache")
+                .global(true)
+                .action(ArgAction::SetTrue)
+                .help("Do not keep the session in the cache folder (by default runs of the account reuse one session, owner-only file, never printed, until Space-Track expires it; `spacetrack logout` ends it)"),
+        )
         .subcommand(query())
+        .subcommand(
+            Command::new("logout")
+                .about("End the session the runs of this account share: on Space-Track and in the cache folder"),
+        )
         .subcommand(without_network(crate::sim::command()))
         .subcommand(crate::mirror::command())
         .subcommand(schemas())

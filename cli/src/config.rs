@@ -140,6 +140,8 @@ pub struct Polite {
     pub policy: spacetrack::guidance::Policy,
     /// Answer repeated queries from the answer cache.
     pub answer_cache: bool,
+    /// Keep the session in the cache folder for the next runs.
+    pub session_cache: bool,
 }
 
 impl Polite {
@@ -169,6 +171,15 @@ impl Polite {
         if self.answer_cache {
             if let Some(base) = &base {
                 b = b.answer_cache(base.join("answers"));
+            }
+        }
+        if self.session_cache {
+            if let Some(base) = &base {
+                // One login for many runs: the session cookie in an
+                // owner-only file, reused until Space-Track expires it.
+                b = b.session_store(std::sync::Arc::new(spacetrack::FileSessionStore::new(
+                    base.join("sessions"),
+                )));
             }
         }
         b

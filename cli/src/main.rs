@@ -103,6 +103,7 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
             .and_then(|p| spacetrack::guidance::Policy::parse(p))
             .unwrap_or_default(),
         answer_cache: m.get_flag("cache"),
+        session_cache: !m.get_flag("no-session-cache"),
     };
     let client = |fresh: bool| {
         config::settings(config_flag)?.client(!fresh, retries, per_minute, store.clone(), &polite)
@@ -158,6 +159,14 @@ async fn run(m: &clap::ArgMatches) -> Result<(), Failure> {
             _ => Err(Failure::Usage("unknown schemas command".into())),
         },
         Some(("sim", sm)) => sim::run(sm).await,
+        Some(("logout", _)) => {
+            // Ends the session the runs of this account share (and any of
+            // this process): on Space-Track and in the cache folder.
+            let client = client(false)?;
+            client.logout().await?;
+            eprintln!("logged out; the stored session is removed");
+            Ok(())
+        }
         Some(("mirror", mm)) => mirror::run(mm, || client(false), quiet).await,
         Some(("config", cm)) => config_command(config_flag, cm),
         Some(("completions", cm)) => {

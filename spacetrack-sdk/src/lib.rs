@@ -408,7 +408,7 @@ pub mod blocking;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_LINE_BYTES,
-    DEFAULT_TIMEOUT, LoginPolicy, RetryPolicy,
+    DEFAULT_TIMEOUT, FileSessionStore, LoginPolicy, RetryPolicy, SessionStore,
 };
 pub use de::UnknownColumns;
 pub use error::{DecodeError, Error, Result};

@@ -72,3 +72,39 @@ async fn a_client_that_never_logged_in_does_not_log_out() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(sim.requests().is_empty());
 }
+
+/// Issue 24, item 3, from Rust: clients sharing a `FileSessionStore` (as
+/// processes do) log in once, and after Space-Track expires the session
+/// one of them logs in again, once, and the other takes its new session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_store_shares_one_login_and_renews_it_once() {
+    let sim = Simulator::builder().objects(50).start().await.unwrap();
+    let dir = spacetrack_tests::TempDir::new("session-store");
+    let store = std::sync::Arc::new(spacetrack::FileSessionStore::new(dir.0.join("s")));
+    let a = builder_for(&sim)
+        .session_store(store.clone())
+        .build()
+        .unwrap();
+    let b = builder_for(&sim)
+        .session_store(store.clone())
+        .build()
+        .unwrap();
+    a.boxscore().send().await.unwrap();
+    b.boxscore().send().await.unwrap();
+    assert_eq!(logins(&sim), 1);
+    assert!(!format!("{a:?}{b:?}").contains(&sim.session_tokens()[0]));
+
+    sim.expire_sessions();
+    b.launch_site().send().await.unwrap();
+    a.launch_site().send().await.unwrap();
+    assert_eq!(logins(&sim), 2, "b renewed it; a took b's new session");
+
+    // Closing leaves the stored session; logout ends it everywhere.
+    a.close().await.unwrap();
+    assert!(paths_with(&sim, "logout").is_empty());
+    b.logout().await.unwrap();
+    assert_eq!(paths_with(&sim, "logout").len(), 1);
+    let c = builder_for(&sim).session_store(store).build().unwrap();
+    c.boxscore().send().await.unwrap();
+    assert_eq!(logins(&sim), 3);
+}

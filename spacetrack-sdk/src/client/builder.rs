@@ -40,6 +40,7 @@ pub struct ClientBuilder {
     guidance: Option<crate::guidance::Guidance>,
     guidance_ledger: Option<PathBuf>,
     answer_cache: Option<PathBuf>,
+    session_store: Option<Arc<dyn super::SessionStore>>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -241,6 +242,19 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the session cookie in `store` so that other processes of the
+    /// account reuse it instead of logging in (see
+    /// [`FileSessionStore`](super::FileSessionStore), which the command
+    /// line uses in its cache folder). A stored session is used until
+    /// Space-Track expires it; then one process logs in again (under the
+    /// store's lock) and stores the new one. With a store, dropping or
+    /// closing the client leaves the session for the next process;
+    /// [`Client::logout`] ends it.
+    pub fn session_store(mut self, store: Arc<dyn super::SessionStore>) -> Self {
+        self.session_store = Some(store);
+        self
+    }
+
     /// Builds the client. Nothing is sent until the first query.
     pub fn build(self) -> Result<Client> {
         let identity = self
@@ -290,6 +304,10 @@ impl ClientBuilder {
             super::session::account(&limiter.limit.key),
             super::session::credentials_hash(&identity, &password),
             self.login_policy,
+            self.session_store.map(|store| super::store::Stored {
+                store,
+                account: limiter.limit.key.clone(),
+            }),
         ));
         Ok(Client {
             inner: Arc::new(Inner {

@@ -17,6 +17,7 @@ pub(crate) use retry::Attempts;
 pub use retry::RetryPolicy;
 pub use session::LoginPolicy;
 use session::{Secret, Session};
+pub use store::{FileSessionStore, SessionStore};
 
 /// Space-Track's address.
 pub const DEFAULT_BASE_URL: &str = "https://www.space-track.org/";
@@ -145,9 +146,11 @@ impl Client {
     }
 
     /// Ends the session. The next query logs in again. The session is
-    /// forgotten locally even when the logout request fails.
+    /// forgotten locally (and in the [session
+    /// store](ClientBuilder::session_store), whose stored session it ends
+    /// too) even when the logout request fails.
     pub async fn logout(&self) -> Result<()> {
-        let Some(cookie) = self.inner.session.clear() else {
+        let Some(cookie) = self.inner.session.end() else {
             return Ok(());
         };
         let resp = self
@@ -175,7 +178,14 @@ impl Client {
     ///
     /// Dropping the last clone without `close` also logs out, in the
     /// background on the current Tokio runtime (if there is one).
+    ///
+    /// With a [session store](ClientBuilder::session_store), `close` and
+    /// dropping leave the session for the next process (that is the
+    /// store's purpose); [`logout`](Self::logout) ends it.
     pub async fn close(self) -> Result<()> {
+        if self.inner.session.is_stored() {
+            return Ok(());
+        }
         self.logout().await
     }
 }
@@ -186,7 +196,11 @@ const LOGOUT_TIMEOUT: Duration = Duration::from_secs(10);
 impl Drop for Inner {
     fn drop(&mut self) {
         // The last clone is gone: end the session on the server, without
-        // blocking the thread that drops us.
+        // blocking the thread that drops us (unless a store keeps it for
+        // the next process).
+        if self.session.is_stored() {
+            return;
+        }
         let Some(cookie) = self.session.clear() else {
             return;
         };
@@ -215,3 +229,4 @@ mod modeldef;
 mod retry;
 mod send;
 mod session;
+mod store;

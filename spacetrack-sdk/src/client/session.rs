@@ -177,6 +177,8 @@ pub(crate) struct Session {
     account: Arc<Account>,
     credentials: u64,
     policy: LoginPolicy,
+    /// Where the session outlives the process, if anywhere.
+    stored: Option<super::store::Stored>,
 }
 
 #[derive(Default)]
@@ -193,8 +195,14 @@ pub(crate) struct Ticket {
 }
 
 impl Session {
-    pub(crate) fn new(account: Arc<Account>, credentials: u64, policy: LoginPolicy) -> Session {
+    pub(crate) fn new(
+        account: Arc<Account>,
+        credentials: u64,
+        policy: LoginPolicy,
+        stored: Option<super::store::Stored>,
+    ) -> Session {
         Session {
+            stored,
             state: Mutex::default(),
             account,
             credentials,
@@ -232,6 +240,10 @@ impl Session {
         if let Some(t) = self.current() {
             return Ok(t);
         }
+        // A session another process left in the store.
+        if let Some(t) = self.adopt_stored().await? {
+            return Ok(t);
+        }
         // One login in flight per account: the others wait here and then
         // see its outcome (a session, a refusal or a failure).
         use std::sync::atomic::Ordering;
@@ -259,14 +271,31 @@ impl Session {
                 }
             }
         }
+        // Across processes: the store's lock, then the store again (the
+        // process that held the lock may just have logged in).
+        let store_guard = match &self.stored {
+            Some(stored) => Some(stored.run(|store, account| store.lock(account)).await?),
+            None => None,
+        };
+        if let Some(t) = self.adopt_stored().await? {
+            return Ok(t);
+        }
         self.account.attempts.fetch_add(1, Ordering::SeqCst);
         let session = Arc::clone(self);
         let task = tokio::spawn(async move {
-            // The account's login lock is held until the outcome is
-            // recorded, whoever is still waiting.
+            // The account's login locks are held until the outcome is
+            // recorded (and stored), whoever is still waiting.
             let _guard = guard;
+            let _store_guard = store_guard;
             let outcome = login().await;
-            session.record(outcome)
+            let ticket = session.record(outcome)?;
+            if let (Some(stored), Ok(cookie)) = (&session.stored, ticket.cookie.to_str()) {
+                // A small owner-only file, written while the lock is held.
+                if let Err(e) = stored.store.save(&stored.account, cookie) {
+                    tracing::warn!(error = %e, "the session could not be stored for the next run");
+                }
+            }
+            Ok(ticket)
         });
         task.await
             .map_err(|e| Error::Auth(format!("the login task failed: {e}")))?
@@ -307,13 +336,70 @@ impl Session {
         })
     }
 
-    /// Forgets the session if it is still the one `ticket` came from.
+    /// Takes the stored session, if the store holds one.
+    async fn adopt_stored(&self) -> Result<Option<Ticket>> {
+        let Some(stored) = &self.stored else {
+            return Ok(None);
+        };
+        let Some(text) = stored.run(|store, account| store.load(account)).await? else {
+            return Ok(None);
+        };
+        let Ok(cookie) = HeaderValue::from_str(&text) else {
+            return Ok(None);
+        };
+        let mut s = self
+            .state
+            .lock()
+            .map_err(|_| Error::Auth("session lock poisoned".into()))?;
+        if let Some(cookie) = &s.cookie {
+            // Another caller of this process got there first.
+            return Ok(Some(Ticket {
+                cookie: cookie.clone(),
+                generation: s.generation,
+            }));
+        }
+        tracing::debug!("reusing the stored session");
+        s.generation += 1;
+        s.cookie = Some(cookie.clone());
+        Ok(Some(Ticket {
+            cookie,
+            generation: s.generation,
+        }))
+    }
+
+    /// Forgets the session if it is still the one `ticket` came from, and
+    /// the stored one if it is that same session (it expired: no process
+    /// should reuse it).
     pub(crate) fn invalidate(&self, ticket: &Ticket) {
         if let Ok(mut s) = self.state.lock() {
             if s.generation == ticket.generation {
                 s.cookie = None;
             }
         }
+        if let (Some(stored), Ok(cookie)) = (&self.stored, ticket.cookie.to_str()) {
+            let same = stored.store.load(&stored.account).ok().flatten();
+            if same.as_deref() == Some(cookie) {
+                let _ = stored.store.clear(&stored.account);
+            }
+        }
+    }
+
+    /// Whether the session is kept in a store (it then outlives the
+    /// client: dropping or closing the client leaves it for the next run).
+    pub(crate) fn is_stored(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// Forgets the session here and in the store, and returns its cookie
+    /// (this process's, or the stored one).
+    pub(crate) fn end(&self) -> Option<HeaderValue> {
+        let mine = self.clear();
+        let stored = self.stored.as_ref().and_then(|s| {
+            let cookie = s.store.load(&s.account).ok().flatten();
+            let _ = s.store.clear(&s.account);
+            cookie.and_then(|c| HeaderValue::from_str(&c).ok())
+        });
+        mine.or(stored)
     }
 
     /// Forgets any session and returns its cookie.

@@ -1,0 +1,99 @@
+//! Issue 24, item 3, on the command line: the runs of an account share one
+//! session kept in the cache folder (owner-only, never printed), reused
+//! until Space-Track expires it; `spacetrack logout` ends it. Logins are
+//! counted at the simulator.
+
+mod support;
+
+use spacetrack_sim::Simulator;
+use spacetrack_tests::{TempDir, logins, paths_with};
+use support::run;
+
+fn session_files(home: &TempDir) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(home.0.join("cache/spacetrack-rs/sessions"))
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "session"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_runs_log_in_once_until_the_session_expires_or_logout() {
+    let sim = Simulator::builder().objects(50).start().await.unwrap();
+    let home = TempDir::new("cli-session");
+    for i in 0..10 {
+        let r = run(
+            &sim,
+            &home,
+            &["query", "boxscore", "--country", "US", "-f", "csv"],
+        )
+        .await;
+        assert_eq!(r.code, 0, "run {i}: {}", r.stderr);
+    }
+    assert_eq!(logins(&sim), 1, "ten runs, one login");
+    assert!(paths_with(&sim, "logout").is_empty(), "the session is kept");
+
+    // The stored session: owner-only, never printed.
+    let files = session_files(&home);
+    assert_eq!(files.len(), 1, "{files:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&files[0]), 0o600);
+        assert_eq!(mode(files[0].parent().unwrap()), 0o700);
+    }
+    let r = run(
+        &sim,
+        &home,
+        &["-vv", "query", "boxscore", "--country", "US"],
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for token in sim.session_tokens() {
+        assert!(!r.stderr.contains(&token) && !r.stdout.contains(&token));
+    }
+
+    // Space-Track expires it: one run logs in again, once; the next reuse it.
+    sim.expire_sessions();
+    for _ in 0..3 {
+        let r = run(&sim, &home, &["query", "launch_site", "-f", "csv"]).await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    assert_eq!(logins(&sim), 2);
+
+    // logout ends it on the server and here; the next run logs in.
+    let r = run(&sim, &home, &["logout"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(paths_with(&sim, "logout").len(), 1);
+    assert!(session_files(&home).is_empty());
+    let r = run(&sim, &home, &["query", "launch_site", "-f", "csv"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(logins(&sim), 3);
+
+    // --no-session-cache: a login of its own, ended when the run ends.
+    let r = run(&sim, &home, &["--no-session-cache", "query", "launch_site"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(logins(&sim), 4);
+    assert_eq!(paths_with(&sim, "logout").len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_at_once_share_one_login() {
+    let sim = Simulator::builder()
+        .objects(50)
+        // A slow login, so that the runs overlap it.
+        .login_trickle(std::time::Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let home = TempDir::new("cli-session-parallel");
+    let args = ["query", "boxscore", "--country", "US", "-f", "csv"];
+    let runs = futures_util::future::join_all((0..4).map(|_| run(&sim, &home, &args))).await;
+    for r in &runs {
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    assert_eq!(logins(&sim), 1, "four processes, one login");
+}
