@@ -33,6 +33,12 @@ async fn ten_runs_log_in_once_until_the_session_expires_or_logout() {
         assert_eq!(r.code, 0, "run {i}: {}", r.stderr);
     }
     assert_eq!(logins(&sim), 1, "ten runs, one login");
+    assert_eq!(sim.logins_for(sim.identity()), 1);
+    assert!(
+        sim.guidance_breaches()
+            .iter()
+            .all(|b| b.rule != "login-storm")
+    );
     assert!(paths_with(&sim, "logout").is_empty(), "the session is kept");
 
     // The stored session: owner-only, never printed.

@@ -25,6 +25,7 @@ mod config;
 mod fault;
 mod files;
 mod grammar;
+mod manners;
 mod render;
 mod schemas;
 mod serve;
@@ -42,6 +43,7 @@ pub use answers::{LOGIN_FAILED, NOT_LOGGED_IN, RATE_LIMIT_BODY};
 pub use catalog::alpha5;
 pub use config::{SimBuilder, SimConfig};
 pub use fault::{Fault, Hostile};
+pub use manners::Breach;
 pub use schemas::schemas;
 pub use serve::{serve_started, serve_until_stopped};
 pub use spacetrack_codegen::schema::ModeldefRow;
@@ -222,6 +224,25 @@ impl Simulator {
 
     /// Stops serving.
     pub fn shutdown(self) {}
+
+    /// Successful logins so far, every account.
+    pub fn logins(&self) -> usize {
+        self.state.manners.logins()
+    }
+
+    /// Successful logins of `identity` so far.
+    pub fn logins_for(&self, identity: &str) -> usize {
+        self.state.manners.logins_for(identity)
+    }
+
+    /// The breaches of Space-Track's usage guidance the simulator saw (see
+    /// [`Breach`]): more than three logins of an account in a minute, the
+    /// same query again within its class's cadence, gp_history asked for
+    /// current elements, ten single-object queries of a class in a minute,
+    /// a removed class. Each is also logged (`tracing`, warn).
+    pub fn guidance_breaches(&self) -> Vec<Breach> {
+        self.state.manners.breaches()
+    }
 }
 
 impl Drop for Simulator {

@@ -46,6 +46,8 @@ pub struct SimState {
     /// Queries refused for exceeding account_limits.
     pub(crate) refused: std::sync::atomic::AtomicUsize,
     pub(crate) counter: std::sync::atomic::AtomicU64,
+    /// Logins per account and guidance breaches.
+    pub(crate) manners: crate::manners::Manners,
 }
 
 impl SimState {
@@ -86,6 +88,7 @@ impl SimState {
             served: Mutex::new(VecDeque::new()),
             refused: Default::default(),
             counter: Default::default(),
+            manners: Default::default(),
         })
     }
 
@@ -113,6 +116,9 @@ impl SimState {
             .map(|p| p.as_str())
             .unwrap_or("/")
             .to_owned();
+        if path.contains("/query/class/") {
+            self.manners.query(&path);
+        }
         self.log.lock().expect("log").push(LoggedRequest {
             method: method.to_string(),
             path,

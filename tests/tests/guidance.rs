@@ -97,6 +97,8 @@ async fn strict_refuses_each_rule_and_sends_nothing() {
     assert_eq!(rule(&e), Rule::RemovedClass);
     assert!(e.to_string().contains("gp"), "{e}");
     assert_eq!(query_paths(&sim).len(), sent + 2 + 9 + 1);
+    // The server, checking on its side, saw no breach at all.
+    assert_eq!(sim.guidance_breaches(), vec![]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,6 +113,7 @@ async fn a_removed_class_is_refused_by_default_and_sent_only_with_the_policy_off
     }
     assert!(query_paths(&sim).is_empty());
     assert_eq!(logins(&sim), 0, "not even a login");
+    assert_eq!(sim.logins(), 0);
 
     // Off: the user asked for no checks; Space-Track answers as it does.
     let off = builder_for(&sim).policy(Policy::Off).build().unwrap();
@@ -121,6 +124,8 @@ async fn a_removed_class_is_refused_by_default_and_sent_only_with_the_policy_off
         .await;
     assert!(!matches!(r, Err(Error::Guideline(_))), "{r:?}");
     assert_eq!(query_paths(&sim).len(), 1);
+    let rules: Vec<&str> = sim.guidance_breaches().iter().map(|b| b.rule).collect();
+    assert_eq!(rules, ["removed-class"], "flagged at the server");
 }
 
 /// A `tracing` writer that keeps what it is given.
@@ -160,6 +165,9 @@ async fn warn_sends_and_warns_once() {
             .unwrap();
     }
     assert_eq!(query_paths(&sim).len(), 3, "warn sends every query");
+    // ... and the server flags the two repeats.
+    let rules: Vec<&str> = sim.guidance_breaches().iter().map(|b| b.rule).collect();
+    assert_eq!(rules, ["cadence", "cadence"]);
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert_eq!(text.matches("[cadence]").count(), 1, "{text}");
     assert!(text.contains("the same broad gp query"), "{text}");

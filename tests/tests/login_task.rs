@@ -36,6 +36,7 @@ async fn cancelled_callers_do_not_multiply_logins() {
         }
     }
     let sent = logins(&sim);
+    assert_eq!(sim.logins(), sent, "the simulator's own count agrees");
     assert!(completed > 0 && cancelled > 0, "{completed} {cancelled}");
     assert!(
         sent <= completed + 5,
