@@ -394,6 +394,8 @@ pub mod query;
 pub mod ratelimit;
 mod request;
 pub mod schema;
+#[cfg(feature = "sim")]
+pub mod sim;
 
 /// The generated typed layer: one record struct, field enum and set of
 /// predicate methods per class in `schemas/`.

@@ -213,6 +213,12 @@ impl SimBuilder {
         Simulator::start(self.config).await
     }
 
+    /// Starts the simulator from blocking code (see
+    /// [`Simulator::start_blocking`]).
+    pub fn start_blocking(self) -> std::io::Result<crate::BlockingSimulator> {
+        Simulator::start_blocking(self.config())
+    }
+
     /// Lets simulated time run by itself, `rate` times faster than real
     /// time, in steps of one simulated hour (see [`SimConfig::clock_rate`]).
     pub fn clock_rate(mut self, rate: u32) -> Self {

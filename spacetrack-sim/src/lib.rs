@@ -245,6 +245,67 @@ impl Simulator {
     }
 }
 
+/// A simulator started from blocking code ([`Simulator::start_blocking`]):
+/// it serves from a runtime of its own, in the background, and stops when
+/// dropped. It dereferences to the [`Simulator`].
+///
+/// ```
+/// let sim = spacetrack_sim::Simulator::builder().objects(20).start_blocking()?;
+/// assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct BlockingSimulator {
+    sim: Option<Simulator>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl std::ops::Deref for BlockingSimulator {
+    type Target = Simulator;
+    fn deref(&self) -> &Simulator {
+        self.sim.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for BlockingSimulator {
+    fn drop(&mut self) {
+        // The server's tasks first, then the runtime they ran on: waited
+        // for (briefly), so that the port is closed when the drop returns,
+        // unless dropped inside an async runtime, where waiting is not
+        // allowed.
+        self.sim.take();
+        if let Some(rt) = self.runtime.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                rt.shutdown_background();
+            } else {
+                rt.shutdown_timeout(Duration::from_secs(1));
+            }
+        }
+    }
+}
+
+impl Simulator {
+    /// Starts a simulator from blocking code (a script, a blocking test):
+    /// it runs on a runtime of its own until the handle drops. Inside an
+    /// async runtime use [`Simulator::start`]; this refuses with an error.
+    pub fn start_blocking(config: SimConfig) -> std::io::Result<BlockingSimulator> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(std::io::Error::other(
+                "start_blocking was called inside an async runtime; use Simulator::start",
+            ));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("spacetrack-sim")
+            .enable_all()
+            .build()?;
+        let sim = runtime.block_on(Simulator::start(config))?;
+        Ok(BlockingSimulator {
+            sim: Some(sim),
+            runtime: Some(runtime),
+        })
+    }
+}
+
 impl Drop for Simulator {
     fn drop(&mut self) {
         self.task.abort();

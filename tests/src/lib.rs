@@ -24,11 +24,9 @@ pub fn client_for(sim: &Simulator) -> Client {
 
 /// The builder behind [`client_for`].
 pub fn builder_for(sim: &Simulator) -> spacetrack::ClientBuilder {
-    Client::builder()
-        .base_url(sim.base_url())
-        .allow_http(true)
-        .identity(sim.identity())
-        .password(sim.password())
+    use spacetrack::sim::SimulatorExt;
+    // A limiter all the same (generous), so that every test exercises it.
+    sim.client_builder()
         .rate_limits([Rate::new(10_000, Duration::from_secs(1)).burst(1_000)])
         .retry(fast_retries())
         // Tests that exercise the disk cache pass their own folder.

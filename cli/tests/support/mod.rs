@@ -1,6 +1,9 @@
 //! Running the `spacetrack` binary against a simulator, in a private home
 //! (its cache folder holds the account's ledgers, sessions and answers).
 
+// Each test binary uses part of it.
+#![allow(dead_code)]
+
 use std::process::Stdio;
 
 use spacetrack_sim::Simulator;

@@ -17,7 +17,7 @@
 //! What happens then is the [`Policy`]: [`Warn`](Policy::Warn) (the
 //! default) sends the query and emits one `tracing` warning per rule and
 //! class naming the better query; [`Strict`](Policy::Strict) refuses it
-//! with [`Error::Guideline`](crate::Error::Guideline) and sends nothing;
+//! with [`Error::Guideline`] and sends nothing;
 //! [`Off`](Policy::Off) checks nothing. A removed class is refused under
 //! `Warn` too: Space-Track would only answer it with an error that counts
 //! against the account's limits.
