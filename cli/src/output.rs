@@ -110,7 +110,31 @@ pub fn progress(quiet: bool, unit: &'static str) -> ProgressBar {
     }
     pb.set_message(unit);
     pb.enable_steady_tick(Duration::from_millis(120));
+    *BAR.lock().unwrap_or_else(|p| p.into_inner()) = Some(pb.clone());
     pb
+}
+
+/// The progress bar on the terminal, if one is drawn: what the library
+/// says (a long wait for the account's limits, a warning) is printed above
+/// it, not through it.
+static BAR: std::sync::Mutex<Option<ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Where the library's `tracing` lines go: stderr, above the progress bar
+/// when one is drawn.
+pub struct AboveTheBar;
+
+impl std::io::Write for AboveTheBar {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let bar = BAR.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match bar.filter(|b| !b.is_finished() && !b.is_hidden()) {
+            Some(b) => b.suspend(|| std::io::stderr().write_all(buf))?,
+            None => std::io::stderr().write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// What the bar says of the bytes received, from the query's
