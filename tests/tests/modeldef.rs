@@ -155,8 +155,15 @@ async fn unknown_classes_are_typed_errors() {
         st.get_predicates("tle_latest").await,
         Err(Error::InvalidArgument(_))
     ));
+    // A class Space-Track removed is refused before sending (the usage
+    // guidance names gp and gp_history); one the server does not know is
+    // its 400.
     assert!(matches!(
         st.get_predicates_in("basicspacedata", "tle_latest").await,
+        Err(Error::Guideline(_))
+    ));
+    assert!(matches!(
+        st.get_predicates_in("basicspacedata", "no_such_class").await,
         Err(Error::Api { status: 400, .. })
     ));
     assert_eq!(
