@@ -163,7 +163,8 @@ async fn unknown_classes_are_typed_errors() {
         Err(Error::Guideline(_))
     ));
     assert!(matches!(
-        st.get_predicates_in("basicspacedata", "no_such_class").await,
+        st.get_predicates_in("basicspacedata", "no_such_class")
+            .await,
         Err(Error::Api { status: 400, .. })
     ));
     assert_eq!(
