@@ -48,6 +48,10 @@ pub struct SimState {
     pub(crate) counter: std::sync::atomic::AtomicU64,
     /// Logins per account and guidance breaches.
     pub(crate) manners: crate::manners::Manners,
+    /// Query requests admitted (a session, within the limits).
+    pub(crate) queries: std::sync::atomic::AtomicUsize,
+    /// When the simulator was made: its clock's real-time part.
+    pub(crate) started: Instant,
 }
 
 impl SimState {
@@ -73,6 +77,7 @@ impl SimState {
             modeldef.insert(key, rows);
         }
         let files = Mutex::new(files::Files::new(&catalog));
+        let manners = crate::manners::Manners::new(config.guidance.clone());
         Ok(SimState {
             config,
             catalog: std::sync::RwLock::new(Arc::new(catalog)),
@@ -88,7 +93,9 @@ impl SimState {
             served: Mutex::new(VecDeque::new()),
             refused: Default::default(),
             counter: Default::default(),
-            manners: Default::default(),
+            manners,
+            queries: Default::default(),
+            started: Instant::now(),
         })
     }
 
@@ -110,6 +117,14 @@ impl SimState {
         self.catalog.read().expect("catalog").clone()
     }
 
+    /// The simulator's clock for the usage guidance: real time since it
+    /// was made plus the time [`crate::Simulator::advance`] added.
+    pub(crate) fn clock(&self) -> std::time::Duration {
+        let cat = self.catalog();
+        let advanced = (cat.now - cat.anchor).to_std().unwrap_or_default();
+        self.started.elapsed() + advanced
+    }
+
     pub(crate) fn log(&self, method: Method, uri: &Uri, cookie: bool) {
         let path = uri
             .path_and_query()
@@ -117,7 +132,7 @@ impl SimState {
             .unwrap_or("/")
             .to_owned();
         if path.contains("/query/class/") {
-            self.manners.query(&path);
+            self.manners.query(&path, self.clock());
         }
         self.log.lock().expect("log").push(LoggedRequest {
             method: method.to_string(),

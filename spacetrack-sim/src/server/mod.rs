@@ -109,7 +109,13 @@ async fn dispatch(
     // of Space-Track would; faulted answers stay as the fault makes them.
     let gzip = st.config.compression && gzip::accepts_gzip(&headers);
     match session::admit(&st, token.as_deref()) {
-        Ok(fault) => query::query(&st, &segments, uri.query(), fault, gzip).await,
+        Ok(fault) => {
+            if segments[1] == "query" {
+                st.queries
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            query::query(&st, &segments, uri.query(), fault, gzip).await
+        }
         Err(r) => r,
     }
 }
