@@ -46,6 +46,7 @@ pub use fault::{Fault, Hostile};
 pub use manners::{Breach, GuidanceRules};
 pub use schemas::schemas;
 pub use serve::{serve_started, serve_until_stopped};
+pub use server::AnswerError;
 pub use spacetrack_codegen::schema::ModeldefRow;
 pub use state::{LoggedRequest, SimState};
 

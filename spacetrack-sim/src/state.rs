@@ -99,8 +99,27 @@ impl SimState {
         })
     }
 
-    /// Moves the clock on (see [`Simulator::advance`]).
-    pub(crate) fn advance(&self, by: chrono::Duration) {
+    /// Answers a query path (`/basicspacedata/query/class/gp/...`) in
+    /// process, exactly as the server would answer it over HTTP, without a
+    /// session, the account's limits, faults or the request log: for tools
+    /// and tests that read whole classes. File classes that are actions
+    /// (fileshare uploads and downloads) are not answered here.
+    ///
+    /// ```
+    /// let config = spacetrack_sim::Simulator::builder().objects(20).config();
+    /// let state = spacetrack_sim::SimState::new(config)?;
+    /// let iss = state.answer("/basicspacedata/query/class/gp/NORAD_CAT_ID/25544/format/json")?;
+    /// assert!(iss.contains("\"OBJECT_NAME\":\"ISS (ZARYA)\""));
+    /// let e = state.answer("/basicspacedata/query/class/tle_latest").unwrap_err();
+    /// assert_eq!(e.status, 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn answer(&self, path: &str) -> Result<String, crate::AnswerError> {
+        crate::server::answer(self, path)
+    }
+
+    /// Moves the clock on by `by` (see [`crate::Simulator::advance`]).
+    pub fn advance(&self, by: chrono::Duration) {
         let mut guard = self.catalog.write().expect("catalog");
         let mut next = catalog::Catalog::clone(&guard);
         next.advance_to(next.now + by);

@@ -10,6 +10,9 @@ mod gzip;
 mod query;
 mod session;
 
+pub use query::AnswerError;
+pub(crate) use query::answer;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
