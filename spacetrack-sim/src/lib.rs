@@ -177,8 +177,13 @@ impl Simulator {
 
     /// The modeldef rows served for a class.
     pub fn modeldef(&self, controller: &str, class: &str) -> Option<Vec<ModeldefRow>> {
-        let m = self.state.modeldef.lock().expect("modeldef");
-        m.get(&(controller.to_owned(), class.to_owned())).cloned()
+        self.state.modeldef(controller, class)
+    }
+
+    /// Answers a query path in process, as the server would (see
+    /// [`SimState::answer`]); the request is neither logged nor counted.
+    pub fn answer(&self, path: &str) -> Result<String, AnswerError> {
+        self.state.answer(path)
     }
 
     /// Replaces the modeldef served for a class, to simulate a schema change

@@ -118,6 +118,12 @@ impl SimState {
         crate::server::answer(self, path)
     }
 
+    /// The modeldef rows served for a class (extra columns included).
+    pub fn modeldef(&self, controller: &str, class: &str) -> Option<Vec<ModeldefRow>> {
+        let m = self.modeldef.lock().expect("modeldef");
+        m.get(&(controller.to_owned(), class.to_owned())).cloned()
+    }
+
     /// Moves the clock on by `by` (see [`crate::Simulator::advance`]).
     pub fn advance(&self, by: chrono::Duration) {
         let mut guard = self.catalog.write().expect("catalog");

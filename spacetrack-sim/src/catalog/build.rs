@@ -377,10 +377,14 @@ impl Catalog {
             })
             .collect();
         candidates.sort_by_key(|&i| key(seed, objects[i].norad, 41));
-        for &i in candidates.iter().take(want - have) {
+        // Half of them around the anchor (re-entered with their TIP
+        // messages, or predicted), half in the months after.
+        let soon = anchor + Duration::days(PREDICTION_LEAD_DAYS);
+        for (n, &i) in candidates.iter().take(want - have).enumerate() {
             let o = &mut objects[i];
-            let span = (to - from).num_seconds() as f64;
-            let t = from + Duration::seconds((unit(key(seed, o.norad, 42)) * span) as i64);
+            let (a, b) = if n % 2 == 0 { (from, soon) } else { (soon, to) };
+            let span = (b - a).num_seconds() as f64;
+            let t = a + Duration::seconds((unit(key(seed, o.norad, 42)) * span) as i64);
             o.decay_at = Some(t.max(o.launched + Duration::days(2)));
         }
     }

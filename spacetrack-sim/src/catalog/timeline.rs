@@ -412,10 +412,13 @@ impl Timeline {
         }
         let count = count.min(line.len());
         let step = line.len() as f64 / count as f64;
+        // One number from each of `count` equal, disjoint stretches.
         let mut ids: Vec<u32> = (0..count)
             .map(|j| {
-                let u = (mix(seed ^ 0x5A4D ^ j as u64) >> 11) as f64 / (1u64 << 53) as f64;
-                line[((j as f64 + u) * step).floor().min(line.len() as f64 - 1.0) as usize]
+                let lo = (j as f64 * step).floor() as u64;
+                let hi = (((j + 1) as f64 * step).floor() as u64).max(lo + 1);
+                let i = lo + mix(seed ^ 0x5A4D ^ j as u64) % (hi - lo);
+                line[(i as usize).min(line.len() - 1)]
             })
             .collect();
         ids.dedup();
