@@ -353,39 +353,43 @@ impl Catalog {
         cat
     }
 
-    /// Sees that about one object in forty re-enters in the month before
-    /// the anchor or the months after (solar activity varies; a catalog
-    /// has its busy seasons): low objects still in orbit are brought down
-    /// then, their orbits decaying accordingly.
+    /// Sees that about one object in a hundred re-enters in each of the
+    /// month before the anchor, the three weeks after it (predicted) and
+    /// the months after that (solar activity varies; a catalog has its
+    /// busy seasons): low objects still in orbit come down then, their
+    /// orbits decaying accordingly.
     fn nudge(objects: &mut [Object], seed: u64, anchor: NaiveDateTime, size: usize) {
-        let from = anchor - Duration::days(TIP_BACK_DAYS);
-        let to = anchor + Duration::days(HORIZON_DAYS);
-        let near = |o: &Object| o.decay_at.is_some_and(|t| t > from && t <= to);
-        let have = objects.iter().filter(|o| !o.famous && near(o)).count();
-        let want = (size / 40).max(1);
-        if have >= want {
-            return;
-        }
+        let days = Duration::days;
+        let windows = [
+            (anchor - days(TIP_BACK_DAYS), anchor),
+            (anchor, anchor + days(PREDICTION_LEAD_DAYS)),
+            (
+                anchor + days(PREDICTION_LEAD_DAYS),
+                anchor + days(HORIZON_DAYS),
+            ),
+        ];
+        let want = (size / 100).max(1);
         let mut candidates: Vec<usize> = (0..objects.len())
             .filter(|&i| {
                 let o = &objects[i];
                 !o.famous
-                    && o.decay_at.is_none_or(|t| t > to)
+                    && o.decay_at.is_none_or(|t| t > windows[2].1)
                     && o.shape.perigee < 650.0
                     && o.shape.apogee < 2_500.0
-                    && o.launched < anchor - Duration::days(3)
+                    && o.launched < anchor - days(TIP_BACK_DAYS)
             })
             .collect();
         candidates.sort_by_key(|&i| key(seed, objects[i].norad, 41));
-        // Half of them around the anchor (re-entered with their TIP
-        // messages, or predicted), half in the months after.
-        let soon = anchor + Duration::days(PREDICTION_LEAD_DAYS);
-        for (n, &i) in candidates.iter().take(want - have).enumerate() {
-            let o = &mut objects[i];
-            let (a, b) = if n % 2 == 0 { (from, soon) } else { (soon, to) };
-            let span = (b - a).num_seconds() as f64;
-            let t = a + Duration::seconds((unit(key(seed, o.norad, 42)) * span) as i64);
-            o.decay_at = Some(t.max(o.launched + Duration::days(2)));
+        let mut next = candidates.into_iter();
+        for (w, (from, to)) in windows.into_iter().enumerate() {
+            let inside = |o: &Object| o.decay_at.is_some_and(|t| t > from && t <= to);
+            let have = objects.iter().filter(|o| !o.famous && inside(o)).count();
+            for i in next.by_ref().take(want.saturating_sub(have)) {
+                let o = &mut objects[i];
+                let span = (to - from).num_seconds() as f64;
+                let u = unit(key(seed, o.norad, 42 + w as u64));
+                o.decay_at = Some(from + Duration::seconds(1 + (u * (span - 1.0)) as i64));
+            }
         }
     }
 
