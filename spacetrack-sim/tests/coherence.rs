@@ -131,6 +131,9 @@ fn fits(ty: &str, nullable: bool, v: &Value) -> Result<(), String> {
                 (_, [p, sc]) => (Some(*p), *sc),
                 _ => (None, 0),
             };
+            if f == 0.0 && s.starts_with('-') && base != "double" && base != "float" {
+                return bad("a decimal has no negative zero");
+            }
             if let Some(p) = p {
                 let plain = s.trim_start_matches('-');
                 let (int, frac) = plain.split_once('.').unwrap_or((plain, ""));
@@ -186,6 +189,7 @@ fn the_type_checker_refuses_what_does_not_fit() {
     assert!(fits("decimal(5,4)", true, &s("744.5152")).is_err());
     assert!(fits("decimal(5,4)", true, &s("1.23456")).is_err());
     assert!(fits("decimal(7,2) unsigned", true, &s("-1.00")).is_err());
+    assert!(fits("decimal(9,8)", true, &s("-0.00000000")).is_err());
     assert!(fits("int(10) unsigned", false, &s("4294967295")).is_ok());
     assert!(fits("int(10) unsigned", false, &s("4294967296")).is_err());
     assert!(fits("tinyint(4)", true, &s("-129")).is_err());

@@ -183,7 +183,8 @@ pub fn bstar(shape: Shape, kind: u8, key: u64) -> f64 {
 /// growing as the orbit decays.
 pub fn mean_motion_dot(shape: Shape, key: u64) -> f64 {
     if shape.perigee > 2_000.0 {
-        return 1e-7 * (u(key ^ 11) - 0.5);
+        // Eight decimals, as a TLE writes it: often zero far up.
+        return (1e-7 * (u(key ^ 11) - 0.5) * 1e8).round() / 1e8 + 0.0;
     }
     let v = 2e-5 * (0.2 + u(key ^ 11)) * (-(shape.perigee - 400.0) / 60.0).exp();
     v.min(0.5)

@@ -63,7 +63,8 @@ pub fn tle_lines(
     let ndot = {
         let s = format!("{:.8}", o.mean_motion_dot.abs());
         let s = s.trim_start_matches('0').to_owned();
-        format!("{}{s}", if o.mean_motion_dot < 0.0 { '-' } else { ' ' })
+        let negative = o.mean_motion_dot < 0.0 && s != ".00000000";
+        format!("{}{s}", if negative { '-' } else { ' ' })
     };
     let l1 = format!(
         "1 {sat}U {intl:<8} {:02}{day:012.8} {ndot} {} {} 0 {:>4}",

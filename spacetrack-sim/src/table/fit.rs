@@ -105,7 +105,9 @@ pub(crate) fn coerce(v: Val, col: &Column) -> Val {
             };
             let (max, unsigned) = real_bounds(col);
             let max = max.unwrap_or(f64::MAX);
-            Val::Real(f.clamp(if unsigned { 0.0 } else { -max }, max))
+            let f = f.clamp(if unsigned { 0.0 } else { -max }, max);
+            // A decimal has no negative zero (-0.00000000 rounds to 0).
+            Val::Real(if f == 0.0 { 0.0 } else { f })
         }
         (SqlType::Enum(members), Val::Text(s)) => {
             // Only a member fits an enum column.

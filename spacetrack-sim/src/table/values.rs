@@ -264,12 +264,16 @@ pub(super) fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: us
         } else {
             "descending"
         })),
-        // Large objects are watched closely.
-        ("tip", "HIGH_INTEREST") => Some(text(if o.rcs_size == Some("LARGE") {
-            "Y"
-        } else {
-            "N"
-        })),
+        // A large object is of high interest in its last day.
+        ("tip", "HIGH_INTEREST") => Some(text(
+            if o.rcs_size == Some("LARGE")
+                && decay_time(ctx) - msg_epoch(ctx) <= Duration::hours(24)
+            {
+                "Y"
+            } else {
+                "N"
+            },
+        )),
         ("decay", "MSG_TYPE") if ctx.event.is_some_and(|e| e.prediction) => {
             Some(text("Prediction"))
         }
