@@ -203,6 +203,11 @@ fn launches_per_year(year: i32) -> f64 {
     }
 }
 
+type WalkKey = (u64, u32, Option<(u32, NaiveDateTime)>);
+
+/// The last few walks made (see [`Timeline::build`]).
+static WALKS: std::sync::Mutex<Vec<(WalkKey, Timeline)>> = std::sync::Mutex::new(Vec::new());
+
 /// Every launch up to the catalog's last number.
 #[derive(Debug, Clone)]
 pub struct Timeline {
@@ -242,6 +247,15 @@ impl Timeline {
                 .push((last, end.max(from + Duration::minutes(1))));
             top = last;
         }
+        // The walk depends only on the seed and the curve up to `top`
+        // (which moves every two hours or so): simulators started one
+        // after another (tests) share it.
+        let last = curve.knots.last().copied();
+        let key = (seed, top, last);
+        let mut walks = WALKS.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, t)) = walks.iter().find(|(k, _)| *k == key) {
+            return t.clone();
+        }
         let mut t = Timeline {
             launches: Vec::new(),
             counters: HashMap::new(),
@@ -250,6 +264,10 @@ impl Timeline {
             curve,
         };
         t.walk(seed);
+        if walks.len() >= 4 {
+            walks.remove(0);
+        }
+        walks.push((key, t.clone()));
         t
     }
 
@@ -403,9 +421,11 @@ impl Timeline {
     /// was walked is among them.
     pub fn sample(&self, seed: u64, count: usize, keep: &[u32]) -> Vec<u32> {
         let famous = |id: u32| FAMOUS.iter().any(|f| f.norad == id);
+        let mut skip: Vec<u32> = FAMOUS.iter().map(|f| f.norad).collect();
+        skip.sort_unstable();
         let line: Vec<u32> = (1..=pos(self.top))
             .map(id_at)
-            .filter(|&id| !famous(id))
+            .filter(|id| skip.binary_search(id).is_err())
             .collect();
         if line.is_empty() || count == 0 {
             return Vec::new();
@@ -435,38 +455,43 @@ impl Timeline {
     }
 }
 
-/// A family active at `at` whose series has not ended, by weight.
+/// When each family's launches start (as [`FAMILIES`]), made once.
+fn family_starts() -> &'static [NaiveDateTime] {
+    static STARTS: std::sync::OnceLock<Vec<NaiveDateTime>> = std::sync::OnceLock::new();
+    STARTS.get_or_init(|| {
+        FAMILIES
+            .iter()
+            .map(|f| date(f.from).and_time(Default::default()))
+            .collect()
+    })
+}
+
+/// A family active at `at` whose series has not ended, by weight; when
+/// every series of the time has ended, they go on regardless.
 fn choose_family(at: NaiveDateTime, counters: &HashMap<&'static str, u32>, key: u64) -> usize {
-    let active = |f: &Family| {
-        let from = date(f.from).and_time(Default::default());
-        let next = counters.get(f.counter).copied().unwrap_or(f.first);
-        from <= at && at.year() <= f.to.max(from.year()) && next <= f.max
+    let starts = family_starts();
+    let year = at.year();
+    let dated = |i: usize| {
+        let f = &FAMILIES[i];
+        starts[i] <= at && year <= f.to.max(starts[i].year())
     };
-    let dated = |f: &Family| {
-        let from = date(f.from).and_time(Default::default());
-        from <= at && at.year() <= f.to.max(from.year())
+    let open = |i: usize| {
+        let f = &FAMILIES[i];
+        dated(i) && counters.get(f.counter).copied().unwrap_or(f.first) <= f.max
     };
-    // Every series of the time ended: they go on regardless.
-    let active = if FAMILIES.iter().any(active) {
-        &active as &dyn Fn(&Family) -> bool
-    } else {
-        &dated
-    };
-    let total: u64 = FAMILIES
-        .iter()
-        .filter(|f| active(f))
-        .map(|f| f.weight as u64)
+    let any_open = (0..FAMILIES.len()).any(open);
+    let active = |i: usize| if any_open { open(i) } else { dated(i) };
+    let total: u64 = (0..FAMILIES.len())
+        .filter(|&i| active(i))
+        .map(|i| FAMILIES[i].weight as u64)
         .sum();
     if total == 0 {
-        return FAMILIES
-            .iter()
-            .position(|f| date(f.from).and_time(Default::default()) <= at)
-            .unwrap_or(0);
+        return (0..FAMILIES.len()).find(|&i| starts[i] <= at).unwrap_or(0);
     }
     let mut pick = key % total;
-    for (i, f) in FAMILIES.iter().enumerate() {
-        if active(f) {
-            let w = f.weight as u64;
+    for i in 0..FAMILIES.len() {
+        if active(i) {
+            let w = FAMILIES[i].weight as u64;
             if pick < w {
                 return i;
             }
