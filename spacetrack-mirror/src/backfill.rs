@@ -279,13 +279,15 @@ impl Mirror {
             }
             let n = total.div_ceil(opts.rows_per_request).max(1);
             let span = b - a;
+            // Boundaries to the microsecond, as the plan is stored: a plan
+            // read back must equal the one made.
+            let cut = |k: u64| {
+                let t = a + span * (k as i32) / (n as i32);
+                t - Duration::nanoseconds(i64::from(chrono::Timelike::nanosecond(&t) % 1_000))
+            };
             for k in 0..n {
-                let wa = a + span * (k as i32) / (n as i32);
-                let wb = if k + 1 == n {
-                    b
-                } else {
-                    a + span * (k as i32 + 1) / (n as i32)
-                };
+                let wa = cut(k);
+                let wb = if k + 1 == n { b } else { cut(k + 1) };
                 windows.push(Window {
                     from: wa,
                     to: wb,

@@ -6,8 +6,8 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use spacetrack_codegen::schema::ModeldefRow;
 
-use crate::Simulator;
 use crate::catalog;
+use crate::{GuidanceRules, Simulator};
 
 /// Simulator settings.
 #[derive(Debug, Clone)]
@@ -59,6 +59,9 @@ pub struct SimConfig {
     /// moves by [`Simulator::advance`]). Time then passes an hour at a
     /// time, so demos against a running simulator see new data.
     pub clock_rate: u32,
+    /// The usage-guidance rules the simulator flags breaches of, and their
+    /// windows (see [`Simulator::guidance_breaches`]).
+    pub guidance: GuidanceRules,
 }
 
 impl Default for SimConfig {
@@ -87,6 +90,7 @@ impl Default for SimConfig {
             login_trickle: None,
             compression: true,
             clock_rate: 0,
+            guidance: GuidanceRules::default(),
         }
     }
 }
@@ -217,6 +221,23 @@ impl SimBuilder {
     /// [`Simulator::start_blocking`]).
     pub fn start_blocking(self) -> std::io::Result<crate::BlockingSimulator> {
         Simulator::start_blocking(self.config())
+    }
+
+    /// The usage-guidance rules and windows the simulator checks its
+    /// clients against (default: [`GuidanceRules::default`]).
+    ///
+    /// ```
+    /// let config = spacetrack_sim::Simulator::builder()
+    ///     .guidance_rules(spacetrack_sim::GuidanceRules {
+    ///         login_storm: 1,
+    ///         ..Default::default()
+    ///     })
+    ///     .config();
+    /// assert_eq!(config.guidance.login_storm, 1);
+    /// ```
+    pub fn guidance_rules(mut self, rules: GuidanceRules) -> Self {
+        self.config.guidance = rules;
+        self
     }
 
     /// Lets simulated time run by itself, `rate` times faster than real

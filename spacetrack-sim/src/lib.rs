@@ -43,9 +43,10 @@ pub use answers::{LOGIN_FAILED, NOT_LOGGED_IN, RATE_LIMIT_BODY};
 pub use catalog::alpha5;
 pub use config::{SimBuilder, SimConfig};
 pub use fault::{Fault, Hostile};
-pub use manners::Breach;
+pub use manners::{Breach, GuidanceRules};
 pub use schemas::schemas;
 pub use serve::{serve_started, serve_until_stopped};
+pub use server::AnswerError;
 pub use spacetrack_codegen::schema::ModeldefRow;
 pub use state::{LoggedRequest, SimState};
 
@@ -176,8 +177,13 @@ impl Simulator {
 
     /// The modeldef rows served for a class.
     pub fn modeldef(&self, controller: &str, class: &str) -> Option<Vec<ModeldefRow>> {
-        let m = self.state.modeldef.lock().expect("modeldef");
-        m.get(&(controller.to_owned(), class.to_owned())).cloned()
+        self.state.modeldef(controller, class)
+    }
+
+    /// Answers a query path in process, as the server would (see
+    /// [`SimState::answer`]); the request is neither logged nor counted.
+    pub fn answer(&self, path: &str) -> Result<String, AnswerError> {
+        self.state.answer(path)
     }
 
     /// Replaces the modeldef served for a class, to simulate a schema change
@@ -236,12 +242,24 @@ impl Simulator {
     }
 
     /// The breaches of Space-Track's usage guidance the simulator saw (see
-    /// [`Breach`]): more than three logins of an account in a minute, the
-    /// same query again within its class's cadence, gp_history asked for
+    /// [`Breach`]), with the windows of [`SimConfig::guidance`] (by
+    /// default: more than three logins of an account in a minute, the same
+    /// query again within its class's cadence, gp_history asked for
     /// current elements, ten single-object queries of a class in a minute,
-    /// a removed class. Each is also logged (`tracing`, warn).
+    /// a removed class). Each is also logged (`tracing`, warn). The
+    /// windows are measured on the simulator's clock: real time plus what
+    /// [`Simulator::advance`] added, so a test steps past a cadence.
     pub fn guidance_breaches(&self) -> Vec<Breach> {
         self.state.manners.breaches()
+    }
+
+    /// Query requests served so far: those admitted (a valid session,
+    /// within [`SimConfig::account_limits`]); logins, logouts, refused and
+    /// unauthenticated requests are not counted.
+    pub fn queries(&self) -> usize {
+        self.state
+            .queries
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

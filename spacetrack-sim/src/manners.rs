@@ -4,31 +4,123 @@
 //! assert on these, never on what a client believes it sent; each breach
 //! is also logged (`tracing`, warn).
 //!
-//! The rules, over real time:
+//! The rules, with the windows of [`GuidanceRules`] (the defaults here):
 //!
-//! * `login-storm`: more than [`LOGIN_STORM`] logins of one account within
-//!   a minute;
+//! * `login-storm`: more than 3 logins of one account within a minute;
 //! * `cadence`: the same query (format and answer options aside) again
 //!   within its class's cadence (gp and tip: an hour; satcat, boxscore,
 //!   cdm_public: a day; decay: a week);
 //! * `history-for-current`: gp_history ordered by `EPOCH desc` with a
 //!   limit of at most 10, or filtered by `EPOCH >now-N` with N at most 2;
-//! * `one-query-per-object`: [`BURST`] single-object queries of one class
-//!   within a minute;
+//! * `one-query-per-object`: 10 single-object queries of one class within
+//!   a minute;
 //! * `removed-class`: `tle`, `tle_latest`, `tle_publish` or `omm`.
+//!
+//! Time is the simulator's: real time since it started plus whatever
+//! [`crate::Simulator::advance`] moved its clock by, so a test can step
+//! past a cadence instead of waiting for it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-/// Logins of one account within a minute beyond which they are a storm.
-pub const LOGIN_STORM: usize = 3;
-/// Single-object queries of one class within a minute that make a burst.
-pub const BURST: usize = 10;
+/// The windows of the usage-guidance rules the simulator checks (see
+/// [`crate::Simulator::guidance_breaches`]). The defaults are Space-Track's
+/// published guidance; some of its figures are unverified, so every one
+/// can be changed with [`crate::SimBuilder::guidance_rules`].
+///
+/// ```
+/// use std::time::Duration;
+/// let rules = spacetrack_sim::GuidanceRules {
+///     burst: 5,
+///     ..Default::default()
+/// }
+/// .cadence("gp", Duration::from_secs(600));
+/// assert_eq!(rules.cadence_of("gp"), Some(Duration::from_secs(600)));
+/// assert_eq!(rules.cadence_of("satcat"), Some(Duration::from_secs(86_400)));
+/// assert_eq!(rules.cadence_of("gp_history"), None);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuidanceRules {
+    /// More logins of one account than this within [`login_window`](Self::login_window)
+    /// are a storm (default 3).
+    pub login_storm: usize,
+    /// The login-storm window (default a minute).
+    pub login_window: Duration,
+    /// This many single-object queries of one class within
+    /// [`burst_window`](Self::burst_window) are one query per object
+    /// where a batched one was due (default 10).
+    pub burst: usize,
+    /// The single-object window (default a minute).
+    pub burst_window: Duration,
+    /// Per class, how long before the same query may be asked again
+    /// (default: gp and tip an hour; satcat, boxscore and cdm_public a day;
+    /// decay a week). A class not listed has no cadence.
+    pub cadences: Vec<(String, Duration)>,
+    /// gp_history ordered by `EPOCH desc` with a limit of at most this is
+    /// asking it for current elements (default 10).
+    pub history_limit: u64,
+    /// gp_history filtered by `EPOCH >now-N` with N at most this (days) is
+    /// asking it for current elements (default 2).
+    pub history_days: f64,
+}
 
 const MINUTE: Duration = Duration::from_secs(60);
 const HOUR: Duration = Duration::from_secs(3600);
 const DAY: Duration = Duration::from_secs(86_400);
+
+impl Default for GuidanceRules {
+    fn default() -> Self {
+        let cadences = [
+            ("gp", HOUR),
+            ("tip", HOUR),
+            ("satcat", DAY),
+            ("boxscore", DAY),
+            ("cdm_public", DAY),
+            ("decay", 7 * DAY),
+        ];
+        GuidanceRules {
+            login_storm: 3,
+            login_window: MINUTE,
+            burst: 10,
+            burst_window: MINUTE,
+            cadences: cadences
+                .iter()
+                .map(|&(class, every)| (class.to_owned(), every))
+                .collect(),
+            history_limit: 10,
+            history_days: 2.0,
+        }
+    }
+}
+
+impl GuidanceRules {
+    /// Sets (or adds) the cadence of `class`.
+    pub fn cadence(mut self, class: &str, every: Duration) -> Self {
+        let class = class.to_ascii_lowercase();
+        self.cadences.retain(|(c, _)| *c != class);
+        self.cadences.push((class, every));
+        self
+    }
+
+    /// The cadence of `class`, if it has one.
+    pub fn cadence_of(&self, class: &str) -> Option<Duration> {
+        self.cadences
+            .iter()
+            .find(|(c, _)| c.eq_ignore_ascii_case(class))
+            .map(|&(_, every)| every)
+    }
+
+    /// The longest window any rule looks back over.
+    fn horizon(&self) -> Duration {
+        self.cadences
+            .iter()
+            .map(|&(_, d)| d)
+            .chain([self.burst_window])
+            .max()
+            .unwrap_or(DAY)
+    }
+}
 
 /// A breach of the usage guidance, as the server saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,21 +135,20 @@ pub struct Breach {
     pub at: SystemTime,
 }
 
-#[derive(Default)]
+/// Logins, recent queries and breaches. Times are the simulator's clock
+/// (see the module docs), given by the caller.
 pub(crate) struct Manners {
-    logins: Mutex<HashMap<String, Vec<Instant>>>,
+    rules: GuidanceRules,
+    logins: Mutex<HashMap<String, Vec<Duration>>>,
     /// Recent queries: when, the query's key, its class, single-object.
-    recent: Mutex<VecDeque<(Instant, String, String, bool)>>,
+    recent: Mutex<VecDeque<(Duration, String, String, bool)>>,
     breaches: Mutex<Vec<Breach>>,
 }
 
-fn cadence(class: &str) -> Option<Duration> {
-    Some(match class {
-        "gp" | "tip" => HOUR,
-        "satcat" | "boxscore" | "cdm_public" => DAY,
-        "decay" => 7 * DAY,
-        _ => return None,
-    })
+impl Default for Manners {
+    fn default() -> Self {
+        Manners::new(GuidanceRules::default())
+    }
 }
 
 /// `(key, value)` pairs of a query path after `/class/{class}`, decoded.
@@ -82,6 +173,15 @@ fn segments(path: &str) -> Option<(String, Vec<(String, String)>)> {
 }
 
 impl Manners {
+    pub(crate) fn new(rules: GuidanceRules) -> Manners {
+        Manners {
+            rules,
+            logins: Mutex::default(),
+            recent: Mutex::default(),
+            breaches: Mutex::default(),
+        }
+    }
+
     fn flag(&self, rule: &'static str, path: &str) {
         tracing::warn!(rule, path, "usage guidance breached");
         self.breaches.lock().expect("breaches").push(Breach {
@@ -91,14 +191,18 @@ impl Manners {
         });
     }
 
-    /// A successful login of `identity`.
-    pub(crate) fn login(&self, identity: &str) {
-        let now = Instant::now();
+    /// A successful login of `identity` at `now` (the simulator's clock).
+    pub(crate) fn login(&self, identity: &str, now: Duration) {
+        let window = self.rules.login_window;
         let storm = {
             let mut logins = self.logins.lock().expect("logins");
             let times = logins.entry(identity.to_ascii_lowercase()).or_default();
             times.push(now);
-            times.iter().filter(|t| now - **t < MINUTE).count() > LOGIN_STORM
+            times
+                .iter()
+                .filter(|t| now.saturating_sub(**t) < window)
+                .count()
+                > self.rules.login_storm
         };
         if storm {
             self.flag("login-storm", identity);
@@ -126,8 +230,9 @@ impl Manners {
         self.breaches.lock().expect("breaches").clone()
     }
 
-    /// A query request's path.
-    pub(crate) fn query(&self, path: &str) {
+    /// A query request's path, arrived at `now` (the simulator's clock).
+    pub(crate) fn query(&self, path: &str, now: Duration) {
+        let rules = &self.rules;
         let Some((class, pairs)) = segments(path) else {
             return;
         };
@@ -144,7 +249,7 @@ impl Manners {
         if class == "gp_history" {
             let small_limit = get("limit")
                 .and_then(|l| l.split(',').next()?.parse::<u64>().ok())
-                .is_some_and(|l| l <= 10);
+                .is_some_and(|l| l <= rules.history_limit);
             let epoch_desc = get("orderby").is_some_and(|o| {
                 o.split(',')
                     .next()
@@ -153,7 +258,7 @@ impl Manners {
             let recent = get("epoch")
                 .and_then(|v| v.strip_prefix(">now-"))
                 .and_then(|n| n.parse::<f64>().ok())
-                .is_some_and(|n| n <= 2.0);
+                .is_some_and(|n| n <= rules.history_days);
             if (epoch_desc && small_limit) || recent {
                 self.flag("history-for-current", path);
             }
@@ -166,24 +271,25 @@ impl Manners {
         let key = format!("{class}/{}", key.join("/"));
         let single = get("norad_cat_id")
             .is_some_and(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
-        let now = Instant::now();
+        let since = |t: &Duration| now.saturating_sub(*t);
         let (repeat, burst) = {
             let mut recent = self.recent.lock().expect("recent");
-            while recent.front().is_some_and(|(t, ..)| now - *t > 7 * DAY) {
+            let horizon = rules.horizon();
+            while recent.front().is_some_and(|(t, ..)| since(t) > horizon) {
                 recent.pop_front();
             }
-            let repeat = cadence(&class).is_some_and(|every| {
+            let repeat = rules.cadence_of(&class).is_some_and(|every| {
                 recent
                     .iter()
-                    .any(|(t, k, ..)| *k == key && now - *t < every)
+                    .any(|(t, k, ..)| *k == key && since(t) < every)
             });
             let burst = single
                 && recent
                     .iter()
-                    .filter(|(t, _, c, s)| *s && *c == class && now - *t < MINUTE)
+                    .filter(|(t, _, c, s)| *s && *c == class && since(t) < rules.burst_window)
                     .count()
                     + 1
-                    >= BURST;
+                    >= rules.burst;
             recent.push_back((now, key, class, single));
             (repeat, burst)
         };
@@ -204,39 +310,116 @@ mod tests {
         m.breaches().iter().map(|b| b.rule).collect()
     }
 
+    const T0: Duration = Duration::ZERO;
+
     #[test]
     fn each_rule_is_flagged_once_it_is_breached() {
+        let defaults = GuidanceRules::default();
         let m = Manners::default();
         let gp = "/basicspacedata/query/class/gp/EPOCH/%3Enow-10/format/json";
-        m.query(gp);
+        m.query(gp, T0);
         assert!(rules(&m).is_empty());
-        m.query(&gp.replace("json", "3le"));
+        m.query(&gp.replace("json", "3le"), T0 + MINUTE);
         assert_eq!(rules(&m), ["cadence"]);
+        assert_eq!(m.breaches()[0].path, gp.replace("json", "3le"));
 
         let m = Manners::default();
-        m.query("/basicspacedata/query/class/gp_history/NORAD_CAT_ID/25544/orderby/EPOCH%20desc/limit/1/format/json");
-        m.query("/basicspacedata/query/class/gp_history/EPOCH/%3Enow-1/format/json");
-        m.query("/basicspacedata/query/class/gp_history/EPOCH/%3Enow-30/format/json");
+        m.query("/basicspacedata/query/class/gp_history/NORAD_CAT_ID/25544/orderby/EPOCH%20desc/limit/1/format/json", T0);
+        m.query(
+            "/basicspacedata/query/class/gp_history/EPOCH/%3Enow-1/format/json",
+            T0,
+        );
+        m.query(
+            "/basicspacedata/query/class/gp_history/EPOCH/%3Enow-30/format/json",
+            T0,
+        );
         assert_eq!(rules(&m), ["history-for-current", "history-for-current"]);
 
         let m = Manners::default();
-        for id in 0..BURST {
-            m.query(&format!(
-                "/basicspacedata/query/class/satcat/NORAD_CAT_ID/{id}/format/json"
-            ));
+        for id in 0..defaults.burst {
+            m.query(
+                &format!("/basicspacedata/query/class/satcat/NORAD_CAT_ID/{id}/format/json"),
+                T0,
+            );
         }
         assert_eq!(rules(&m), ["one-query-per-object"]);
 
         let m = Manners::default();
-        m.query("/basicspacedata/query/class/tle_latest/NORAD_CAT_ID/25544/format/tle");
+        m.query(
+            "/basicspacedata/query/class/tle_latest/NORAD_CAT_ID/25544/format/tle",
+            T0,
+        );
         assert_eq!(rules(&m), ["removed-class"]);
 
         let m = Manners::default();
-        for _ in 0..=LOGIN_STORM {
-            m.login("Me@Example.com");
+        for _ in 0..=defaults.login_storm {
+            m.login("Me@Example.com", T0);
         }
         assert_eq!(rules(&m), ["login-storm"]);
-        assert_eq!(m.logins_for("me@example.com"), LOGIN_STORM + 1);
-        assert_eq!(m.logins(), LOGIN_STORM + 1);
+        assert_eq!(m.logins_for("me@example.com"), defaults.login_storm + 1);
+        assert_eq!(m.logins(), defaults.login_storm + 1);
+    }
+
+    #[test]
+    fn the_windows_are_the_configured_ones_on_the_simulated_clock() {
+        let gp = "/basicspacedata/query/class/gp/EPOCH/%3Enow-10/format/json";
+        // Past the cadence, the same query is due again.
+        let m = Manners::default();
+        m.query(gp, T0);
+        m.query(gp, T0 + HOUR + MINUTE);
+        assert!(rules(&m).is_empty(), "{:?}", m.breaches());
+        // A shorter cadence, set by the user.
+        let m = Manners::new(GuidanceRules::default().cadence("gp", 10 * MINUTE));
+        m.query(gp, T0);
+        m.query(gp, T0 + 11 * MINUTE);
+        m.query(gp, T0 + 12 * MINUTE);
+        assert_eq!(rules(&m), ["cadence"]);
+        // Logins spread wider than the window are no storm; a lower
+        // threshold makes a storm of fewer.
+        let m = Manners::default();
+        for i in 0..6 {
+            m.login("a", T0 + 30 * i * Duration::from_secs(1));
+        }
+        assert!(rules(&m).is_empty(), "{:?}", m.breaches());
+        let m = Manners::new(GuidanceRules {
+            login_storm: 1,
+            burst: 3,
+            history_limit: 1,
+            history_days: 0.5,
+            ..Default::default()
+        });
+        m.login("a", T0);
+        m.login("b", T0);
+        assert!(rules(&m).is_empty(), "accounts are counted apart");
+        m.login("A", T0);
+        assert_eq!(rules(&m), ["login-storm"]);
+        for id in 0..3 {
+            m.query(
+                &format!("/basicspacedata/query/class/gp/NORAD_CAT_ID/{id}"),
+                T0 + DAY,
+            );
+        }
+        m.query(
+            "/basicspacedata/query/class/gp_history/orderby/EPOCH%20desc/limit/2",
+            T0,
+        );
+        m.query("/basicspacedata/query/class/gp_history/EPOCH/%3Enow-1", T0);
+        m.query(
+            "/basicspacedata/query/class/gp_history/orderby/EPOCH%20desc/limit/1",
+            T0,
+        );
+        m.query(
+            "/basicspacedata/query/class/gp_history/EPOCH/%3Enow-0.5",
+            T0,
+        );
+        assert_eq!(
+            rules(&m),
+            [
+                "login-storm",
+                "one-query-per-object",
+                "history-for-current",
+                "history-for-current"
+            ]
+        );
     }
 }

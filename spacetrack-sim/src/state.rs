@@ -48,6 +48,10 @@ pub struct SimState {
     pub(crate) counter: std::sync::atomic::AtomicU64,
     /// Logins per account and guidance breaches.
     pub(crate) manners: crate::manners::Manners,
+    /// Query requests admitted (a session, within the limits).
+    pub(crate) queries: std::sync::atomic::AtomicUsize,
+    /// When the simulator was made: its clock's real-time part.
+    pub(crate) started: Instant,
 }
 
 impl SimState {
@@ -73,6 +77,7 @@ impl SimState {
             modeldef.insert(key, rows);
         }
         let files = Mutex::new(files::Files::new(&catalog));
+        let manners = crate::manners::Manners::new(config.guidance.clone());
         Ok(SimState {
             config,
             catalog: std::sync::RwLock::new(Arc::new(catalog)),
@@ -88,12 +93,39 @@ impl SimState {
             served: Mutex::new(VecDeque::new()),
             refused: Default::default(),
             counter: Default::default(),
-            manners: Default::default(),
+            manners,
+            queries: Default::default(),
+            started: Instant::now(),
         })
     }
 
-    /// Moves the clock on (see [`Simulator::advance`]).
-    pub(crate) fn advance(&self, by: chrono::Duration) {
+    /// Answers a query path (`/basicspacedata/query/class/gp/...`) in
+    /// process, exactly as the server would answer it over HTTP, without a
+    /// session, the account's limits, faults or the request log: for tools
+    /// and tests that read whole classes. File classes that are actions
+    /// (fileshare uploads and downloads) are not answered here.
+    ///
+    /// ```
+    /// let config = spacetrack_sim::Simulator::builder().objects(20).config();
+    /// let state = spacetrack_sim::SimState::new(config)?;
+    /// let iss = state.answer("/basicspacedata/query/class/gp/NORAD_CAT_ID/25544/format/json")?;
+    /// assert!(iss.contains("\"OBJECT_NAME\":\"ISS (ZARYA)\""));
+    /// let e = state.answer("/basicspacedata/query/class/tle_latest").unwrap_err();
+    /// assert_eq!(e.status, 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn answer(&self, path: &str) -> Result<String, crate::AnswerError> {
+        crate::server::answer(self, path)
+    }
+
+    /// The modeldef rows served for a class (extra columns included).
+    pub fn modeldef(&self, controller: &str, class: &str) -> Option<Vec<ModeldefRow>> {
+        let m = self.modeldef.lock().expect("modeldef");
+        m.get(&(controller.to_owned(), class.to_owned())).cloned()
+    }
+
+    /// Moves the clock on by `by` (see [`crate::Simulator::advance`]).
+    pub fn advance(&self, by: chrono::Duration) {
         let mut guard = self.catalog.write().expect("catalog");
         let mut next = catalog::Catalog::clone(&guard);
         next.advance_to(next.now + by);
@@ -110,6 +142,14 @@ impl SimState {
         self.catalog.read().expect("catalog").clone()
     }
 
+    /// The simulator's clock for the usage guidance: real time since it
+    /// was made plus the time [`crate::Simulator::advance`] added.
+    pub(crate) fn clock(&self) -> std::time::Duration {
+        let cat = self.catalog();
+        let advanced = (cat.now - cat.anchor).to_std().unwrap_or_default();
+        self.started.elapsed() + advanced
+    }
+
     pub(crate) fn log(&self, method: Method, uri: &Uri, cookie: bool) {
         let path = uri
             .path_and_query()
@@ -117,7 +157,7 @@ impl SimState {
             .unwrap_or("/")
             .to_owned();
         if path.contains("/query/class/") {
-            self.manners.query(&path);
+            self.manners.query(&path, self.clock());
         }
         self.log.lock().expect("log").push(LoggedRequest {
             method: method.to_string(),

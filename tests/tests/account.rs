@@ -159,7 +159,11 @@ async fn a_wrong_password_under_64_concurrent_callers_sends_one_login() {
     assert_eq!(logins(&sim), 1);
     // ... while the right password logs in at once.
     let good = client_for(&sim);
-    assert_eq!(good.launch_site().send().await.unwrap().len(), 10);
+    assert_eq!(
+        good.launch_site().send().await.unwrap().len(),
+        16,
+        "every site"
+    );
     assert_eq!(logins(&sim), 2);
     assert!(query_paths(&sim).iter().all(|p| !p.contains("password")));
 }

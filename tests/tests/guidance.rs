@@ -156,6 +156,11 @@ async fn warn_sends_and_warns_once() {
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let sim = sim(100).await;
+    // Tests running beside this one may have registered the library's
+    // callsites while no subscriber of this thread existed, and tracing
+    // can keep the interest it cached then; ask again now that this
+    // thread's subscriber is set.
+    tracing::callsite::rebuild_interest_cache();
     let st = builder_for(&sim).build().unwrap();
     for _ in 0..3 {
         st.gp()

@@ -612,7 +612,9 @@ async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
     );
     assert_eq!(report.requests(), 4);
     let first = same_history(&client, &mirror, from).await;
-    assert!(first > 600);
+    // Recent sets of the objects still in orbit (about half of the 600:
+    // the others re-entered long ago and have none).
+    assert!(first > 300, "{first}");
     // Later syncs remember the range and ask only for new GP_IDs.
     sim.advance(Duration::hours(30));
     sim.clear_requests();

@@ -4,7 +4,7 @@
 //! property-based comparison with the simulator is in `mirror_differential.rs`.
 
 use futures_util::TryStreamExt;
-use spacetrack::{Format, GpField, SatcatField, op};
+use spacetrack::{Format, GpField, SatcatField, TipField, op};
 use spacetrack_mirror::{Mirror, SyncOptions};
 use spacetrack_sim::Simulator;
 use spacetrack_tests::{TempDir, client_for};
@@ -177,6 +177,40 @@ async fn operators_nulls_case_and_order(pg: Option<&str>) {
         );
     }
     same!(gp => .raw_predicate("EPOCH", "^2026-"));
+    // tip's enums likewise: HIGH_INTEREST enum('Y','N') puts Y first when
+    // ascending (as text it would be last); DIRECTION in member order.
+    for field in [TipField::HighInterest, TipField::Direction] {
+        for desc in [false, true] {
+            let key = if desc { field.desc() } else { field.asc() };
+            let online = st
+                .tip()
+                .order_by(key.clone())
+                .order_by(TipField::Id)
+                .send()
+                .await
+                .unwrap();
+            let offline = m
+                .tip()
+                .order_by(key)
+                .order_by(TipField::Id)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(online, offline, "tip ordered by {field:?}, desc {desc}");
+        }
+    }
+    let by_interest = st
+        .tip()
+        .order_by(TipField::HighInterest.asc())
+        .send()
+        .await
+        .unwrap();
+    let flags: Vec<&str> = by_interest
+        .iter()
+        .filter_map(|t| t.high_interest.as_ref().map(|f| f.as_str()))
+        .collect();
+    assert!(flags.contains(&"Y") && flags.contains(&"N"), "{flags:?}");
+    assert_eq!(flags.first(), Some(&"Y"), "{flags:?}");
 }
 
 #[tokio::test]

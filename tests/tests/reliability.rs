@@ -258,7 +258,7 @@ async fn server_rate_limit_waits_then_retries() {
         .unwrap();
     sim.inject([Fault::RateLimit500, Fault::RateLimit200]);
     let rows = st.launch_site().send().await.unwrap();
-    assert_eq!(rows.len(), 10);
+    assert_eq!(rows.len(), 16, "every site");
     let reasons: Vec<_> = waits.lock().unwrap().iter().map(|w| w.reason).collect();
     assert_eq!(
         reasons,

@@ -10,6 +10,9 @@ mod gzip;
 mod query;
 mod session;
 
+pub use query::AnswerError;
+pub(crate) use query::answer;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -109,7 +112,13 @@ async fn dispatch(
     // of Space-Track would; faulted answers stay as the fault makes them.
     let gzip = st.config.compression && gzip::accepts_gzip(&headers);
     match session::admit(&st, token.as_deref()) {
-        Ok(fault) => query::query(&st, &segments, uri.query(), fault, gzip).await,
+        Ok(fault) => {
+            if segments[1] == "query" {
+                st.queries
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            query::query(&st, &segments, uri.query(), fault, gzip).await
+        }
         Err(r) => r,
     }
 }

@@ -157,7 +157,8 @@ pub(super) async fn query(
         // answer: a panic ends the body with an error, which the client
         // sees as a broken connection.
         let guard = tx.clone();
-        let run = std::panic::AssertUnwindSafe(|| produce(&state, &cat, &key, &req, fault, tx));
+        let sink = |item| tx.blocking_send(item).is_ok();
+        let run = std::panic::AssertUnwindSafe(|| produce(&state, &cat, &key, &req, fault, &sink));
         if std::panic::catch_unwind(run).is_err() {
             let _ =
                 guard.blocking_send(Err(std::io::Error::other("simulator bug: answer aborted")));
@@ -206,6 +207,71 @@ pub(super) async fn query(
     r
 }
 
+/// Where an answer's chunks go (the HTTP body, or a string in process);
+/// `false` when nobody listens any more.
+type Sink<'a> = &'a dyn Fn(Result<Bytes, std::io::Error>) -> bool;
+
+/// Why [`crate::SimState::answer`] has no answer: the HTTP status and
+/// message the server would send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerError {
+    /// The HTTP status (400 for a bad query or an unknown class, 404 for
+    /// an unknown controller or path).
+    pub status: u16,
+    /// Space-Track's message.
+    pub message: String,
+}
+
+impl std::fmt::Display for AnswerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "HTTP {}: {}", self.status, self.message)
+    }
+}
+
+impl std::error::Error for AnswerError {}
+
+/// A table query answered in process, as the server would (see
+/// [`crate::SimState::answer`]).
+pub(crate) fn answer(st: &SimState, path: &str) -> Result<String, AnswerError> {
+    let fail = |status: u16, message: String| AnswerError { status, message };
+    let path = path.split('?').next().unwrap_or(path);
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(super::decode)
+        .collect();
+    if segments.len() < 4 || segments[1] != "query" || segments[2] != "class" {
+        return Err(fail(404, "Not found".into()));
+    }
+    let key = (segments[0].clone(), segments[3].clone());
+    let Some(table) = st.tables.get(&key) else {
+        return Err(if st.tables.keys().any(|(c, _)| *c == key.0) {
+            fail(400, format!("Unknown class: {}", key.1))
+        } else {
+            fail(404, format!("Unknown controller: {}", key.0))
+        });
+    };
+    let req = grammar::parse(table, &segments[4..]).map_err(|e| fail(400, e))?;
+    let cat = st.catalog();
+    let out = std::cell::RefCell::new(Vec::new());
+    let broken = std::cell::RefCell::new(None);
+    let sink = |item: Result<Bytes, std::io::Error>| match item {
+        Ok(chunk) => {
+            out.borrow_mut().extend_from_slice(&chunk);
+            true
+        }
+        Err(e) => {
+            *broken.borrow_mut() = Some(e.to_string());
+            false
+        }
+    };
+    produce(st, &cat, &key, &req, None, &sink);
+    if let Some(e) = broken.into_inner() {
+        return Err(fail(500, e));
+    }
+    String::from_utf8(out.into_inner()).map_err(|e| fail(500, e.to_string()))
+}
+
 /// Computes the answer and sends it in chunks; runs on a blocking thread.
 fn produce(
     st: &SimState,
@@ -213,7 +279,7 @@ fn produce(
     key: &(String, String),
     req: &grammar::Request,
     fault: Option<Fault>,
-    tx: tokio::sync::mpsc::Sender<Result<Bytes, std::io::Error>>,
+    tx: Sink<'_>,
 ) {
     let table = &st.tables[key];
     let cols = req
@@ -324,8 +390,8 @@ fn produce(
                 while !out.is_char_boundary(cut) {
                     cut -= 1;
                 }
-                let _ = tx.blocking_send(Ok(Bytes::copy_from_slice(&out.as_bytes()[..cut])));
-                let _ = tx.blocking_send(Err(std::io::Error::new(
+                let _ = tx(Ok(Bytes::copy_from_slice(&out.as_bytes()[..cut])));
+                let _ = tx(Err(std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "fault: body cut short",
                 )));
@@ -337,7 +403,7 @@ fn produce(
         }
         *sent += out.len();
         let chunk = Bytes::from(std::mem::take(out));
-        tx.blocking_send(Ok(chunk)).is_ok()
+        tx(Ok(chunk))
     };
     if req.metadata {
         let meta = serde_json::json!({

@@ -33,7 +33,7 @@ pub(super) async fn login(
     if !ok {
         return json_response(StatusCode::OK, LOGIN_FAILED);
     }
-    st.manners.login(&st.config.identity);
+    st.manners.login(&st.config.identity, st.clock());
     let token = st.new_session();
     let mut r = match st.config.login_trickle {
         None => json_response(StatusCode::OK, "\"\""),

@@ -28,7 +28,10 @@ pub(super) fn generic(ctx: &RowCtx<'_>, col: &Column, i: usize) -> Val {
             Val::Int(if *unsigned { v } else { v - (max as i64) / 4 })
         }
         SqlType::Real { scale, .. } => {
-            let v = (u - 0.2) * 1000.0;
+            // Within the type's digits (decimal(5,4) stays under 10).
+            let (max, unsigned) = real_bounds(col);
+            let m = max.unwrap_or(1000.0).min(1000.0);
+            let v = if unsigned { u * m } else { (u - 0.2) * m };
             Val::Real(match scale {
                 Some(s) => (v * 10f64.powi(*s as i32)).round() / 10f64.powi(*s as i32),
                 None => v,
@@ -96,10 +99,22 @@ pub(crate) fn coerce(v: Val, col: &Column) -> Val {
                 Val::Int(n) => n as f64,
                 _ => 0.0,
             };
-            Val::Real(match scale {
+            let f = match scale {
                 Some(s) => (f * 10f64.powi(*s as i32)).round() / 10f64.powi(*s as i32),
                 None => f,
-            })
+            };
+            let (max, unsigned) = real_bounds(col);
+            let max = max.unwrap_or(f64::MAX);
+            let f = f.clamp(if unsigned { 0.0 } else { -max }, max);
+            // A decimal has no negative zero (-0.00000000 rounds to 0).
+            Val::Real(if f == 0.0 { 0.0 } else { f })
+        }
+        (SqlType::Enum(members), Val::Text(s)) => {
+            // Only a member fits an enum column.
+            match members.iter().find(|m| m.eq_ignore_ascii_case(&s)) {
+                Some(m) => Val::Text(m.clone()),
+                None => members.first().cloned().map_or(Val::Null, Val::Text),
+            }
         }
         (SqlType::Text { max_len: Some(m) }, Val::Text(mut s)) => {
             if s.chars().count() > *m as usize {
@@ -121,4 +136,43 @@ pub(crate) fn coerce(v: Val, col: &Column) -> Val {
         }
         (_, v) => v,
     }
+}
+
+/// The largest magnitude a real column holds (`decimal(p,s)`: under
+/// 10^(p-s); `double(p,s)` likewise; `decimal` alone is `decimal(10,0)`;
+/// other floats have no bound here), and whether it is `unsigned`.
+pub(crate) fn real_bounds(col: &Column) -> (Option<f64>, bool) {
+    use spacetrack_codegen::mysql::RealKind;
+    let raw = col.raw_type.to_ascii_lowercase();
+    let unsigned = raw.split_whitespace().any(|w| w == "unsigned");
+    let args: Vec<i32> = raw
+        .split_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(inner, _)| {
+            inner
+                .split(',')
+                .filter_map(|a| a.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let digits = match (&col.sql, args.as_slice()) {
+        (
+            SqlType::Real {
+                kind: RealKind::Decimal,
+                ..
+            },
+            [],
+        ) => Some((10, 0)),
+        (
+            SqlType::Real {
+                kind: RealKind::Decimal,
+                ..
+            },
+            [p],
+        ) => Some((*p, 0)),
+        (SqlType::Real { .. }, [p, s]) => Some((*p, *s)),
+        _ => None,
+    };
+    let max = digits.map(|(p, s)| 10f64.powi(p - s) - 10f64.powi(-s));
+    (max, unsigned)
 }

@@ -39,7 +39,7 @@ pub enum Kind {
     Subset { every: usize },
     /// One row per decay message ([`Catalog::events`]).
     Decay,
-    /// One row per TIP message ([`Catalog::tip_rows`]).
+    /// One row per TIP message ([`Catalog::tips`]).
     Tip,
     /// `count` rows, each about a pair of objects (cdm_public, cdm), and
     /// `count / 24` more each hour the clock advances.
@@ -75,8 +75,12 @@ impl Table {
             "cdm_public" | "cdm" | "car" => Kind::Pairs {
                 count: (catalog_size / 10).clamp(50, 5000),
             },
-            "boxscore" => Kind::Fixed { count: 10 },
-            "launch_site" => Kind::Fixed { count: 10 },
+            "boxscore" => Kind::Fixed {
+                count: crate::catalog::sky::OWNERS.len(),
+            },
+            "launch_site" => Kind::Fixed {
+                count: crate::catalog::sky::SITES.len(),
+            },
             _ => Kind::Fixed { count: 25 },
         };
         let t_separator = schema
@@ -117,7 +121,7 @@ impl Table {
             Kind::History { depth } => cat.base_len * depth + cat.history.len(),
             Kind::Subset { every } => n.div_ceil(every),
             Kind::Decay => cat.events.len(),
-            Kind::Tip => cat.tip_rows.len(),
+            Kind::Tip => cat.tips.len(),
             Kind::Pairs { count } => count + pairs_per_hour(count) * cat.tick.max(0) as usize,
             Kind::Fixed { count } => count,
         }
@@ -162,6 +166,7 @@ impl Table {
         // built with, so they stay the same as objects are launched.
         let base = cat.base_len;
         let mut event = None;
+        let mut tip = None;
         let mut extra = None;
         let mut born = None;
         let (obj, other, k) = match self.kind {
@@ -173,28 +178,40 @@ impl Table {
                 (*obj, None, 0)
             }
             Kind::Subset { every } => ((r * every).min(n - 1), None, 0),
-            Kind::Decay | Kind::Tip => {
-                let e = match self.kind {
-                    Kind::Tip => &cat.events[cat.tip_rows[r]],
-                    _ => &cat.events[r],
-                };
+            Kind::Decay => {
+                let e = &cat.events[r];
                 event = Some(e);
                 (e.obj, None, 0)
+            }
+            Kind::Tip => {
+                let t = &cat.tips[r];
+                tip = Some(t);
+                (t.obj, None, 0)
             }
             Kind::Pairs { count } => {
                 if r >= count {
                     let hour = (r - count) / pairs_per_hour(count) + 1;
                     born = Some(cat.anchor + Duration::hours(hour as i64));
                 }
-                let a = (mix(cat.seed ^ r as u64 ^ 0xC0) % base as u64) as usize;
-                let b = (mix(cat.seed ^ r as u64 ^ 0xC1) % base as u64) as usize;
-                (a, Some(if a == b { (b + 1) % base } else { b }), 0)
+                // Only objects in orbit come close to one another.
+                let pool: Vec<usize> = if cat.alive.len() >= 2 {
+                    Vec::new()
+                } else {
+                    (0..base).collect()
+                };
+                let pool = if pool.is_empty() { &cat.alive } else { &pool };
+                let n = pool.len();
+                let a = (mix(cat.seed ^ r as u64 ^ 0xC0) % n as u64) as usize;
+                let b = (mix(cat.seed ^ r as u64 ^ 0xC1) % n as u64) as usize;
+                let b = if a == b { (b + 1) % n } else { b };
+                (pool[a], Some(pool[b]), 0)
             }
             Kind::Fixed { .. } => (r % base, None, 0),
         };
         let ctx = RowCtx {
             cat,
             event,
+            tip,
             extra,
             current: self.kind == Kind::PerObject,
             history: matches!(self.kind, Kind::History { .. }),

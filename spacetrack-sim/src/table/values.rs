@@ -6,12 +6,15 @@ use spacetrack_codegen::Column;
 
 use super::Val;
 use super::fit::generic;
-use crate::catalog::{Catalog, DecayEvent, ElementSet, Object, tle_lines, unit};
+use crate::catalog::sky::{OWNERS, SITES};
+use crate::catalog::{Catalog, DecayEvent, ElementSet, Object, Tip, tle_lines, unit};
 
 pub(super) struct RowCtx<'a> {
     pub(super) cat: &'a Catalog,
-    /// The message of a decay or tip row.
+    /// The message of a decay row.
     pub(super) event: Option<&'a DecayEvent>,
+    /// The message of a tip row.
+    pub(super) tip: Option<&'a Tip>,
     /// The element set of a gp_history row published after the anchor.
     pub(super) extra: Option<&'a ElementSet>,
     /// Whether the row holds the object's current element set (gp).
@@ -64,8 +67,11 @@ impl RowCtx<'_> {
                 line2,
             };
         }
-        // Each older element set is half a day earlier.
-        let epoch = o.epoch - Duration::hours(12 * self.k as i64);
+        // Each older element set is half a day earlier, or closer
+        // together for an object launched less than that before.
+        let k = self.k as i32;
+        let step = Duration::hours(12).min((o.epoch - o.launched) / (k + 1));
+        let epoch = o.epoch - step * k;
         let mean_anomaly = (o.mean_anomaly + 97.3 * self.k as f64).rem_euclid(360.0);
         let rev = o
             .rev
@@ -80,7 +86,9 @@ impl RowCtx<'_> {
         let base = self.cat.by_norad[&o.norad] as i64;
         Elements {
             epoch,
-            created: (epoch + Duration::hours(3)).with_nanosecond_zero(),
+            created: (epoch + Duration::hours(3))
+                .min(self.cat.anchor)
+                .with_nanosecond_zero(),
             mean_anomaly,
             rev,
             elset,
@@ -146,6 +154,8 @@ pub(super) fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: us
                 .map(text)
                 .unwrap_or(Val::Null),
         ),
+        // TIP messages give it to two places.
+        "INCL" if ctx.class == "tip" => Some(Val::Real((o.inclination * 100.0).round() / 100.0)),
         "INCLINATION" | "INCL" => Some(Val::Real(o.inclination)),
         "PERIOD" => Some(Val::Real(o.period_minutes())),
         "APOGEE" | "APOAPSIS" => Some(Val::Real(o.apoapsis())),
@@ -197,13 +207,9 @@ pub(super) fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: us
     }
     let anchor = ctx.cat.anchor;
     let class_specific = match (ctx.class, name.as_str()) {
-        // A prediction was issued in the last hours; a historical message
-        // two days before the decay.
-        // A decay record taken from the catalog (SOURCE satcat) has no
-        // message epoch.
-        ("decay", "MSG_EPOCH") if ctx.r % 2 == 1 && !ctx.event.is_some_and(|e| e.prediction) => {
-            Some(Val::Null)
-        }
+        // A record is reported two hours after the re-entry; one taken
+        // from the catalog (SOURCE satcat) has no message epoch.
+        ("decay", "MSG_EPOCH") if from_satcat(ctx) => Some(Val::Null),
         ("decay" | "tip", "MSG_EPOCH") => Some(Val::DateTime(msg_epoch(ctx))),
         ("tip", "INSERT_EPOCH") => Some(Val::DateTime(msg_epoch(ctx) + Duration::minutes(7))),
         ("decay", "DECAY_EPOCH") => {
@@ -241,18 +247,9 @@ pub(super) fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: us
             ctx.r + 1
         ))),
         ("tip", "DECAY_EPOCH") => Some(Val::DateTime(decay_time(ctx))),
-        // The uncertainty window shrinks as re-entry nears (minutes, +/-).
-        ("tip", "WINDOW") => {
-            let days = (decay_time(ctx) - msg_epoch(ctx)).num_minutes() as f64 / 1440.0;
-            Some(Val::Int((days * 288.0).clamp(5.0, 4320.0) as i64))
-        }
-        ("tip", "NEXT_REPORT") => Some(Val::Int(
-            if (decay_time(ctx) - msg_epoch(ctx)).num_hours() < 24 {
-                2
-            } else {
-                12
-            },
-        )),
+        // The uncertainty window narrows as re-entry nears (minutes, +/-).
+        ("tip", "WINDOW") => Some(Val::Int(ctx.tip.map_or(5, |t| t.window) as i64)),
+        ("tip", "NEXT_REPORT") => Some(Val::Int(ctx.tip.map_or(0, |t| t.next_report) as i64)),
         ("tip", "LAT") => Some(Val::Real(
             ((2.0 * ctx.u(i) - 1.0) * o.inclination.min(180.0 - o.inclination) * 100.0).round()
                 / 100.0,
@@ -262,20 +259,30 @@ pub(super) fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: us
             ((ctx.u(i) * 36_000.0).round() - 18_000.0) / 100.0,
         )),
         ("tip", "REV") => Some(Val::Int(i64::from(o.rev) + (ctx.u(i) * 30.0) as i64)),
+        ("tip", "DIRECTION") => Some(text(if ctx.u(i) < 0.5 {
+            "ascending"
+        } else {
+            "descending"
+        })),
+        // A large object is of high interest in its last day.
+        ("tip", "HIGH_INTEREST") => Some(text(
+            if o.rcs_size == Some("LARGE")
+                && decay_time(ctx) - msg_epoch(ctx) <= Duration::hours(24)
+            {
+                "Y"
+            } else {
+                "N"
+            },
+        )),
         ("decay", "MSG_TYPE") if ctx.event.is_some_and(|e| e.prediction) => {
             Some(text("Prediction"))
         }
-        ("decay", "SOURCE") => Some(text(if ctx.r % 2 == 0 {
-            "decay_msg"
-        } else {
+        ("decay", "SOURCE") => Some(text(if from_satcat(ctx) {
             "satcat"
-        })),
-        ("decay", "MSG_TYPE") if msg_epoch(ctx) > anchor => Some(text("Historical")),
-        ("decay", "MSG_TYPE") => Some(text(if ctx.r % 3 == 0 {
-            "Prediction"
         } else {
-            "Historical"
+            "decay_msg"
         })),
+        ("decay", "MSG_TYPE") => Some(text("Historical")),
         ("decay", "PRECEDENCE") => Some(Val::Int((ctx.r % 3) as i64 + 1)),
         ("cdm_public", "CDM_ID") | ("tip", "ID") => Some(Val::Int(400_000_000 + ctx.r as i64)),
         // A CDM published after the anchor was created in the hour before
@@ -296,44 +303,18 @@ pub(super) fn value(ctx: &RowCtx<'_>, el: Option<&Elements>, col: &Column, i: us
         ("cdm_public", "EMERGENCY_REPORTABLE") => {
             Some(text(if ctx.u(i) < 0.1 { "Y" } else { "N" }))
         }
-        ("boxscore", "COUNTRY") => Some(text(
-            [
-                "UNITED STATES",
-                "CIS",
-                "PRC",
-                "FRANCE",
-                "JAPAN",
-                "INDIA",
-                "ESA",
-                "UNITED KINGDOM",
-                "ISRAEL",
-                "TBD",
-            ][ctx.r % 10],
-        )),
-        ("boxscore", "SPADOC_CD") => Some(text(
-            [
-                "US", "CIS", "PRC", "FR", "JPN", "IND", "ESA", "UK", "ISRA", "TBD",
-            ][ctx.r % 10],
-        )),
-        ("launch_site", "SITE_CODE") => Some(text(
-            [
-                "AFETR", "AFWTR", "TYMSC", "PLMSC", "JSC", "KYMSC", "FRGUI", "SRILR", "WLPIS",
-                "TTMTR",
-            ][ctx.r % 10],
-        )),
-        ("launch_site", "LAUNCH_SITE") => Some(text(
-            [
-                "Air Force Eastern Test Range",
-                "Air Force Western Test Range",
-                "Tyuratam Missile and Space Center",
-                "Plesetsk Missile and Space Complex",
-                "Jiuquan Space Center",
-                "Kapustin Yar",
-                "Guiana Space Center",
-                "Satish Dhawan Space Centre",
-                "Wallops Island",
-                "Tanegashima Space Center",
-            ][ctx.r % 10],
+        // Few objects have a comment.
+        ("satcat" | "satcat_debut", "COMMENT" | "COMMENTCODE") => Some(Val::Null),
+        ("boxscore", "COUNTRY") => Some(text(OWNERS[ctx.r % OWNERS.len()].1)),
+        ("boxscore", "SPADOC_CD") => Some(text(OWNERS[ctx.r % OWNERS.len()].0)),
+        ("boxscore", n) => boxscore(ctx, n),
+        ("launch_site", "SITE_CODE") => Some(text(SITES[ctx.r % SITES.len()].code)),
+        ("launch_site", "LAUNCH_SITE") => Some(text(SITES[ctx.r % SITES.len()].name)),
+        // A new object is listed a day or two after its launch.
+        ("satcat_debut", "DEBUT") => Some(Val::DateTime(
+            (o.launched + Duration::minutes(1_440 + (ctx.u(i) * 1_440.0) as i64))
+                .min(ctx.cat.anchor)
+                .with_nanosecond_zero(),
         )),
         _ => None,
     };
@@ -356,14 +337,56 @@ fn is_covariance(name: &str) -> bool {
         .is_some_and(|(a, b)| TERMS.contains(&a) && TERMS.contains(&b))
 }
 
+/// Whether a decay row is a record taken from the catalog (every other
+/// record; predictions are messages).
+fn from_satcat(ctx: &RowCtx<'_>) -> bool {
+    ctx.r % 2 == 1 && !ctx.event.is_some_and(|e| e.prediction)
+}
+
 /// When a decay or tip message was issued.
 fn msg_epoch(ctx: &RowCtx<'_>) -> NaiveDateTime {
-    ctx.event.map_or(ctx.cat.anchor, |e| e.msg_epoch)
+    match (ctx.tip, ctx.event) {
+        (Some(t), _) => t.msg_epoch,
+        (_, Some(e)) => e.msg_epoch,
+        _ => ctx.cat.anchor,
+    }
 }
 
 /// The (predicted) re-entry of a decay or tip row.
 fn decay_time(ctx: &RowCtx<'_>) -> NaiveDateTime {
-    ctx.event.map_or(ctx.cat.anchor, |e| e.decay_time)
+    match (ctx.tip, ctx.event) {
+        (Some(t), _) => t.decay_epoch,
+        (_, Some(e)) => e.decay_time,
+        _ => ctx.cat.anchor,
+    }
+}
+
+/// A boxscore count of the row's owner, from the catalog as it is now:
+/// objects in orbit and re-entered, by type.
+fn boxscore(ctx: &RowCtx<'_>, column: &str) -> Option<Val> {
+    let owner = OWNERS[ctx.r % OWNERS.len()].0;
+    let (decayed, ty) = match column {
+        "ORBITAL_TBA" => (Some(false), Some("TBA")),
+        "ORBITAL_PAYLOAD_COUNT" => (Some(false), Some("PAYLOAD")),
+        "ORBITAL_ROCKET_BODY_COUNT" => (Some(false), Some("ROCKET BODY")),
+        "ORBITAL_DEBRIS_COUNT" => (Some(false), Some("DEBRIS")),
+        "ORBITAL_TOTAL_COUNT" => (Some(false), None),
+        "DECAYED_PAYLOAD_COUNT" => (Some(true), Some("PAYLOAD")),
+        "DECAYED_ROCKET_BODY_COUNT" => (Some(true), Some("ROCKET BODY")),
+        "DECAYED_DEBRIS_COUNT" => (Some(true), Some("DEBRIS")),
+        "DECAYED_TOTAL_COUNT" => (Some(true), None),
+        "COUNTRY_TOTAL" => (None, None),
+        _ => return None,
+    };
+    let n = ctx
+        .cat
+        .objects
+        .iter()
+        .filter(|o| o.country == owner)
+        .filter(|o| decayed.is_none_or(|d| o.decay.is_some() == d))
+        .filter(|o| ty.is_none_or(|t| o.object_type == t))
+        .count();
+    Some(Val::Int(n as i64))
 }
 
 trait NanosZero {
