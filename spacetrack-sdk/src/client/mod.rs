@@ -128,7 +128,7 @@ impl Client {
     }
 
     pub(crate) fn notify_wait(&self, wait: Duration, reason: WaitReason) {
-        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
+        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason, None);
     }
 
     /// The base URL.
@@ -225,6 +225,7 @@ impl Drop for Inner {
 // Declared after `Client`'s own methods so that rustdoc lists those first.
 mod answer;
 mod builder;
+mod exchange;
 mod modeldef;
 mod retry;
 mod send;

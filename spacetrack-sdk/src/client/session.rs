@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderValue, SET_COOKIE};
 
 use super::answer::{error_message, transport};
+use super::exchange::Exchange;
 use super::{Client, DEFAULT_TIMEOUT};
 use crate::error::{Error, Result};
 
@@ -369,17 +370,27 @@ impl Session {
 
     /// Forgets the session if it is still the one `ticket` came from, and
     /// the stored one if it is that same session (it expired: no process
-    /// should reuse it).
-    pub(crate) fn invalidate(&self, ticket: &Ticket) {
+    /// should reuse it). The store is read and cleared under its lock, so
+    /// a session another process just stored is never cleared.
+    pub(crate) async fn invalidate(&self, ticket: &Ticket) {
         if let Ok(mut s) = self.state.lock() {
             if s.generation == ticket.generation {
                 s.cookie = None;
             }
         }
         if let (Some(stored), Ok(cookie)) = (&self.stored, ticket.cookie.to_str()) {
-            let same = stored.store.load(&stored.account).ok().flatten();
-            if same.as_deref() == Some(cookie) {
-                let _ = stored.store.clear(&stored.account);
+            let cookie = cookie.to_owned();
+            let cleared = stored
+                .run(move |store, account| {
+                    let _lock = store.lock(account)?;
+                    if store.load(account)?.as_deref() == Some(cookie.as_str()) {
+                        store.clear(account)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = cleared {
+                tracing::warn!(error = %e, "the expired session could not be removed from the store");
             }
         }
     }
@@ -457,7 +468,13 @@ impl Client {
         // A total deadline for the login, body included (the HTTP client's
         // own timeouts only bound connecting and each read).
         let deadline = inner.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let started = std::time::Instant::now();
+        // Said like every request (the form, with the password, never is).
+        let mut exchange = Exchange::sent(
+            reqwest::Method::POST,
+            url.parse()
+                .map_err(|e| Error::Config(format!("{url}: {e}")))?,
+            Duration::ZERO,
+        );
         let resp = inner
             .http
             .post(&url)
@@ -468,24 +485,24 @@ impl Client {
             .timeout(deadline)
             .send()
             .await
-            .map_err(|e| transport(e, Some(deadline)))?;
+            .map_err(|e| transport(e, Some(deadline)))
+            .inspect_err(|e| exchange.failed(e))?;
         if !resp.url().path().ends_with("ajaxauth/login") {
             return Err(Error::Auth(
                 "the login request was redirected; configure the HTTP client not to follow redirects".into(),
             ));
         }
         let status = resp.status();
-        // The form (with the password) is never logged.
-        tracing::info!(
-            "POST {url} -> {} in {} ms",
-            status.as_u16(),
-            started.elapsed().as_millis()
-        );
+        exchange.answered(status);
         let cookie = cookie_from_login(resp.headers());
         let body = resp
             .bytes()
             .await
-            .map_err(|e| transport(e, Some(deadline)))?;
+            .map_err(|e| transport(e, Some(deadline)))
+            .inspect_err(|e| exchange.failed(e))?;
+        exchange.read(body.len());
+        exchange.complete();
+        drop(exchange);
         if status.is_redirection() {
             return Err(Error::Auth(format!(
                 "login answered a redirect (HTTP {})",
