@@ -101,12 +101,8 @@ impl Exchange {
                 self.waited.as_secs_f64()
             ),
         };
+        // The message says it all (fields would repeat it on a terminal).
         tracing::info!(
-            method = %self.method,
-            status = self.status,
-            bytes = self.bytes,
-            ms = took.as_millis() as u64,
-            waited_ms = self.waited.as_millis() as u64,
             "{} {} -> {status}: {answer} in {} ms{waited}",
             self.method,
             self.url,

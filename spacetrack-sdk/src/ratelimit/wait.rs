@@ -63,13 +63,9 @@ pub(crate) fn notify(
         (WaitReason::Transient, _) => "before retrying after a transient failure".to_owned(),
     };
     if duration > ANNOUNCED {
-        tracing::info!(
-            wait_ms = duration.as_millis() as u64,
-            "waiting {:.1} s {what}",
-            duration.as_secs_f64()
-        );
+        tracing::info!("waiting {:.1} s {what}", duration.as_secs_f64());
     } else {
-        tracing::debug!(wait_ms = duration.as_millis() as u64, "waiting {what}");
+        tracing::debug!("waiting {} ms {what}", duration.as_millis());
     }
     if let Some(o) = observer {
         o(&w);
