@@ -1,7 +1,8 @@
 //! Issue 24, item 5: every request is visible. Each request that reaches
 //! the server (counted there) is said once at `info`: method, URL, status
 //! and the bytes of its answer, for logins, expired sessions and failed
-//! attempts too; never a password or a session cookie.
+//! attempts too, and a retry's wait is a warning; never a password or a
+//! session cookie.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -95,6 +96,12 @@ async fn each_request_at_the_server_is_said_once_with_its_bytes() {
     );
     assert!(text.contains(" -> 401: "), "{text}");
     assert!(text.contains(" -> 503: "), "{text}");
+    // The retry after the 503 is said as a warning, with its wait.
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" WARN ") && l.contains("503") && l.contains("; retrying in ")),
+        "{text}"
+    );
 
     assert!(!text.contains(sim.password()));
     for token in sim.session_tokens() {

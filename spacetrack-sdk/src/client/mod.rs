@@ -127,8 +127,9 @@ impl Client {
         self.inner.timeout
     }
 
-    pub(crate) fn notify_wait(&self, wait: Duration, reason: WaitReason) {
-        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason, None);
+    /// Says a wait before retrying after `error`, and tells the observer.
+    pub(crate) fn retry_wait(&self, wait: Duration, reason: WaitReason, error: &Error) {
+        crate::ratelimit::retrying(self.inner.observer.as_ref(), wait, reason, error);
     }
 
     /// The base URL.

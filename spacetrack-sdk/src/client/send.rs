@@ -221,8 +221,7 @@ impl Client {
                 Ok(v) => return Ok(v),
                 Err(e) => match attempts.next_wait(&e) {
                     Some((wait, reason)) => {
-                        tracing::warn!(error = %e, "retrying");
-                        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason, None);
+                        self.retry_wait(wait, reason, &e);
                         tokio::time::sleep(wait).await;
                     }
                     None => return Err(e),

@@ -41,8 +41,8 @@ pub(crate) use file::create_private_dir;
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
-pub(crate) use wait::notify;
 pub use wait::{Wait, WaitObserver, WaitReason};
+pub(crate) use wait::{notify, retrying};
 
 /// At most `count` requests in any window of `period`, allowing bursts of
 /// up to `burst` requests.

@@ -72,6 +72,25 @@ pub(crate) fn notify(
     }
 }
 
+/// A wait before a retry: said at `warn` as it starts, with the error
+/// that caused it (the failed request's own line is at `info`), and told
+/// to the observer.
+pub(crate) fn retrying(
+    observer: Option<&WaitObserver>,
+    duration: Duration,
+    reason: WaitReason,
+    error: &crate::Error,
+) {
+    tracing::warn!("{error}; retrying in {:.1} s", duration.as_secs_f64());
+    if let Some(o) = observer {
+        o(&Wait {
+            duration,
+            until: SystemTime::now() + duration,
+            reason,
+        });
+    }
+}
+
 /// What each window of a limiter is, in words, in the order of
 /// [`Rate::windows`].
 pub(crate) fn labels(rate: &Rate) -> Vec<String> {
