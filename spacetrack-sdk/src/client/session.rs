@@ -281,6 +281,10 @@ impl Session {
         if let Some(t) = self.adopt_stored().await? {
             return Ok(t);
         }
+        // Another process may just have been refused.
+        if let Some(why) = self.refused_elsewhere().await? {
+            return Err(Error::Auth(why));
+        }
         self.account.attempts.fetch_add(1, Ordering::SeqCst);
         let session = Arc::clone(self);
         let task = tokio::spawn(async move {
@@ -289,6 +293,13 @@ impl Session {
             let _guard = guard;
             let _store_guard = store_guard;
             let outcome = login().await;
+            let refused = matches!(&outcome, Err(Error::Auth(why)) if why.contains(REFUSED));
+            if let (Some(stored), true) = (&session.stored, refused) {
+                // Shared, so that other processes do not send them again.
+                if let Err(e) = stored.store.note_refusal(&stored.account) {
+                    tracing::warn!(error = %e, "the refused login could not be noted in the session store");
+                }
+            }
             let ticket = session.record(outcome)?;
             if let (Some(stored), Ok(cookie)) = (&session.stored, ticket.cookie.to_str()) {
                 // A small owner-only file, written while the lock is held.
@@ -335,6 +346,41 @@ impl Session {
             cookie,
             generation: s.generation,
         })
+    }
+
+    /// Why no login may be sent now because of refusals the store noted
+    /// (another process's, or this one's), if none may.
+    async fn refused_elsewhere(&self) -> Result<Option<String>> {
+        let Some(stored) = &self.stored else {
+            return Ok(None);
+        };
+        let times = stored.run(|store, account| store.refusals(account)).await?;
+        let age = |t: &std::time::SystemTime| t.elapsed().unwrap_or_default();
+        let Some(last) = times.iter().map(age).min() else {
+            return Ok(None);
+        };
+        let clear = "if the password has been corrected, logging out (`spacetrack logout`, \
+                     Client::logout) clears this";
+        if last < self.policy.refused_backoff {
+            let left = self.policy.refused_backoff - last;
+            return Ok(Some(format!(
+                "Space-Track {REFUSED} this account's credentials {} s ago (noted in the session \
+                 store, shared with other processes); no login is sent for another {} s, so \
+                 that the account is not locked; {clear}",
+                last.as_secs(),
+                left.as_secs().max(1)
+            )));
+        }
+        let hour = Duration::from_secs(3600);
+        let recent = times.iter().filter(|t| age(t) < hour).count();
+        if recent >= self.policy.max_refusals_per_hour as usize {
+            return Ok(Some(format!(
+                "{recent} refused logins for this account in the last hour (noted in the \
+                 session store); no more are sent until the hour has passed, so that the \
+                 account is not locked; {clear}"
+            )));
+        }
+        Ok(None)
     }
 
     /// Takes the stored session, if the store holds one.
