@@ -7,7 +7,7 @@ mod support;
 
 use spacetrack_sim::Simulator;
 use spacetrack_tests::{TempDir, logins, paths_with};
-use support::run;
+use support::{command, run};
 
 fn session_files(home: &TempDir) -> Vec<std::path::PathBuf> {
     std::fs::read_dir(home.0.join("cache/spacetrack-rs/sessions"))
@@ -102,4 +102,49 @@ async fn runs_at_once_share_one_login() {
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
     assert_eq!(logins(&sim), 1, "four processes, one login");
+}
+
+/// A refused password is shared through the session store: runs of the
+/// account (four at once, then three in a row) send one refused login
+/// between them, not seven (each refused login counts toward Space-Track
+/// locking the account). `spacetrack logout` clears the note; the
+/// corrected password then logs in. Counted at the simulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_password_is_not_sent_again_by_the_next_runs() {
+    let sim = Simulator::builder()
+        .objects(50)
+        .login_trickle(std::time::Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let home = TempDir::new("cli-refused");
+    let wrong = || async {
+        command(&sim, &home)
+            .env("SPACETRACK_PASSWORD", "not-the-password")
+            .args(["--max-per-minute", "600", "query", "boxscore", "-f", "csv"])
+            .output()
+            .await
+            .unwrap()
+    };
+    let mut runs = futures_util::future::join_all((0..4).map(|_| wrong())).await;
+    for _ in 0..3 {
+        runs.push(wrong().await);
+    }
+    for r in &runs {
+        let stderr = String::from_utf8_lossy(&r.stderr);
+        assert_eq!(r.status.code(), Some(3), "{stderr}");
+        assert!(!stderr.contains("not-the-password"), "{stderr}");
+    }
+    assert_eq!(logins(&sim), 1, "seven runs, one refused login");
+    assert_eq!(sim.logins(), 0, "none succeeded");
+    let last = String::from_utf8_lossy(&runs[6].stderr);
+    assert!(last.contains("so that the account is not locked"), "{last}");
+
+    let r = run(&sim, &home, &["logout"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(paths_with(&sim, "logout").is_empty(), "no session to end");
+    let r = run(&sim, &home, &["query", "boxscore", "-f", "csv"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(logins(&sim), 2);
+    assert_eq!(sim.logins(), 1);
 }

@@ -165,7 +165,7 @@ impl Client {
                 Err(e @ Error::RateLimited { .. }) if file.can_resend() => {
                     match attempts.next_wait(&e) {
                         Some((wait, reason)) => {
-                            self.notify_wait(wait, reason);
+                            self.retry_wait(wait, reason, &e);
                             tokio::time::sleep(wait).await;
                         }
                         None => return Err(e),

@@ -234,6 +234,27 @@
 //! # let _ = st;
 //! ```
 //!
+//! ## Sessions shared between processes
+//!
+//! A login is a request Space-Track asks clients to make rarely: one
+//! session, reused until it expires. With
+//! [`ClientBuilder::session_store`] (a [`FileSessionStore`] is what the
+//! command line uses) the processes of an account adopt one stored session
+//! instead of logging in, renew it once when Space-Track expires it, and
+//! share a refusal of the credentials. A login runs as a task of its own:
+//! a caller cancelled while it is in flight does not cancel it, and its
+//! outcome serves the next caller.
+//!
+//! ## What the client says
+//!
+//! Through `tracing` (no output of its own): each request at `info` once
+//! its answer is read (`GET <url> -> 200: 48213 bytes in 312 ms`, the
+//! limiter's wait before it, logins and failed attempts too), headers
+//! without cookies at `debug`, a wait over a second at `info` as it starts
+//! (with the limit that holds it and how much of it other processes or
+//! machines used), retries and usage-guidance notes at `warn`. No event
+//! holds a password or a session cookie.
+//!
 //! ## Errors
 //!
 //! Every failure is one [`Error`], with a variant per kind: refused

@@ -19,10 +19,24 @@ pub struct Run {
 /// Runs `spacetrack --max-per-minute 600 ARGS` against `sim` with its
 /// credentials and nothing else of the caller's environment.
 pub async fn run(sim: &Simulator, home: &TempDir, args: &[&str]) -> Run {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"))
+    let out = command(sim, home)
         .args(["--max-per-minute", "600"])
         .args(args)
-        .env_clear()
+        .output()
+        .await
+        .expect("run spacetrack");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// The binary, set to run against `sim` with its credentials in the
+/// private home `home` and nothing else of the caller's environment.
+pub fn command(sim: &Simulator, home: &TempDir) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"));
+    c.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &home.0)
         .env("XDG_CACHE_HOME", home.0.join("cache"))
@@ -32,12 +46,6 @@ pub async fn run(sim: &Simulator, home: &TempDir, args: &[&str]) -> Run {
         .env("SPACETRACK_IDENTITY", sim.identity())
         .env("SPACETRACK_PASSWORD", sim.password())
         .stdin(Stdio::null())
-        .output()
-        .await
-        .expect("run spacetrack");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+        .kill_on_drop(true);
+    c
 }

@@ -8,6 +8,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 
 use super::DEFAULT_TIMEOUT;
+use super::exchange::{Counted, Exchange};
 use crate::de::Chunks;
 use crate::error::{Error, Result, api_error, is_rate_limit};
 
@@ -31,6 +32,8 @@ pub(crate) struct Received {
     head: bytes::BytesMut,
     html_type: bool,
     resp: reqwest::Response,
+    /// The request as the log shows it, said when its answer is read.
+    exchange: Exchange,
 }
 
 /// What a web page is.
@@ -44,6 +47,7 @@ impl Received {
     pub(super) async fn start(
         resp: reqwest::Response,
         timeout: Option<Duration>,
+        exchange: Exchange,
     ) -> Result<Received> {
         let html_type = resp
             .headers()
@@ -55,6 +59,7 @@ impl Received {
             head: bytes::BytesMut::new(),
             html_type,
             resp,
+            exchange,
         };
         got.read_head(512, timeout).await?;
         Ok(got)
@@ -63,12 +68,30 @@ impl Received {
     /// Reads on until at least `n` bytes are held (or the body ends).
     async fn read_head(&mut self, n: usize, timeout: Option<Duration>) -> Result<()> {
         while self.head.len() < n {
-            match self.resp.chunk().await.map_err(|e| transport(e, timeout))? {
+            match self.next_chunk(timeout).await? {
                 Some(c) => self.head.extend_from_slice(&c),
                 None => break,
             }
         }
         Ok(())
+    }
+
+    /// The body's next chunk, counted in the request's log line.
+    async fn next_chunk(&mut self, timeout: Option<Duration>) -> Result<Option<Bytes>> {
+        match self.resp.chunk().await.map_err(|e| transport(e, timeout)) {
+            Ok(Some(c)) => {
+                self.exchange.read(c.len());
+                Ok(Some(c))
+            }
+            Ok(None) => {
+                self.exchange.complete();
+                Ok(None)
+            }
+            Err(e) => {
+                self.exchange.failed(&e);
+                Err(e)
+            }
+        }
     }
 
     /// An HTML document. Decided by the first bytes, which a page cannot
@@ -129,7 +152,7 @@ impl Received {
             self.head
                 .reserve((n as usize).saturating_sub(self.head.len()));
         }
-        while let Some(c) = self.resp.chunk().await.map_err(|e| transport(e, timeout))? {
+        while let Some(c) = self.next_chunk(timeout).await? {
             if (self.head.len() + c.len()) as u64 > cap {
                 return Err(too_large());
             }
@@ -171,7 +194,14 @@ impl Received {
         // The length the server announced (none when decompressing).
         let len = self.resp.content_length();
         let head = (!self.head.is_empty()).then(|| Ok(self.head.freeze()));
-        let rest = self.resp.bytes_stream().map(move |r| r.map_err(&error));
+        // The head's bytes are already counted: only the rest is.
+        let rest = Counted::new(
+            self.resp
+                .bytes_stream()
+                .map(move |r| r.map_err(&error))
+                .boxed(),
+            self.exchange,
+        );
         Chunks {
             stream: futures_util::stream::iter(head).chain(rest).boxed(),
             len,

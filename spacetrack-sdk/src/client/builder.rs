@@ -249,7 +249,24 @@ impl ClientBuilder {
     /// Space-Track expires it; then one process logs in again (under the
     /// store's lock) and stores the new one. With a store, dropping or
     /// closing the client leaves the session for the next process;
-    /// [`Client::logout`] ends it.
+    /// [`Client::logout`] ends it. Refused credentials are noted there
+    /// too, so that the other processes do not send them again at once
+    /// (see [`LoginPolicy`](super::LoginPolicy)); a logout clears the note.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// # fn main() -> spacetrack::Result<()> {
+    /// let sessions = std::env::temp_dir().join("spacetrack-sessions-example");
+    /// let st = spacetrack::Client::builder()
+    ///     .identity("me@example.com")
+    ///     .password("secret")
+    ///     .session_store(Arc::new(spacetrack::FileSessionStore::new(sessions)))
+    ///     .build()?;
+    /// // The first query adopts the stored session, or logs in and stores
+    /// // it; `st.logout().await` would end it for every process.
+    /// # drop(st);
+    /// # Ok(()) }
+    /// ```
     pub fn session_store(mut self, store: Arc<dyn super::SessionStore>) -> Self {
         self.session_store = Some(store);
         self

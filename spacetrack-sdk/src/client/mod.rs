@@ -127,8 +127,9 @@ impl Client {
         self.inner.timeout
     }
 
-    pub(crate) fn notify_wait(&self, wait: Duration, reason: WaitReason) {
-        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
+    /// Says a wait before retrying after `error`, and tells the observer.
+    pub(crate) fn retry_wait(&self, wait: Duration, reason: WaitReason, error: &Error) {
+        crate::ratelimit::retrying(self.inner.observer.as_ref(), wait, reason, error);
     }
 
     /// The base URL.
@@ -225,6 +226,7 @@ impl Drop for Inner {
 // Declared after `Client`'s own methods so that rustdoc lists those first.
 mod answer;
 mod builder;
+mod exchange;
 mod modeldef;
 mod retry;
 mod send;

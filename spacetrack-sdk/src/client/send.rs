@@ -8,6 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::COOKIE;
 
 use super::answer::{Received, classify, error_message, looks_like_login, transport};
+use super::exchange::Exchange;
 use super::retry::Attempts;
 use super::{Client, DEFAULT_TIMEOUT};
 use std::sync::Arc;
@@ -220,8 +221,7 @@ impl Client {
                 Ok(v) => return Ok(v),
                 Err(e) => match attempts.next_wait(&e) {
                     Some((wait, reason)) => {
-                        tracing::warn!(error = %e, "retrying");
-                        crate::ratelimit::notify(self.inner.observer.as_ref(), wait, reason);
+                        self.retry_wait(wait, reason, &e);
                         tokio::time::sleep(wait).await;
                     }
                     None => return Err(e),
@@ -257,7 +257,8 @@ impl Client {
             let ticket = tokio::time::timeout(deadline + Duration::from_secs(1), self.ticket())
                 .await
                 .map_err(|_| Error::Timeout(deadline))??;
-            self.inner
+            let waited = self
+                .inner
                 .limiter
                 .until_ready(self.inner.observer.as_ref())
                 .await?;
@@ -270,30 +271,30 @@ impl Client {
             if tracing::enabled!(tracing::Level::DEBUG) {
                 tracing::debug!(headers = ?shown_headers(req.headers()), "{method} {url}");
             }
-            let started = std::time::Instant::now();
-            let resp = self
-                .inner
-                .http
-                .execute(req)
-                .await
-                .map_err(|e| transport(e, timeout))?;
+            // Every request is said once, at info, when its answer has
+            // been read, dropped or failed (see `exchange`).
+            let mut exchange = Exchange::sent(method, url, waited);
+            let resp = match self.inner.http.execute(req).await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    let e = transport(e, timeout);
+                    exchange.failed(&e);
+                    return Err(e);
+                }
+            };
             let status = resp.status();
-            // Every request, as it is answered (the URL holds no secret:
-            // credentials travel in the login form and the cookie header).
-            tracing::info!(
-                "{method} {url} -> {} ({}) in {} ms",
-                status.as_u16(),
-                resp.content_length()
-                    .map_or("length not announced".to_owned(), |n| format!("{n} bytes")),
-                started.elapsed().as_millis()
-            );
+            exchange.answered(status);
             if tracing::enabled!(tracing::Level::DEBUG) {
                 tracing::debug!(headers = ?shown_headers(resp.headers()), "answer headers");
             }
             let expired = if status == StatusCode::UNAUTHORIZED {
                 let body = resp.bytes().await.unwrap_or_default();
+                exchange.read(body.len());
+                exchange.complete();
+                drop(exchange);
                 Err(Error::Auth(error_message(&body)))
             } else if status.is_redirection() {
+                drop(exchange);
                 // Queries never follow redirects: Space-Track redirects a
                 // request without a session to its login page.
                 let location = resp
@@ -313,7 +314,7 @@ impl Client {
                     });
                 }
             } else {
-                let got = Received::start(resp, timeout).await?;
+                let got = Received::start(resp, timeout, exchange).await?;
                 // Error statuses are classified by their callers (a
                 // rate-limit page is a rate limit).
                 if html_is_data || !status.is_success() || !got.is_html() {
@@ -337,7 +338,7 @@ impl Client {
             // The session expired (about two hours idle): log in again once
             // and resend.
             tracing::info!("session expired; logging in again");
-            self.inner.session.invalidate(&ticket);
+            self.inner.session.invalidate(&ticket).await;
             relogged = true;
         }
     }

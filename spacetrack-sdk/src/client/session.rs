@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderValue, SET_COOKIE};
 
 use super::answer::{error_message, transport};
+use super::exchange::Exchange;
 use super::{Client, DEFAULT_TIMEOUT};
 use crate::error::{Error, Result};
 
@@ -280,6 +281,10 @@ impl Session {
         if let Some(t) = self.adopt_stored().await? {
             return Ok(t);
         }
+        // Another process may just have been refused.
+        if let Some(why) = self.refused_elsewhere().await? {
+            return Err(Error::Auth(why));
+        }
         self.account.attempts.fetch_add(1, Ordering::SeqCst);
         let session = Arc::clone(self);
         let task = tokio::spawn(async move {
@@ -288,6 +293,13 @@ impl Session {
             let _guard = guard;
             let _store_guard = store_guard;
             let outcome = login().await;
+            let refused = matches!(&outcome, Err(Error::Auth(why)) if why.contains(REFUSED));
+            if let (Some(stored), true) = (&session.stored, refused) {
+                // Shared, so that other processes do not send them again.
+                if let Err(e) = stored.store.note_refusal(&stored.account) {
+                    tracing::warn!(error = %e, "the refused login could not be noted in the session store");
+                }
+            }
             let ticket = session.record(outcome)?;
             if let (Some(stored), Ok(cookie)) = (&session.stored, ticket.cookie.to_str()) {
                 // A small owner-only file, written while the lock is held.
@@ -336,6 +348,41 @@ impl Session {
         })
     }
 
+    /// Why no login may be sent now because of refusals the store noted
+    /// (another process's, or this one's), if none may.
+    async fn refused_elsewhere(&self) -> Result<Option<String>> {
+        let Some(stored) = &self.stored else {
+            return Ok(None);
+        };
+        let times = stored.run(|store, account| store.refusals(account)).await?;
+        let age = |t: &std::time::SystemTime| t.elapsed().unwrap_or_default();
+        let Some(last) = times.iter().map(age).min() else {
+            return Ok(None);
+        };
+        let clear = "if the password has been corrected, logging out (`spacetrack logout`, \
+                     Client::logout) clears this";
+        if last < self.policy.refused_backoff {
+            let left = self.policy.refused_backoff - last;
+            return Ok(Some(format!(
+                "Space-Track {REFUSED} this account's credentials {} s ago (noted in the session \
+                 store, shared with other processes); no login is sent for another {} s, so \
+                 that the account is not locked; {clear}",
+                last.as_secs(),
+                left.as_secs().max(1)
+            )));
+        }
+        let hour = Duration::from_secs(3600);
+        let recent = times.iter().filter(|t| age(t) < hour).count();
+        if recent >= self.policy.max_refusals_per_hour as usize {
+            return Ok(Some(format!(
+                "{recent} refused logins for this account in the last hour (noted in the \
+                 session store); no more are sent until the hour has passed, so that the \
+                 account is not locked; {clear}"
+            )));
+        }
+        Ok(None)
+    }
+
     /// Takes the stored session, if the store holds one.
     async fn adopt_stored(&self) -> Result<Option<Ticket>> {
         let Some(stored) = &self.stored else {
@@ -369,17 +416,27 @@ impl Session {
 
     /// Forgets the session if it is still the one `ticket` came from, and
     /// the stored one if it is that same session (it expired: no process
-    /// should reuse it).
-    pub(crate) fn invalidate(&self, ticket: &Ticket) {
+    /// should reuse it). The store is read and cleared under its lock, so
+    /// a session another process just stored is never cleared.
+    pub(crate) async fn invalidate(&self, ticket: &Ticket) {
         if let Ok(mut s) = self.state.lock() {
             if s.generation == ticket.generation {
                 s.cookie = None;
             }
         }
         if let (Some(stored), Ok(cookie)) = (&self.stored, ticket.cookie.to_str()) {
-            let same = stored.store.load(&stored.account).ok().flatten();
-            if same.as_deref() == Some(cookie) {
-                let _ = stored.store.clear(&stored.account);
+            let cookie = cookie.to_owned();
+            let cleared = stored
+                .run(move |store, account| {
+                    let _lock = store.lock(account)?;
+                    if store.load(account)?.as_deref() == Some(cookie.as_str()) {
+                        store.clear(account)?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(e) = cleared {
+                tracing::warn!(error = %e, "the expired session could not be removed from the store");
             }
         }
     }
@@ -457,7 +514,13 @@ impl Client {
         // A total deadline for the login, body included (the HTTP client's
         // own timeouts only bound connecting and each read).
         let deadline = inner.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let started = std::time::Instant::now();
+        // Said like every request (the form, with the password, never is).
+        let mut exchange = Exchange::sent(
+            reqwest::Method::POST,
+            url.parse()
+                .map_err(|e| Error::Config(format!("{url}: {e}")))?,
+            Duration::ZERO,
+        );
         let resp = inner
             .http
             .post(&url)
@@ -468,24 +531,24 @@ impl Client {
             .timeout(deadline)
             .send()
             .await
-            .map_err(|e| transport(e, Some(deadline)))?;
+            .map_err(|e| transport(e, Some(deadline)))
+            .inspect_err(|e| exchange.failed(e))?;
         if !resp.url().path().ends_with("ajaxauth/login") {
             return Err(Error::Auth(
                 "the login request was redirected; configure the HTTP client not to follow redirects".into(),
             ));
         }
         let status = resp.status();
-        // The form (with the password) is never logged.
-        tracing::info!(
-            "POST {url} -> {} in {} ms",
-            status.as_u16(),
-            started.elapsed().as_millis()
-        );
+        exchange.answered(status);
         let cookie = cookie_from_login(resp.headers());
         let body = resp
             .bytes()
             .await
-            .map_err(|e| transport(e, Some(deadline)))?;
+            .map_err(|e| transport(e, Some(deadline)))
+            .inspect_err(|e| exchange.failed(e))?;
+        exchange.read(body.len());
+        exchange.complete();
+        drop(exchange);
         if status.is_redirection() {
             return Err(Error::Auth(format!(
                 "login answered a redirect (HTTP {})",

@@ -2,8 +2,9 @@
 //! session cookie so that the next process reuses it instead of logging
 //! in (Space-Track asks clients not to log in for every request).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
 
@@ -15,17 +16,43 @@ use crate::error::{Error, Result};
 /// logins of one account across everything sharing the store: a process
 /// that must log in takes it, reads the store again (another may just have
 /// logged in), logs in only if it still has to, saves, and lets go.
+///
+/// A store also shares refusals: when Space-Track refuses the account's
+/// credentials, [`note_refusal`](Self::note_refusal) records it, and the
+/// other processes sharing the store send no login for a while (each
+/// refused login counts toward Space-Track locking the account; ten runs of
+/// a script with a wrong password must not send ten).
 pub trait SessionStore: Send + Sync + 'static {
     /// The stored cookie (`name=value`), if any.
     fn load(&self, account: &str) -> Result<Option<String>>;
     /// Stores `cookie` as the account's session.
     fn save(&self, account: &str, cookie: &str) -> Result<()>;
-    /// Forgets the account's session.
+    /// Forgets the account's session, and the refusals it noted.
     fn clear(&self, account: &str) -> Result<()>;
     /// Takes the account's login lock, blocking until it is free; it is
     /// released when the returned guard drops.
     fn lock(&self, account: &str) -> Result<Box<dyn Send>>;
+
+    /// Notes that Space-Track refused the account's credentials just now.
+    /// The default keeps nothing (refusals are then shared only within a
+    /// process).
+    fn note_refusal(&self, account: &str) -> Result<()> {
+        let _ = account;
+        Ok(())
+    }
+
+    /// When Space-Track refused the account's credentials in the last
+    /// hour, oldest first (what [`note_refusal`](Self::note_refusal)
+    /// kept). A [`save`](Self::save) or [`clear`](Self::clear) forgets
+    /// them.
+    fn refusals(&self, account: &str) -> Result<Vec<SystemTime>> {
+        let _ = account;
+        Ok(Vec::new())
+    }
 }
+
+/// How long a refusal is kept.
+const HOUR: Duration = Duration::from_secs(3600);
 
 /// A [`SessionStore`] in a folder: one owner-only file per account and
 /// server (`0600`, in a `0700` folder), and a lock file beside it taken
@@ -68,8 +95,45 @@ impl FileSessionStore {
         self.dir.join(format!("{h:016x}.session"))
     }
 
+    /// Where refusals of `account` are noted.
+    fn refused_file(&self, account: &str) -> PathBuf {
+        self.file(account).with_extension("refused")
+    }
+
     fn io(&self, e: std::io::Error) -> Error {
         Error::io(&self.dir, e)
+    }
+
+    /// Writes `text` to `path` whole (a file beside, renamed), owner-only.
+    fn write(&self, path: &Path, text: &str) -> Result<()> {
+        use std::io::Write;
+        crate::ratelimit::create_private_dir(&self.dir).map_err(|e| self.io(e))?;
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = path.with_file_name(format!("{name}.tmp.{}", std::process::id()));
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let written = open
+            .open(&tmp)
+            .and_then(|mut f| {
+                #[cfg(unix)]
+                f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+                f.write_all(text.as_bytes())
+            })
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(self.io(e));
+        }
+        Ok(())
+    }
+
+    fn remove(&self, path: &Path) -> Result<()> {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(self.io(e)),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -92,34 +156,41 @@ impl SessionStore for FileSessionStore {
     }
 
     fn save(&self, account: &str, cookie: &str) -> Result<()> {
-        use std::io::Write;
-        crate::ratelimit::create_private_dir(&self.dir).map_err(|e| self.io(e))?;
-        let path = self.file(account);
-        let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-        let mut open = std::fs::OpenOptions::new();
-        open.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-        let written = open
-            .open(&tmp)
-            .and_then(|mut f| {
-                #[cfg(unix)]
-                f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-                f.write_all(format!("{account}\n{cookie}\n").as_bytes())
-            })
-            .and_then(|()| std::fs::rename(&tmp, &path));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(self.io(e));
-        }
-        Ok(())
+        self.write(&self.file(account), &format!("{account}\n{cookie}\n"))?;
+        self.remove(&self.refused_file(account))
     }
 
     fn clear(&self, account: &str) -> Result<()> {
-        match std::fs::remove_file(self.file(account)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(self.io(e)),
-            _ => Ok(()),
+        self.remove(&self.file(account))?;
+        self.remove(&self.refused_file(account))
+    }
+
+    fn note_refusal(&self, account: &str) -> Result<()> {
+        let mut times = self.refusals(account)?;
+        times.push(SystemTime::now());
+        let mut text = format!("{account}\n");
+        for t in times {
+            let ms = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+            text.push_str(&format!("{}\n", ms.as_millis()));
         }
+        self.write(&self.refused_file(account), &text)
+    }
+
+    fn refusals(&self, account: &str) -> Result<Vec<SystemTime>> {
+        let text = match std::fs::read_to_string(self.refused_file(account)) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.io(e)),
+        };
+        let mut lines = text.lines();
+        if lines.next() != Some(account) {
+            return Ok(Vec::new());
+        }
+        Ok(lines
+            .filter_map(|l| l.parse::<u64>().ok())
+            .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms))
+            .filter(|t| t.elapsed().map_or(true, |age| age < HOUR))
+            .collect())
     }
 
     fn lock(&self, account: &str) -> Result<Box<dyn Send>> {

@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 
@@ -34,12 +34,15 @@ mod file;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis_store;
+mod wait;
 
 pub use file::FileStore;
 pub(crate) use file::create_private_dir;
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
+pub use wait::{Wait, WaitObserver, WaitReason};
+pub(crate) use wait::{notify, retrying};
 
 /// At most `count` requests in any window of `period`, allowing bursts of
 /// up to `burst` requests.
@@ -209,38 +212,14 @@ pub fn admit(
     Ok(())
 }
 
-/// A wait imposed by the limiter, reported to observers before sleeping.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Wait {
-    /// How long the request will wait.
-    pub duration: Duration,
-    /// When it will be tried again (wall clock).
-    pub until: SystemTime,
-    /// Why: the client-side limiter or a server-side violation.
-    pub reason: WaitReason,
-}
-
-/// Why a request waits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WaitReason {
-    /// The client-side limiter.
-    Limiter,
-    /// Space-Track reported a rate-limit violation.
-    ServerRateLimit,
-    /// A transient failure (connection, timeout, 502/503/504).
-    Transient,
-}
-
-/// A callback for [`Wait`]s.
-pub type WaitObserver = Arc<dyn Fn(&Wait) + Send + Sync>;
-
 /// The limiter a client uses: its account's ledger in a store, and the
 /// windows of its limits.
 #[derive(Clone)]
 pub(crate) struct Limiter {
     pub(crate) store: Arc<dyn LimiterStore>,
     pub(crate) limit: Limit,
+    /// What each of `limit.windows` is, in words (for waits).
+    labels: Arc<[String]>,
 }
 
 /// Whether `host` is Space-Track's own.
@@ -266,9 +245,10 @@ impl Limiter {
                 }
             }
         }
-        let mut windows = Vec::new();
+        let (mut windows, mut labels) = (Vec::new(), Vec::new());
         for r in &all {
             windows.extend(r.windows()?);
+            labels.extend(wait::labels(r));
         }
         let server = server.as_str().trim_end_matches('/');
         Ok(Limiter {
@@ -277,6 +257,7 @@ impl Limiter {
                 key: format!("spacetrack:{server}:{}", identity.to_lowercase()),
                 windows,
             },
+            labels: labels.into(),
         })
     }
 
@@ -293,51 +274,39 @@ impl Limiter {
             .and_then(|s| s.wait_for(&self.limit.windows, n)))
     }
 
-    /// Waits until every limit admits one request.
-    pub(crate) async fn until_ready(&self, observer: Option<&WaitObserver>) -> Result<()> {
+    /// Waits until every limit admits one request, and returns how long
+    /// it waited. A wait over a second is said as it starts, with the
+    /// limit that holds the request and whether other processes or
+    /// machines filled it.
+    pub(crate) async fn until_ready(&self, observer: Option<&WaitObserver>) -> Result<Duration> {
         if self.limit.windows.is_empty() {
-            return Ok(());
+            return Ok(Duration::ZERO);
         }
+        let mut waited = Duration::ZERO;
         loop {
             let wait = self.store.acquire(&self.limit).await?;
             if wait.is_zero() {
-                return Ok(());
+                let horizon = self.limit.windows.iter().map(|w| w.ms).max();
+                wait::note_own(&self.limit.key, Duration::from_millis(horizon.unwrap_or(0)));
+                return Ok(waited);
             }
-            notify(observer, wait, WaitReason::Limiter);
+            let detail = match wait > wait::ANNOUNCED {
+                true => self.detail().await,
+                false => None,
+            };
+            notify(observer, wait, WaitReason::Limiter, detail.as_deref());
             tokio::time::sleep(wait).await;
+            waited += wait;
         }
     }
-}
 
-pub(crate) fn notify(observer: Option<&WaitObserver>, duration: Duration, reason: WaitReason) {
-    let w = Wait {
-        duration,
-        until: SystemTime::now() + duration,
-        reason,
-    };
-    // A wait over a second is said as it starts (info); shorter ones only
-    // at debug level.
-    let what = match reason {
-        WaitReason::Limiter if duration > Duration::from_secs(61) => {
-            "the account's rate limit, its hourly window (the ledger counts every client, process and machine of the account)"
-        }
-        WaitReason::Limiter => {
-            "the account's rate limit (the ledger counts every client, process and machine of the account)"
-        }
-        WaitReason::ServerRateLimit => "Space-Track reported a rate-limit violation",
-        WaitReason::Transient => "a transient failure, before retrying",
-    };
-    if duration > Duration::from_secs(1) {
-        tracing::info!(
-            wait_ms = duration.as_millis() as u64,
-            "waiting {:.1} s: {what}",
-            duration.as_secs_f64()
-        );
-    } else {
-        tracing::debug!(wait_ms = duration.as_millis() as u64, "waiting: {what}");
-    }
-    if let Some(o) = observer {
-        o(&w);
+    /// Which limit holds a request back, in words (`None`: the store
+    /// cannot tell).
+    async fn detail(&self) -> Option<String> {
+        let snapshot = self.store.snapshot(&self.limit).await.ok()??;
+        wait::detail(&snapshot, &self.limit.windows, &self.labels, |span| {
+            wait::own_within(&self.limit.key, span)
+        })
     }
 }
 
@@ -469,6 +438,7 @@ mod tests {
             let limiter = Limiter {
                 store: Arc::new(store),
                 limit: l,
+                labels: Arc::from([]),
             };
             for _ in 0..300 {
                 tokio::time::timeout(Duration::from_secs(5), limiter.until_ready(None))
