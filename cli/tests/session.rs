@@ -118,33 +118,63 @@ async fn a_refused_password_is_not_sent_again_by_the_next_runs() {
         .await
         .unwrap();
     let home = TempDir::new("cli-refused");
-    let wrong = || async {
-        command(&sim, &home)
-            .env("SPACETRACK_PASSWORD", "not-the-password")
-            .args(["--max-per-minute", "600", "query", "boxscore", "-f", "csv"])
-            .output()
-            .await
-            .unwrap()
+    let with = |password: &'static str| {
+        let (sim, home) = (&sim, &home);
+        async move {
+            command(sim, home)
+                .env("SPACETRACK_PASSWORD", password)
+                .args(["--max-per-minute", "600", "query", "boxscore", "-f", "csv"])
+                .output()
+                .await
+                .unwrap()
+        }
     };
-    let mut runs = futures_util::future::join_all((0..4).map(|_| wrong())).await;
+    let refused = |r: &std::process::Output, password: &str| {
+        let stderr = String::from_utf8_lossy(&r.stderr).into_owned();
+        assert_eq!(r.status.code(), Some(3), "{stderr}");
+        assert!(!stderr.contains(password), "{stderr}");
+        stderr
+    };
+    let mut runs = futures_util::future::join_all((0..4).map(|_| with("not-the-password"))).await;
     for _ in 0..3 {
-        runs.push(wrong().await);
+        runs.push(with("not-the-password").await);
     }
     for r in &runs {
-        let stderr = String::from_utf8_lossy(&r.stderr);
-        assert_eq!(r.status.code(), Some(3), "{stderr}");
-        assert!(!stderr.contains("not-the-password"), "{stderr}");
+        refused(r, "not-the-password");
     }
     assert_eq!(logins(&sim), 1, "seven runs, one refused login");
     assert_eq!(sim.logins(), 0, "none succeeded");
-    let last = String::from_utf8_lossy(&runs[6].stderr);
+    let last = refused(&runs[6], "not-the-password");
     assert!(last.contains("so that the account is not locked"), "{last}");
+
+    // Other credentials are tried (the note tells them apart without
+    // keeping them), and the corrected password logs in at once.
+    refused(&with("also-wrong").await, "also-wrong");
+    assert_eq!(logins(&sim), 2, "a different password is sent");
+    let r = run(&sim, &home, &["query", "boxscore", "-f", "csv"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!((logins(&sim), sim.logins()), (3, 1));
+
+    // The hour's cap holds every password, the right one too, until a
+    // logout clears the note.
+    let r = run(&sim, &home, &["logout"]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for password in ["wrong-a", "wrong-b", "wrong-c"] {
+        refused(&with(password).await, password);
+    }
+    assert_eq!(logins(&sim), 6, "three different passwords, three logins");
+    let capped = refused(&with("wrong-d").await, "wrong-d");
+    assert!(
+        capped.contains("refused logins for this account in the last hour"),
+        "{capped}"
+    );
+    let r = run(&sim, &home, &["query", "boxscore", "-f", "csv"]).await;
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert_eq!(logins(&sim), 6, "nothing sent under the cap");
 
     let r = run(&sim, &home, &["logout"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(paths_with(&sim, "logout").is_empty(), "no session to end");
     let r = run(&sim, &home, &["query", "boxscore", "-f", "csv"]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_eq!(logins(&sim), 2);
-    assert_eq!(sim.logins(), 1);
+    assert_eq!((logins(&sim), sim.logins()), (7, 2));
 }

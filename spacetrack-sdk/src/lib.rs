@@ -431,7 +431,7 @@ pub mod blocking;
 
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_MAX_LINE_BYTES,
-    DEFAULT_TIMEOUT, FileSessionStore, LoginPolicy, RetryPolicy, SessionStore,
+    DEFAULT_TIMEOUT, FileSessionStore, LoginPolicy, Refusal, RetryPolicy, SessionStore,
 };
 pub use de::UnknownColumns;
 pub use error::{DecodeError, Error, Result};

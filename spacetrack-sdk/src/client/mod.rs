@@ -17,7 +17,7 @@ pub(crate) use retry::Attempts;
 pub use retry::RetryPolicy;
 pub use session::LoginPolicy;
 use session::{Secret, Session};
-pub use store::{FileSessionStore, SessionStore};
+pub use store::{FileSessionStore, Refusal, SessionStore};
 
 /// Space-Track's address.
 pub const DEFAULT_BASE_URL: &str = "https://www.space-track.org/";

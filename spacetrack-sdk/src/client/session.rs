@@ -171,6 +171,38 @@ pub(crate) fn credentials_hash(identity: &str, password: &Secret) -> u64 {
     h.finish()
 }
 
+/// The mark of `credentials` noted with a refusal in a session store:
+/// a random salt and 16 bits of a hash of it and the credentials' hash
+/// (see [`Refusal::tag`](super::Refusal::tag)).
+fn refusal_tag(credentials: u64) -> String {
+    use std::hash::BuildHasher;
+    let salt = std::collections::hash_map::RandomState::new().hash_one(credentials) as u32;
+    format!("{salt:08x}-{:04x}", tag_bits(salt, credentials))
+}
+
+fn tag_bits(salt: u32, credentials: u64) -> u16 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    salt.hash(&mut h);
+    credentials.hash(&mut h);
+    h.finish() as u16
+}
+
+/// Whether a noted refusal's mark may be of `credentials` (an empty or
+/// unreadable mark may be of any).
+fn tag_matches(tag: &str, credentials: u64) -> bool {
+    let parsed = tag.split_once('-').and_then(|(salt, bits)| {
+        Some((
+            u32::from_str_radix(salt, 16).ok()?,
+            u16::from_str_radix(bits, 16).ok()?,
+        ))
+    });
+    match parsed {
+        Some((salt, bits)) => tag_bits(salt, credentials) == bits,
+        None => true,
+    }
+}
+
 /// The current session cookie and a generation counter, so that a request
 /// that failed with an old cookie does not throw away a newer session.
 pub(crate) struct Session {
@@ -296,7 +328,8 @@ impl Session {
             let refused = matches!(&outcome, Err(Error::Auth(why)) if why.contains(REFUSED));
             if let (Some(stored), true) = (&session.stored, refused) {
                 // Shared, so that other processes do not send them again.
-                if let Err(e) = stored.store.note_refusal(&stored.account) {
+                let tag = refusal_tag(session.credentials);
+                if let Err(e) = stored.store.note_refusal(&stored.account, &tag) {
                     tracing::warn!(error = %e, "the refused login could not be noted in the session store");
                 }
             }
@@ -354,25 +387,31 @@ impl Session {
         let Some(stored) = &self.stored else {
             return Ok(None);
         };
-        let times = stored.run(|store, account| store.refusals(account)).await?;
-        let age = |t: &std::time::SystemTime| t.elapsed().unwrap_or_default();
-        let Some(last) = times.iter().map(age).min() else {
-            return Ok(None);
-        };
+        let all = stored.run(|store, account| store.refusals(account)).await?;
+        let age = |r: &super::Refusal| r.at.elapsed().unwrap_or_default();
         let clear = "if the password has been corrected, logging out (`spacetrack logout`, \
                      Client::logout) clears this";
-        if last < self.policy.refused_backoff {
+        // The same credentials are not sent again within the back-off; a
+        // corrected password is (up to the hour's cap below).
+        let same = all
+            .iter()
+            .filter(|r| tag_matches(&r.tag, self.credentials))
+            .map(age)
+            .min();
+        if let Some(last) = same
+            && last < self.policy.refused_backoff
+        {
             let left = self.policy.refused_backoff - last;
             return Ok(Some(format!(
-                "Space-Track {REFUSED} this account's credentials {} s ago (noted in the session \
-                 store, shared with other processes); no login is sent for another {} s, so \
-                 that the account is not locked; {clear}",
+                "Space-Track {REFUSED} these credentials {} s ago (noted in the session \
+                 store, shared with other processes); no login with them is sent for another \
+                 {} s, so that the account is not locked; {clear}",
                 last.as_secs(),
                 left.as_secs().max(1)
             )));
         }
         let hour = Duration::from_secs(3600);
-        let recent = times.iter().filter(|t| age(t) < hour).count();
+        let recent = all.iter().filter(|r| age(r) < hour).count();
         if recent >= self.policy.max_refusals_per_hour as usize {
             return Ok(Some(format!(
                 "{recent} refused logins for this account in the last hour (noted in the \
@@ -564,5 +603,24 @@ impl Client {
         }
         check_login_body(&body)?;
         cookie.ok_or_else(|| Error::Auth("login succeeded but no session cookie was set".into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_tag_tells_the_refused_credentials_from_others() {
+        let refused = 0x1234_5678_9abc_def0;
+        let tag = refusal_tag(refused);
+        assert!(tag_matches(&tag, refused), "{tag}");
+        // Salted: the same credentials give different tags.
+        assert_ne!(tag, refusal_tag(refused));
+        // 16 bits: of many other credentials, about 1 in 65,536 collides.
+        let collisions = (0..10_000u64).filter(|c| tag_matches(&tag, *c)).count();
+        assert!(collisions < 5, "{collisions}");
+        // A note without a readable tag holds every password.
+        assert!(tag_matches("", 7) && tag_matches("zz", 7));
     }
 }

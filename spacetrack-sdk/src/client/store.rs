@@ -19,9 +19,12 @@ use crate::error::{Error, Result};
 ///
 /// A store also shares refusals: when Space-Track refuses the account's
 /// credentials, [`note_refusal`](Self::note_refusal) records it, and the
-/// other processes sharing the store send no login for a while (each
-/// refused login counts toward Space-Track locking the account; ten runs of
-/// a script with a wrong password must not send ten).
+/// other processes sharing the store send no login with the same
+/// credentials for a while, and none at all once the hour's refusals reach
+/// [`LoginPolicy`](crate::LoginPolicy)'s cap (each refused login counts
+/// toward Space-Track locking the account; ten runs of a script with a
+/// wrong password must not send ten, but the run after the password was
+/// corrected logs in).
 pub trait SessionStore: Send + Sync + 'static {
     /// The stored cookie (`name=value`), if any.
     fn load(&self, account: &str) -> Result<Option<String>>;
@@ -33,22 +36,35 @@ pub trait SessionStore: Send + Sync + 'static {
     /// released when the returned guard drops.
     fn lock(&self, account: &str) -> Result<Box<dyn Send>>;
 
-    /// Notes that Space-Track refused the account's credentials just now.
-    /// The default keeps nothing (refusals are then shared only within a
-    /// process).
-    fn note_refusal(&self, account: &str) -> Result<()> {
-        let _ = account;
+    /// Notes that Space-Track refused the account's credentials just now;
+    /// `tag` marks which credentials (see [`Refusal::tag`]). The default
+    /// keeps nothing (refusals are then shared only within a process).
+    fn note_refusal(&self, account: &str, tag: &str) -> Result<()> {
+        let _ = (account, tag);
         Ok(())
     }
 
-    /// When Space-Track refused the account's credentials in the last
-    /// hour, oldest first (what [`note_refusal`](Self::note_refusal)
-    /// kept). A [`save`](Self::save) or [`clear`](Self::clear) forgets
-    /// them.
-    fn refusals(&self, account: &str) -> Result<Vec<SystemTime>> {
+    /// The refusals of the last hour, oldest first (what
+    /// [`note_refusal`](Self::note_refusal) kept). A [`save`](Self::save)
+    /// or [`clear`](Self::clear) forgets them.
+    fn refusals(&self, account: &str) -> Result<Vec<Refusal>> {
         let _ = account;
         Ok(Vec::new())
     }
+}
+
+/// A refused login noted in a [`SessionStore`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// When Space-Track refused it.
+    pub at: SystemTime,
+    /// An opaque mark of the refused credentials, without whitespace: a
+    /// random salt and 16 bits of a hash of the salt and the credentials.
+    /// It tells a corrected password from the refused one (but for one
+    /// time in 65,536) and reveals nothing useful of either. Empty for a
+    /// refusal noted without a mark (it is taken to match any
+    /// credentials).
+    pub tag: String,
 }
 
 /// How long a refusal is kept.
@@ -165,18 +181,23 @@ impl SessionStore for FileSessionStore {
         self.remove(&self.refused_file(account))
     }
 
-    fn note_refusal(&self, account: &str) -> Result<()> {
-        let mut times = self.refusals(account)?;
-        times.push(SystemTime::now());
+    fn note_refusal(&self, account: &str, tag: &str) -> Result<()> {
+        let mut all = self.refusals(account)?;
+        all.push(Refusal {
+            at: SystemTime::now(),
+            tag: tag.split_whitespace().collect(),
+        });
         let mut text = format!("{account}\n");
-        for t in times {
-            let ms = t.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
-            text.push_str(&format!("{}\n", ms.as_millis()));
+        for r in all {
+            let ms =
+                r.at.duration_since(SystemTime::UNIX_EPOCH)
+                    .unwrap_or_default();
+            text.push_str(&format!("{} {}\n", ms.as_millis(), r.tag));
         }
         self.write(&self.refused_file(account), &text)
     }
 
-    fn refusals(&self, account: &str) -> Result<Vec<SystemTime>> {
+    fn refusals(&self, account: &str) -> Result<Vec<Refusal>> {
         let text = match std::fs::read_to_string(self.refused_file(account)) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -187,9 +208,15 @@ impl SessionStore for FileSessionStore {
             return Ok(Vec::new());
         }
         Ok(lines
-            .filter_map(|l| l.parse::<u64>().ok())
-            .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms))
-            .filter(|t| t.elapsed().map_or(true, |age| age < HOUR))
+            .filter_map(|l| {
+                // `millis tag`; a line of an earlier build has no tag.
+                let (ms, tag) = l.split_once(' ').unwrap_or((l, ""));
+                Some(Refusal {
+                    at: SystemTime::UNIX_EPOCH + Duration::from_millis(ms.parse().ok()?),
+                    tag: tag.trim().to_owned(),
+                })
+            })
+            .filter(|r| r.at.elapsed().map_or(true, |age| age < HOUR))
             .collect())
     }
 
