@@ -95,6 +95,7 @@ expire-session (401: the session is gone; the client logs in again), \
 rate-limit-500 and rate-limit-200 (Space-Track's two rate-limit answers), \
 status[=CODE] (a bare status, default 503), \
 truncate-body (the body stops part-way), \
+truncate-after[=BYTES] (a query answer stops after BYTES, default 1048576), \
 slow-body[=MS] (each 64 KiB of the body MS ms late, default 1000), \
 invalid-json (a syntax error after the first record), \
 bad-records[=K] (every K-th record has \"N/A\" in a numeric column, default 10), \
@@ -156,6 +157,9 @@ fn parse_fault(spec: &str) -> Result<FaultSpec, String> {
                 return Err(format!("`status={code}`: not an HTTP status"));
             }
             Fault::Status(code as u16)
+        }
+        "truncate-after" => {
+            Fault::TruncateAfter(usize::try_from(number(1 << 20)?).unwrap_or(usize::MAX))
         }
         "slow-body" => Fault::SlowBody(Duration::from_millis(number(1000)?)),
         "bad-records" => Fault::BadRecords {
@@ -299,6 +303,7 @@ mod tests {
             }
         );
         assert_eq!(f("truncate-body:3").every, 3);
+        assert_eq!(f("truncate-after=4096").fault, Fault::TruncateAfter(4096));
         assert_eq!(f("status").fault, Fault::Status(503));
         assert_eq!(
             f("status=502:5"),

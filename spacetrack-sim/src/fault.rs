@@ -26,6 +26,10 @@ pub enum Fault {
     Status(u16),
     /// The body stops part-way and the connection is reset.
     TruncateBody,
+    /// A query answer stops after this many bytes (or in its middle if it
+    /// is shorter) and the connection is reset: an answer cut short late,
+    /// after megabytes a client may already have used.
+    TruncateAfter(usize),
     /// Each 64 KiB chunk of the body is delayed by this much.
     SlowBody(Duration),
     /// A syntax error after the first record of a JSON answer.

@@ -572,6 +572,57 @@ async fn same_history(client: &Client, mirror: &Mirror, from: NaiveDate) -> usiz
     ours.len()
 }
 
+/// A window of megabytes streams in: its rows are written batch by batch
+/// while the rest arrives. Cut short after a few megabytes, the batches
+/// already written stay, but the window is not done: the next sync pulls it
+/// again and ends equal to the server, each row once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_window_is_written_as_it_streams_and_pulled_again_when_cut_short() {
+    let sim = Simulator::builder()
+        .objects(3000)
+        .history_depth(4)
+        .anchor(anchor())
+        .start()
+        .await
+        .unwrap();
+    let client = client_without_retries(&sim);
+    let dir = TempDir::new("mirror-history-batches");
+    let mirror = open_in(&dir).await;
+    let from = anchor().date() - Duration::days(3 * 365);
+    let opts = || {
+        SyncOptions::new()
+            .classes(["gp_history"])
+            .force(true)
+            .now(sim.now())
+            .history(from, None)
+            .window_days(3650)
+            .history_batch(500)
+    };
+    // The newest GP_ID, then the one window, cut after 3.5 MiB (the client
+    // decodes whole megabytes as they arrive).
+    sim.inject([Fault::Pass, Fault::TruncateAfter(7 << 19)]);
+    let broken = mirror.sync(&client, &opts()).await.unwrap();
+    assert!(broken.error().is_some(), "{broken:?}");
+    let kept = export(&mirror, "gp_history").await.lines().count();
+    assert!(
+        kept >= 1000 && kept % 500 == 0,
+        "whole batches were kept: {kept}"
+    );
+    sim.clear_faults();
+    sim.clear_requests();
+    let report = mirror.sync(&client, &opts()).await.unwrap();
+    assert!(report.error().is_none(), "{report:?}");
+    let asked = spacetrack_tests::query_paths(&sim);
+    assert!(
+        asked
+            .iter()
+            .any(|p| p.contains(&format!("/epoch/{from}--"))),
+        "the window again: {asked:?}"
+    );
+    let all = same_history(&client, &mirror, from).await;
+    assert!(all > kept + 1000, "{all} rows, {kept} kept before the cut");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gp_history_is_pulled_in_windows_once_then_incrementally() {
     let sim = sim().await;

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use spacetrack::op;
 
 use super::rows::bad;
-use super::run::{Acc, Changes, Run};
+use super::run::{Acc, Changes, Preds, Run};
 use crate::backend::{Row, State};
 use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, from_json};
@@ -128,19 +128,18 @@ impl Run<'_> {
         while range.done < end {
             let start = range.done;
             let stop = (start + window).min(end);
-            let rows = self
-                .fetch(t, acc, |q| {
-                    q.predicate("EPOCH", format!("{start}--{stop}"))
-                        .predicate("orderby", "GP_ID asc")
-                })
-                .await?;
+            let preds = Preds::default()
+                .predicate("EPOCH", format!("{start}--{stop}"))
+                .predicate("orderby", "GP_ID asc");
+            self.pull_window(t, state, acc, preds).await?;
             // Rows on the upper bound belong to the next window too; the
             // key makes the overlap harmless.
             range.done = stop;
             range.caught_up = range.to.is_none() && stop >= end;
             state.progress = Some(range.text());
             let last = range.done >= end && range.to.is_some();
-            self.apply(t, state, acc, Changes::upserts(rows), last)
+            // The window is done: its answer ended whole.
+            self.apply(t, state, acc, Changes::upserts(Vec::new()), last)
                 .await?;
         }
         if range.to.is_some() && windows_left {
@@ -170,6 +169,62 @@ impl Run<'_> {
         bump(state, &rows, id_i);
         self.apply(t, state, acc, Changes::upserts(rows), true)
             .await
+    }
+}
+
+/// Records per chunk of a window (SyncOptions::history_batch): a few
+/// megabytes of rows, a transaction each.
+const CHUNK: usize = 8192;
+
+impl Run<'_> {
+    /// One window of gp_history, streamed: each chunk of records is turned
+    /// into rows and written while the next chunk arrives and decodes (a
+    /// window of recent years is hundreds of megabytes: held whole, then
+    /// written, it cost twice the time, one core idle in each half). The
+    /// chunks are written under the state's old progress; the caller moves
+    /// it once the answer has ended whole, so a window cut short (a
+    /// truncated body, a killed process) is pulled again, and the key makes
+    /// the repeat harmless.
+    async fn pull_window(
+        &self,
+        t: &'static TableDef,
+        state: &mut State,
+        acc: &mut Acc,
+        preds: Preds,
+    ) -> Result<()> {
+        use futures_util::StreamExt;
+        acc.requests += 1;
+        let records = self
+            .typed_query::<spacetrack::GpHistory>(t, preds.0)?
+            .stream()
+            .await?;
+        let mut chunks = std::pin::pin!(records.chunks(self.opts.history_batch.unwrap_or(CHUNK)));
+        // Two stages, one per core: the answer decoded into records and
+        // the records into rows, then the rows written.
+        let mut rows = next_rows(t, &mut chunks).await?;
+        while let Some(batch) = rows.take() {
+            acc.fetched += batch.len() as u64;
+            let write = self.apply(t, state, acc, Changes::upserts(batch), false);
+            let (written, read) = tokio::join!(write, next_rows(t, &mut chunks));
+            written?;
+            rows = read?;
+        }
+        Ok(())
+    }
+}
+
+/// The rows of the next chunk of records, or the answer's error.
+async fn next_rows<R: spacetrack::Record>(
+    t: &'static TableDef,
+    chunks: &mut (impl futures_util::Stream<Item = Vec<spacetrack::Result<R>>> + Unpin),
+) -> Result<Option<Vec<Row>>> {
+    use futures_util::StreamExt;
+    match chunks.next().await {
+        None => Ok(None),
+        Some(items) => {
+            let records = items.into_iter().collect::<spacetrack::Result<Vec<_>>>()?;
+            Ok(Some(super::typed_rows(t, records).await?))
+        }
     }
 }
 

@@ -13,6 +13,7 @@ pub struct SyncOptions {
     pub(crate) now: Option<NaiveDateTime>,
     pub(crate) history: Option<(NaiveDate, Option<NaiveDate>)>,
     pub(crate) window_days: Option<u32>,
+    pub(crate) history_batch: Option<usize>,
 }
 
 impl SyncOptions {
@@ -54,6 +55,16 @@ impl SyncOptions {
     /// objects is tens of thousands of rows on Space-Track).
     pub fn window_days(mut self, days: u32) -> Self {
         self.window_days = Some(days.max(1));
+        self
+    }
+
+    /// gp_history rows written per transaction while a window streams in
+    /// (default 8,192: a few megabytes of rows). A window is done only once
+    /// its answer ended whole; the batches written before an answer broke
+    /// off stay, and the window is pulled again (the key makes the repeat
+    /// harmless).
+    pub fn history_batch(mut self, rows: usize) -> Self {
+        self.history_batch = Some(rows.max(1));
         self
     }
 }

@@ -367,6 +367,7 @@ fn produce(
     let mut sent = 0usize;
     let truncate_after = match &fault {
         Some(Fault::TruncateBody) => Some(CHUNK / 4),
+        Some(Fault::TruncateAfter(bytes)) => Some(*bytes),
         _ => None,
     };
     let slow = match &fault {
