@@ -99,25 +99,6 @@ impl SimState {
         })
     }
 
-    /// Answers a query path (`/basicspacedata/query/class/gp/...`) in
-    /// process, exactly as the server would answer it over HTTP, without a
-    /// session, the account's limits, faults or the request log: for tools
-    /// and tests that read whole classes. File classes that are actions
-    /// (fileshare uploads and downloads) are not answered here.
-    ///
-    /// ```
-    /// let config = spacetrack_sim::Simulator::builder().objects(20).config();
-    /// let state = spacetrack_sim::SimState::new(config)?;
-    /// let iss = state.answer("/basicspacedata/query/class/gp/NORAD_CAT_ID/25544/format/json")?;
-    /// assert!(iss.contains("\"OBJECT_NAME\":\"ISS (ZARYA)\""));
-    /// let e = state.answer("/basicspacedata/query/class/tle_latest").unwrap_err();
-    /// assert_eq!(e.status, 400);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn answer(&self, path: &str) -> Result<String, crate::AnswerError> {
-        crate::server::answer(self, path)
-    }
-
     /// The modeldef rows served for a class (extra columns included).
     pub fn modeldef(&self, controller: &str, class: &str) -> Option<Vec<ModeldefRow>> {
         let m = self.modeldef.lock().expect("modeldef");

@@ -11,7 +11,6 @@ mod query;
 mod session;
 
 pub use query::AnswerError;
-pub(crate) use query::answer;
 
 use std::collections::HashMap;
 use std::sync::Arc;

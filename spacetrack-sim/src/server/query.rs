@@ -232,6 +232,28 @@ impl std::error::Error for AnswerError {}
 
 /// A table query answered in process, as the server would (see
 /// [`crate::SimState::answer`]).
+// Here rather than in state.rs: the state knows nothing of the server.
+impl SimState {
+    /// Answers a query path (`/basicspacedata/query/class/gp/...`) in
+    /// process, exactly as the server would answer it over HTTP, without a
+    /// session, the account's limits, faults or the request log: for tools
+    /// and tests that read whole classes. File classes that are actions
+    /// (fileshare uploads and downloads) are not answered here.
+    ///
+    /// ```
+    /// let config = spacetrack_sim::Simulator::builder().objects(20).config();
+    /// let state = spacetrack_sim::SimState::new(config)?;
+    /// let iss = state.answer("/basicspacedata/query/class/gp/NORAD_CAT_ID/25544/format/json")?;
+    /// assert!(iss.contains("\"OBJECT_NAME\":\"ISS (ZARYA)\""));
+    /// let e = state.answer("/basicspacedata/query/class/tle_latest").unwrap_err();
+    /// assert_eq!(e.status, 400);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn answer(&self, path: &str) -> Result<String, crate::AnswerError> {
+        answer(self, path)
+    }
+}
+
 pub(crate) fn answer(st: &SimState, path: &str) -> Result<String, AnswerError> {
     let fail = |status: u16, message: String| AnswerError { status, message };
     let path = path.split('?').next().unwrap_or(path);
