@@ -5,6 +5,9 @@ use std::time::Duration;
 use spacetrack::{Client, Rate, RetryPolicy};
 use spacetrack_sim::Simulator;
 
+mod logs;
+pub use logs::Logs;
+
 /// Starts a simulator with `objects` objects and a client for it.
 pub async fn sim_and_client(objects: usize) -> (Simulator, Client) {
     let sim = Simulator::builder()

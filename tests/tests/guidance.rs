@@ -2,13 +2,12 @@
 //! answer cache and `plan()`, each counted at the server (the simulator's
 //! request log), never from what the client believes it sent.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use spacetrack::guidance::{Cadence, Guidance, Policy, Rule};
 use spacetrack::{Error, Format, GpField, GpHistoryField, Rate, op};
 use spacetrack_sim::{Fault, Simulator};
-use spacetrack_tests::{TempDir, builder_for, logins, query_paths};
+use spacetrack_tests::{Logs, TempDir, builder_for, logins, query_paths};
 
 fn rule(e: &Error) -> Rule {
     match e {
@@ -128,39 +127,13 @@ async fn a_removed_class_is_refused_by_default_and_sent_only_with_the_policy_off
     assert_eq!(rules, ["removed-class"], "flagged at the server");
 }
 
-/// A `tracing` writer that keeps what it is given.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn warn_sends_and_warns_once() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
     // Events of this thread only (a current-thread runtime polls the
     // client here), so other tests' warnings cannot leak in.
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::on_this_thread(tracing::Level::WARN);
 
     let sim = sim(100).await;
-    // Tests running beside this one may have registered the library's
-    // callsites while no subscriber of this thread existed, and tracing
-    // can keep the interest it cached then; ask again now that this
-    // thread's subscriber is set.
-    tracing::callsite::rebuild_interest_cache();
     let st = builder_for(&sim).build().unwrap();
     for _ in 0..3 {
         st.gp()
@@ -173,7 +146,7 @@ async fn warn_sends_and_warns_once() {
     // ... and the server flags the two repeats.
     let rules: Vec<&str> = sim.guidance_breaches().iter().map(|b| b.rule).collect();
     assert_eq!(rules, ["cadence", "cadence"]);
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert_eq!(text.matches("[cadence]").count(), 1, "{text}");
     assert!(text.contains("the same broad gp query"), "{text}");
     assert!(

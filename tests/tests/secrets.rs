@@ -6,26 +6,12 @@
 //! panic hook.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use spacetrack::{Error, Upload};
 use spacetrack_sim::{Fault, Simulator};
-use spacetrack_tests::{TempDir, builder_for};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use spacetrack_tests::{Logs, TempDir, builder_for};
 
 fn search(haystack: &str, secrets: &BTreeSet<String>, what: &str) {
     for s in secrets {
@@ -38,14 +24,7 @@ fn search(haystack: &str, secrets: &BTreeSet<String>, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_leaks_anywhere() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("first subscriber in this binary");
+    let logs = Logs::everywhere(tracing::Level::TRACE);
     let panics = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = panics.clone();
     std::panic::set_hook(Box::new(move |info| {
@@ -183,7 +162,7 @@ async fn no_secret_leaks_anywhere() {
         "the panic hook saw the panics"
     );
     search(&panics, &secrets, "panic messages");
-    let logs = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let logs = logs.text();
     assert!(logs.contains("logging in"), "tracing output was captured");
     assert!(
         logs.lines().count() > 50,

@@ -2,34 +2,12 @@
 //! names the class and the columns and points at `spacetrack schemas diff`.
 //! (Its own test binary: the warning is once per process.)
 
-use std::sync::{Arc, Mutex};
-
 use spacetrack_sim::Simulator;
-use spacetrack_tests::client_for;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use spacetrack_tests::{Logs, client_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_warning_per_class_names_the_columns_and_the_way_out() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .try_init()
-        .expect("first subscriber in this binary");
+    let logs = Logs::everywhere(tracing::Level::WARN);
     let sim = Simulator::builder()
         .objects(300)
         .extra_column("basicspacedata", "gp", "REENTRY_RISK", "decimal(5,4)")
@@ -45,7 +23,7 @@ async fn one_warning_per_class_names_the_columns_and_the_way_out() {
     }
     // A class without unknown columns says nothing.
     st.decay().limit(10).send().await.unwrap();
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     // The unknown-column warnings (the repeats also raise the usage
     // guidance's own warning, once per class: checked below).
     let lines: Vec<&str> = text

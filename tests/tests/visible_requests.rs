@@ -5,35 +5,14 @@
 //! session cookie.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
 use spacetrack::Format;
 use spacetrack_sim::{Fault, Simulator};
-use spacetrack_tests::builder_for;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use spacetrack_tests::{Logs, builder_for};
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_request_at_the_server_is_said_once_with_its_bytes() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = Logs::on_this_thread(tracing::Level::INFO);
     let sim = Simulator::builder().objects(50).start().await.unwrap();
     let st = builder_for(&sim).build().unwrap();
 
@@ -60,7 +39,7 @@ async fn each_request_at_the_server_is_said_once_with_its_bytes() {
             .entry(format!("{} {base}{}", r.method, r.path))
             .or_default() += 1;
     }
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     let mut said: BTreeMap<String, usize> = BTreeMap::new();
     for line in text
         .lines()

@@ -6,68 +6,18 @@
 //! request: it never reaches the server (counted there), and no assertion
 //! depends on how long anything took.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use spacetrack::Rate;
 use spacetrack::ratelimit::{Limit, LimiterStore, MemoryStore, Window};
 use spacetrack_sim::Simulator;
-use spacetrack_tests::{builder_for, query_paths};
-
-/// The log's text, and a wake-up for each line written.
-#[derive(Clone, Default)]
-struct Captured {
-    text: Arc<Mutex<Vec<u8>>>,
-    written: Arc<tokio::sync::Notify>,
-}
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.text.lock().unwrap().extend_from_slice(buf);
-        self.written.notify_one();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    /// Installs itself as this thread's subscriber, at `info`.
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let writer = self.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    fn lines_with(&self, needle: &str) -> Vec<String> {
-        let text = String::from_utf8(self.text.lock().unwrap().clone()).unwrap();
-        text.lines()
-            .filter(|l| l.contains(needle))
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// The first line holding `needle`, once one is written.
-    async fn line_with(&self, needle: &str) -> String {
-        loop {
-            let written = self.written.notified();
-            if let Some(line) = self.lines_with(needle).into_iter().next() {
-                return line;
-            }
-            written.await;
-        }
-    }
-}
+use spacetrack_tests::{Logs, builder_for, query_paths};
 
 /// Sends `send` until the log says it waits, then drops it; panics if it
 /// finishes first (it was not held back).
 async fn until_said<T: std::fmt::Debug>(
-    logs: &Captured,
+    logs: &Logs,
     send: impl std::future::Future<Output = T>,
 ) -> String {
     tokio::select! {
@@ -88,8 +38,7 @@ fn announced_secs(line: &str) -> f64 {
 // A current-thread runtime: the subscriber is this thread's.
 #[tokio::test(flavor = "current_thread")]
 async fn a_long_wait_names_the_limit_as_it_starts() {
-    let logs = Captured::default();
-    let _guard = logs.install();
+    let (logs, _guard) = Logs::on_this_thread(tracing::Level::INFO);
     let sim = Simulator::builder().objects(50).start().await.unwrap();
     // Fewer than 2 a minute: the second request waits about a minute.
     let st = builder_for(&sim)
@@ -116,8 +65,7 @@ async fn a_long_wait_names_the_limit_as_it_starts() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn another_process_use_of_the_account_is_said() {
-    let logs = Captured::default();
-    let _guard = logs.install();
+    let (logs, _guard) = Logs::on_this_thread(tracing::Level::INFO);
     let sim = Simulator::builder().objects(50).start().await.unwrap();
     let store = Arc::new(MemoryStore::new());
     // Another process of the account, seen through the shared ledger: one
