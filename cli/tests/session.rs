@@ -107,8 +107,9 @@ async fn runs_at_once_share_one_login() {
 /// A refused password is shared through the session store: runs of the
 /// account (four at once, then three in a row) send one refused login
 /// between them, not seven (each refused login counts toward Space-Track
-/// locking the account). `spacetrack logout` clears the note; the
-/// corrected password then logs in. Counted at the simulator.
+/// locking the account). Another password is sent and the corrected one
+/// logs in at once; the hour's cap of refusals holds every password until
+/// `spacetrack logout` clears the note. Counted at the simulator.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_password_is_not_sent_again_by_the_next_runs() {
     let sim = Simulator::builder()
