@@ -130,6 +130,9 @@ pub trait Backend: Send {
     fn select(&mut self, table: &'static TableDef, columns: &[&str]) -> Result<Vec<Vec<Value>>>;
     /// Current and removed row counts.
     fn counts(&mut self, table: &'static TableDef) -> Result<(u64, u64)>;
+    /// Whether the table has any row, current or removed (without counting
+    /// them: a mirror opened checks every table).
+    fn has_rows(&mut self, table: &'static TableDef) -> Result<bool>;
     /// The SQL dialect the backend speaks.
     fn dialect(&self) -> Dialect;
     /// Runs a query's `SELECT`, calling `each` with every row (its values,

@@ -289,8 +289,8 @@ impl Mirror {
             let dialect = b.dialect();
             let shape = b.shape(t.class)?;
             let recorded = b.schema_version(t.class)?;
-            let (rows, removed) = b.counts(t)?;
-            let m = plan(t, dialect, &shape, recorded.as_deref(), rows + removed == 0);
+            let empty = !b.has_rows(t)?;
+            let m = plan(t, dialect, &shape, recorded.as_deref(), empty);
             if m.is_empty() {
                 if recorded.as_deref() != Some(m.version.as_str()) {
                     b.record_schema(t.class, &m.version, None)?;

@@ -68,18 +68,25 @@ pub fn to_json(v: &Value) -> Json {
 /// `2026-11-24`, digit by digit (chrono's `format` interprets its pattern
 /// on every call, and every stored date goes through here).
 pub fn date_text(d: &NaiveDate) -> String {
+    let mut out = String::with_capacity(10);
+    push_date_text(&mut out, d);
+    out
+}
+
+/// [`date_text`], appended to `out`.
+pub(crate) fn push_date_text(out: &mut String, d: &NaiveDate) {
     use chrono::Datelike;
     let y = d.year();
     if !(0..=9999).contains(&y) {
-        return d.format("%Y-%m-%d").to_string();
+        use std::fmt::Write;
+        let _ = write!(out, "{}", d.format("%Y-%m-%d"));
+        return;
     }
-    let mut out = String::with_capacity(10);
-    push_digits(&mut out, y as u32, 4);
+    push_digits(out, y as u32, 4);
     out.push('-');
-    push_digits(&mut out, d.month(), 2);
+    push_digits(out, d.month(), 2);
     out.push('-');
-    push_digits(&mut out, d.day(), 2);
-    out
+    push_digits(out, d.day(), 2);
 }
 
 fn push_digits(out: &mut String, v: u32, width: u32) {
@@ -94,15 +101,22 @@ fn push_digits(out: &mut String, v: u32, width: u32) {
 /// finest precision), so that stored datetimes compare as text exactly as
 /// they compare as times.
 pub fn datetime_text(t: &NaiveDateTime) -> String {
+    let mut out = String::with_capacity(26);
+    push_datetime_text(&mut out, t);
+    out
+}
+
+/// [`datetime_text`], appended to `out`.
+pub(crate) fn push_datetime_text(out: &mut String, t: &NaiveDateTime) {
     use chrono::{Datelike, Timelike};
     // Digit by digit: chrono's `format` costs several times more, and every
     // datetime of every row written goes through here.
     let (y, micros) = (t.year(), t.nanosecond() / 1000);
     if !(0..=9999).contains(&y) || micros >= 1_000_000 {
-        return t.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+        use std::fmt::Write;
+        let _ = write!(out, "{}", t.format("%Y-%m-%d %H:%M:%S%.6f"));
+        return;
     }
-    let push = push_digits;
-    let mut out = String::with_capacity(26);
     for (v, width, sep) in [
         (y as u32, 4, '-'),
         (t.month(), 2, '-'),
@@ -111,11 +125,10 @@ pub fn datetime_text(t: &NaiveDateTime) -> String {
         (t.minute(), 2, ':'),
         (t.second(), 2, '.'),
     ] {
-        push(&mut out, v, width);
+        push_digits(out, v, width);
         out.push(sep);
     }
-    push(&mut out, micros, 6);
-    out
+    push_digits(out, micros, 6);
 }
 
 /// `2026-11-24`, or the date of a datetime.

@@ -444,7 +444,7 @@ pub use query::{
 };
 pub use ratelimit::Rate;
 pub use request::MAX_URL_BYTES;
-pub use schema::{ClassInfo, ColumnInfo, Field, Record, Semantic};
+pub use schema::{Cell, ClassInfo, ColumnInfo, Field, IntoCell, Record, Semantic};
 
 /// The [`sgp4`](https://docs.rs/sgp4) crate that `gp` and `gp_history`
 /// records convert to (feature `sgp4`), re-exported: name it as

@@ -85,11 +85,20 @@ fn record_impl(class: &Class) -> TokenStream {
             }
         }
     });
+    let cells = class.columns.iter().map(|c| {
+        let (fid, idx) = (&c.field, usize::from(c.index));
+        quote!(cell(#idx, crate::schema::IntoCell::into_cell(self.#fid));)
+    });
     quote! {
         impl crate::schema::Record for #rec {
             type Field = #fenum;
             fn unknown_columns(&self) -> &crate::de::UnknownColumns {
                 &self.unknown_columns
+            }
+            #[allow(deprecated)]
+            fn into_cells(self, cell: &mut dyn FnMut(usize, crate::schema::Cell)) -> crate::de::UnknownColumns {
+                #(#cells)*
+                self.unknown_columns
             }
             const CLASS: &'static crate::schema::ClassInfo = &crate::schema::ClassInfo {
                 controller: #controller,

@@ -138,5 +138,14 @@ fn value_enum(class: &Class, col: &Column, name: &str, members: &[(String, Ident
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl crate::schema::IntoCell for #id {
+            fn into_cell(self) -> crate::schema::Cell {
+                crate::schema::Cell::Text(match self {
+                    #id::Other(s) => s,
+                    known => known.as_str().to_owned(),
+                })
+            }
+        }
     }
 }

@@ -564,6 +564,17 @@ impl Backend for Postgres {
         Ok((r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64))
     }
 
+    fn has_rows(&mut self, t: &'static TableDef) -> Result<bool> {
+        let r = self
+            .client()
+            .query_one(
+                &format!("SELECT EXISTS (SELECT 1 FROM {})", q(t.class)),
+                &[],
+            )
+            .map_err(db)?;
+        Ok(r.get::<_, bool>(0))
+    }
+
     fn scan(
         &mut self,
         t: &'static TableDef,

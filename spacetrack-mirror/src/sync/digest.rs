@@ -3,7 +3,9 @@
 //!
 //! A snapshot class (satcat, boxscore, launch_site) and gp's check pass
 //! are answers about the whole class, and between two syncs they are often
-//! byte for byte the same. The digest of each (xxh3, 128 bits, over the
+//! byte for byte the same; so are a message class's answers since an
+//! unchanged watermark (decay's overlap window and its messages without an
+//! epoch, cdm_public's, tip's), one digest per request. The digest of each (xxh3, 128 bits, over the
 //! table's columns, the request and the body) is kept in the state row
 //! `<class>/answer`, written in the transaction of the batch that applied
 //! the answer: a digest on record means that answer is in the mirror. When
@@ -59,9 +61,27 @@ impl Run<'_> {
         acc: &mut Acc,
         query: impl FnOnce(Preds) -> Preds,
     ) -> Result<Fetched<Vec<Row>>> {
+        let known = self.known_digest(t).await?;
+        Ok(
+            match self.fetch_unless(t, acc, known.as_deref(), query).await? {
+                (None, _) => Fetched::Same,
+                (Some(rows), d) => Fetched::New(rows, (state_class(t), d)),
+            },
+        )
+    }
+
+    /// Fetches like [`Run::fetch`] and gives the answer's digest, with its
+    /// rows unless the digest is `known` (the answer is the one last
+    /// applied: nothing is decoded).
+    pub(super) async fn fetch_unless(
+        &self,
+        t: &'static TableDef,
+        acc: &mut Acc,
+        known: Option<&str>,
+        query: impl FnOnce(Preds) -> Preds,
+    ) -> Result<(Option<Vec<Row>>, String)> {
         let preds = query(Preds::default()).0;
         acc.requests += 1;
-        let known = self.known_digest(t).await?;
         macro_rules! typed {
             ($($class:literal => $rec:ident),*) => {
                 match t.class {
@@ -75,29 +95,44 @@ impl Run<'_> {
             "tip" => Tip, "cdm_public" => CdmPublic, "boxscore" => Boxscore,
             "launch_site" => LaunchSite
         );
-        if let Fetched::New(rows, _) = &fetched {
+        if let (Some(rows), _) = &fetched {
             acc.fetched += rows.len() as u64;
         }
         Ok(fetched)
+    }
+
+    /// The digests of the answers last applied to `t` (one for a snapshot,
+    /// one per request for the message classes, space-separated).
+    pub(super) async fn known_digests(&self, t: &'static TableDef) -> Result<Vec<String>> {
+        Ok(self
+            .known_digest(t)
+            .await?
+            .map(|k| k.split(' ').map(str::to_owned).collect())
+            .unwrap_or_default())
+    }
+
+    /// The state row recording the answers' `digests`, for `Changes::also`.
+    pub(super) fn digests_record(t: &TableDef, digests: &[String]) -> (String, String) {
+        (state_class(t), digests.join(" "))
     }
 
     async fn digested<R: Record>(
         &self,
         t: &'static TableDef,
         preds: Vec<(String, String)>,
-        known: Option<String>,
-    ) -> Result<Fetched<Vec<Row>>> {
+        known: Option<&str>,
+    ) -> Result<(Option<Vec<Row>>, String)> {
         let q = self.typed_query::<R>(t, preds)?;
         let request = q.urls()?.join("\n");
         let body = q.send_bytes(Format::Json).await?;
         let d = digest(t, &request, &body);
-        if known.as_deref() == Some(d.as_str()) {
-            return Ok(Fetched::Same);
+        if known == Some(d.as_str()) {
+            return Ok((None, d));
         }
         let records: Vec<R> =
             off_runtime(move || spacetrack::de::from_json_slice::<R>(&body)).await?;
         let rows = super::typed_rows(t, records).await?;
-        Ok(Fetched::New(rows, (state_class(t), d)))
+        Ok((Some(rows), d))
     }
 
     /// A few columns of the whole class as JSON objects (gp's check pass),

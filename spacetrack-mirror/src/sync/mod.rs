@@ -26,9 +26,15 @@ pub(crate) async fn typed_rows<R: spacetrack::Record>(
     t: &'static crate::tables::TableDef,
     records: Vec<R>,
 ) -> crate::Result<Vec<crate::backend::Row>> {
-    tokio::task::spawn_blocking(move || records.iter().map(|r| typed::row_of(t, r)).collect())
-        .await
-        .map_err(|e| crate::Error::Task(e.to_string()))?
+    tokio::task::spawn_blocking(move || {
+        let columns = typed::columns_of::<R>(t);
+        records
+            .into_iter()
+            .map(|r| typed::row_of(t, &columns, r))
+            .collect()
+    })
+    .await
+    .map_err(|e| crate::Error::Task(e.to_string()))?
 }
 
 /// The gp_history range a sync state's progress records: its first day

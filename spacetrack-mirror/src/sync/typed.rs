@@ -1,9 +1,11 @@
 //! Answers decoded into the generated records (strictly, as the client
 //! decodes them, unknown columns included), then turned into table rows
-//! without a JSON tree: the record serialises itself into [`RowSink`].
+//! from the records' typed values ([`spacetrack::Record::into_cells`]): no
+//! JSON tree, and no value written as text to be parsed again (a datetime
+//! goes from the record to the row as a datetime).
 
-use serde::ser::{self, Impossible, Serialize};
 use serde_json::{Map, Value as Json};
+use spacetrack::{Cell, Record};
 
 use crate::backend::Row;
 use crate::row::synthetic_key;
@@ -11,19 +13,65 @@ use crate::tables::{TableDef, ValueKind};
 use crate::value::{Value, parse_date, parse_datetime};
 use crate::{Error, Result};
 
-/// The row of a generated record of `t`'s class.
-pub(crate) fn row_of<R: Serialize>(t: &'static TableDef, record: &R) -> Result<Row> {
-    let mut sink = RowSink {
-        t,
-        values: vec![Value::Null; t.columns.len()],
-        unknown: Map::new(),
-        next: 0,
-        key: None,
-    };
-    record.serialize(&mut sink)?;
-    let RowSink {
-        values, unknown, ..
-    } = sink;
+/// Where each column of `R` goes in `t` (`None`: the table has no such
+/// column, and the value is kept with the unknown columns).
+pub(crate) fn columns_of<R: Record>(t: &TableDef) -> Vec<Option<usize>> {
+    R::CLASS
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            // Both come from the same schemas, in the same order: the
+            // position is checked first, then looked up by name.
+            if t.columns.get(i).is_some_and(|d| d.name == c.name) {
+                Some(i)
+            } else {
+                t.position(c.name)
+            }
+        })
+        .collect()
+}
+
+/// The row of a generated record of `t`'s class; `columns` is
+/// [`columns_of`] for the record's type.
+pub(crate) fn row_of<R: Record>(
+    t: &'static TableDef,
+    columns: &[Option<usize>],
+    record: R,
+) -> Result<Row> {
+    let mut values = vec![Value::Null; t.columns.len()];
+    let mut unplaced: Vec<(&'static str, Cell)> = Vec::new();
+    let mut failed: Option<Error> = None;
+    let extra = record.into_cells(&mut |i, cell| {
+        if failed.is_some() {
+            return;
+        }
+        match columns.get(i).copied().flatten() {
+            Some(at) => {
+                let kind = t.columns[at].kind;
+                match value_of(kind, cell) {
+                    Ok(v) => values[at] = v,
+                    Err(text) => {
+                        failed = Some(Error::Value {
+                            class: t.class.to_owned(),
+                            column: t.columns[at].name.to_owned(),
+                            value: text,
+                            kind: format!("{kind:?}").to_lowercase(),
+                        })
+                    }
+                }
+            }
+            None => unplaced.push((R::CLASS.columns[i].name, cell)),
+        }
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let mut unknown = Map::new();
+    for (name, cell) in unplaced {
+        unknown.insert(name.to_owned(), cell_json(cell));
+    }
+    unknown.extend(extra);
     let key = synthetic_key(t, &values, &unknown);
     Ok(Row {
         values,
@@ -32,451 +80,120 @@ pub(crate) fn row_of<R: Serialize>(t: &'static TableDef, record: &R) -> Result<R
     })
 }
 
-struct RowSink {
-    t: &'static TableDef,
-    values: Vec<Value>,
-    unknown: Map<String, Json>,
-    /// Where the next known column is expected (records serialise their
-    /// columns in schema order).
-    next: usize,
-    key: Option<String>,
-}
-
-impl ser::Error for Error {
-    fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        Error::InvalidArgument(msg.to_string())
+/// A column the table lacks, kept as the record would serialise it.
+fn cell_json(cell: Cell) -> Json {
+    match cell {
+        Cell::Null => Json::Null,
+        Cell::Int(n) => Json::from(n),
+        Cell::UInt(n) => Json::from(n),
+        Cell::Real(x) => serde_json::Number::from_f64(x).map_or(Json::Null, Json::Number),
+        Cell::Bool(b) => Json::Bool(b),
+        Cell::Text(s) => Json::String(s),
+        other => Json::String(other.to_string()),
     }
 }
 
-fn unsupported(what: &str) -> Error {
-    Error::InvalidArgument(format!("a record serialised a {what}"))
+/// One known column's value as its column stores it; `Err` carries the
+/// value as text when it does not fit. A value of the column's own kind
+/// is taken as it is; one of another (a schema regenerated for one crate
+/// and not the other) goes through its text, as Space-Track would send it.
+fn value_of(kind: ValueKind, cell: Cell) -> std::result::Result<Value, String> {
+    use ValueKind as K;
+    Ok(match (cell, kind) {
+        (Cell::Null, _) => Value::Null,
+        (Cell::Text(s), K::Text | K::Blob) => Value::Text(s),
+        (Cell::Int(n), K::Int) => Value::Int(n),
+        (Cell::Int(n), K::Real) => Value::Real(n as f64),
+        (Cell::UInt(n), K::Real) => Value::Real(n as f64),
+        (Cell::Real(x), K::Real) => Value::Real(x),
+        (Cell::Real(x), K::Int) if x.fract() == 0.0 => Value::Int(x as i64),
+        (Cell::Date(d), K::Date) => Value::Date(d),
+        (Cell::DateTime(t), K::DateTime) => Value::DateTime(t.naive_utc()),
+        (Cell::Int(n), K::Date | K::DateTime) => return Err(n.to_string()),
+        (Cell::Text(s), kind) => return text(kind, &s),
+        (other, kind) => return text(kind, &other.to_string()),
+    })
 }
 
-impl<'a> ser::Serializer for &'a mut RowSink {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Self;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self> {
-        Ok(self)
-    }
-
-    fn serialize_bool(self, _: bool) -> Result<()> {
-        Err(unsupported("bool"))
-    }
-    fn serialize_i8(self, _: i8) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_i16(self, _: i16) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_i32(self, _: i32) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_i64(self, _: i64) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_u8(self, _: u8) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_u16(self, _: u16) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_u32(self, _: u32) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_u64(self, _: u64) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_f32(self, _: f32) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_f64(self, _: f64) -> Result<()> {
-        Err(unsupported("number"))
-    }
-    fn serialize_char(self, _: char) -> Result<()> {
-        Err(unsupported("char"))
-    }
-    fn serialize_str(self, _: &str) -> Result<()> {
-        Err(unsupported("string"))
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<()> {
-        Err(unsupported("bytes"))
-    }
-    fn serialize_none(self) -> Result<()> {
-        Err(unsupported("none"))
-    }
-    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<()> {
-        Err(unsupported("option"))
-    }
-    fn serialize_unit(self) -> Result<()> {
-        Err(unsupported("unit"))
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<()> {
-        Err(unsupported("unit struct"))
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<()> {
-        Err(unsupported("variant"))
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, _: &T) -> Result<()> {
-        Err(unsupported("newtype"))
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(unsupported("variant"))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(unsupported("sequence"))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-        Err(unsupported("tuple"))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(unsupported("tuple"))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(unsupported("variant"))
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-        Err(unsupported("struct"))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(unsupported("variant"))
-    }
+/// A value written as text, read as `kind` stores it.
+fn text(kind: ValueKind, s: &str) -> std::result::Result<Value, String> {
+    let bad = || s.to_owned();
+    Ok(match kind {
+        ValueKind::Text | ValueKind::Blob => Value::Text(s.to_owned()),
+        ValueKind::Int => Value::Int(s.trim().parse().map_err(|_| bad())?),
+        ValueKind::Real => Value::Real(s.trim().parse().map_err(|_| bad())?),
+        ValueKind::Date => Value::Date(parse_date(s).ok_or_else(bad)?),
+        ValueKind::DateTime => Value::DateTime(parse_datetime(s).ok_or_else(bad)?),
+    })
 }
 
-impl ser::SerializeMap for &mut RowSink {
-    type Ok = ();
-    type Error = Error;
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone, Utc};
 
-    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<()> {
-        let mut name = self.key.take().unwrap_or_default();
-        name.clear();
-        key.serialize(KeySink(&mut name))?;
-        self.key = Some(name);
-        Ok(())
-    }
-
-    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        let name = self.key.take().unwrap_or_default();
-        let t = self.t;
-        let at = if t.columns.get(self.next).is_some_and(|c| c.name == name) {
-            Some(self.next)
-        } else {
-            t.position(&name)
-        };
-        match at {
-            Some(i) => {
-                let kind = t.columns[i].kind;
-                self.values[i] = value.serialize(Cell { kind }).map_err(|e| match e {
-                    Error::InvalidArgument(why) => Error::Value {
-                        class: t.class.to_owned(),
-                        column: name.clone(),
-                        value: why,
-                        kind: format!("{kind:?}").to_lowercase(),
-                    },
-                    other => other,
-                })?;
-                self.next = i + 1;
-                // The buffer is reused for the next key.
-                self.key = Some(name);
-            }
-            None => {
-                let v = serde_json::to_value(value)
-                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
-                self.unknown.insert(name, v);
-            }
-        }
-        Ok(())
+    #[test]
+    fn values_of_their_own_kind_are_taken_as_they_are() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap();
+        assert_eq!(
+            value_of(ValueKind::DateTime, Cell::DateTime(t)),
+            Ok(Value::DateTime(t.naive_utc()))
+        );
+        assert_eq!(
+            value_of(ValueKind::Real, Cell::Int(3)),
+            Ok(Value::Real(3.0))
+        );
+        assert_eq!(value_of(ValueKind::Int, Cell::Real(3.0)), Ok(Value::Int(3)));
+        assert_eq!(value_of(ValueKind::Int, Cell::Null), Ok(Value::Null));
     }
 
-    fn end(self) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// One known column's value, as its column stores it.
-struct Cell {
-    kind: ValueKind,
-}
-
-impl Cell {
-    fn text(self, s: &str) -> Result<Value> {
-        let bad = || Error::InvalidArgument(s.to_owned());
-        Ok(match self.kind {
-            ValueKind::Text | ValueKind::Blob => Value::Text(s.to_owned()),
-            ValueKind::Int => Value::Int(s.trim().parse().map_err(|_| bad())?),
-            ValueKind::Real => Value::Real(s.trim().parse().map_err(|_| bad())?),
-            ValueKind::Date => Value::Date(parse_date(s).ok_or_else(bad)?),
-            ValueKind::DateTime => Value::DateTime(parse_datetime(s).ok_or_else(bad)?),
-        })
-    }
-
-    fn int(self, n: i64) -> Result<Value> {
-        Ok(match self.kind {
-            ValueKind::Int => Value::Int(n),
-            ValueKind::Real => Value::Real(n as f64),
-            ValueKind::Text | ValueKind::Blob => Value::Text(n.to_string()),
-            _ => return Err(Error::InvalidArgument(n.to_string())),
-        })
-    }
-}
-
-impl ser::Serializer for Cell {
-    type Ok = Value;
-    type Error = Error;
-    type SerializeSeq = Impossible<Value, Error>;
-    type SerializeTuple = Impossible<Value, Error>;
-    type SerializeTupleStruct = Impossible<Value, Error>;
-    type SerializeTupleVariant = Impossible<Value, Error>;
-    type SerializeMap = Impossible<Value, Error>;
-    type SerializeStruct = Impossible<Value, Error>;
-    type SerializeStructVariant = Impossible<Value, Error>;
-
-    fn serialize_bool(self, v: bool) -> Result<Value> {
-        self.text(if v { "true" } else { "false" })
-    }
-    fn serialize_i8(self, v: i8) -> Result<Value> {
-        self.int(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value> {
-        self.int(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value> {
-        self.int(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value> {
-        self.int(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value> {
-        self.int(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value> {
-        self.int(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value> {
-        self.int(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value> {
-        match i64::try_from(v) {
-            Ok(n) => self.int(n),
-            Err(_) if self.kind == ValueKind::Real => Ok(Value::Real(v as f64)),
-            Err(_) => self.text(&v.to_string()),
-        }
-    }
-    fn serialize_f32(self, v: f32) -> Result<Value> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_f64(self, v: f64) -> Result<Value> {
-        match self.kind {
-            ValueKind::Real => Ok(Value::Real(v)),
-            ValueKind::Int if v.fract() == 0.0 => Ok(Value::Int(v as i64)),
-            _ => self.text(&v.to_string()),
-        }
-    }
-    fn serialize_char(self, v: char) -> Result<Value> {
-        self.text(&v.to_string())
-    }
-    fn serialize_str(self, v: &str) -> Result<Value> {
-        self.text(v)
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Value> {
-        self.text(&String::from_utf8_lossy(v))
-    }
-    fn serialize_none(self) -> Result<Value> {
-        Ok(Value::Null)
-    }
-    fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<Value> {
-        v.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Value> {
-        Ok(Value::Null)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Value> {
-        Ok(Value::Null)
-    }
-    fn serialize_unit_variant(self, _: &'static str, _: u32, v: &'static str) -> Result<Value> {
-        self.text(v)
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        v: &T,
-    ) -> Result<Value> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<Value> {
-        Err(unsupported("variant"))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(unsupported("sequence"))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-        Err(unsupported("tuple"))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(unsupported("tuple"))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(unsupported("variant"))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(unsupported("map"))
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-        Err(unsupported("struct"))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(unsupported("variant"))
-    }
-}
-
-/// A map key, written into a reused buffer (records' keys are strings).
-struct KeySink<'a>(&'a mut String);
-
-macro_rules! only_strings {
-    ($($method:ident($($arg:ty),*);)*) => {$(
-        fn $method(self, $(_: $arg),*) -> Result<()> {
-            Err(unsupported("non-string key"))
-        }
-    )*};
-}
-
-impl ser::Serializer for KeySink<'_> {
-    type Ok = ();
-    type Error = Error;
-    type SerializeSeq = Impossible<(), Error>;
-    type SerializeTuple = Impossible<(), Error>;
-    type SerializeTupleStruct = Impossible<(), Error>;
-    type SerializeTupleVariant = Impossible<(), Error>;
-    type SerializeMap = Impossible<(), Error>;
-    type SerializeStruct = Impossible<(), Error>;
-    type SerializeStructVariant = Impossible<(), Error>;
-
-    fn serialize_str(self, v: &str) -> Result<()> {
-        self.0.push_str(v);
-        Ok(())
+    #[test]
+    fn values_of_another_kind_go_through_their_text() {
+        let d = NaiveDate::from_ymd_opt(1998, 11, 20).unwrap();
+        assert_eq!(
+            value_of(ValueKind::Text, Cell::Date(d)),
+            Ok(Value::Text("1998-11-20".into()))
+        );
+        assert_eq!(
+            value_of(ValueKind::DateTime, Cell::Date(d)),
+            Ok(Value::DateTime(d.and_hms_opt(0, 0, 0).unwrap()))
+        );
+        assert_eq!(
+            value_of(ValueKind::Text, Cell::Int(7)),
+            Ok(Value::Text("7".into()))
+        );
+        assert_eq!(
+            value_of(ValueKind::Text, Cell::Bool(true)),
+            Ok(Value::Text("true".into()))
+        );
+        assert_eq!(
+            value_of(ValueKind::Int, Cell::Text("12a".into())),
+            Err("12a".into())
+        );
+        assert_eq!(value_of(ValueKind::Int, Cell::Real(0.5)), Err("0.5".into()));
+        assert_eq!(value_of(ValueKind::Date, Cell::Int(5)), Err("5".into()));
     }
 
-    only_strings! {
-        serialize_bool(bool);
-        serialize_i8(i8);
-        serialize_i16(i16);
-        serialize_i32(i32);
-        serialize_i64(i64);
-        serialize_u8(u8);
-        serialize_u16(u16);
-        serialize_u32(u32);
-        serialize_u64(u64);
-        serialize_f32(f32);
-        serialize_f64(f64);
-        serialize_char(char);
-        serialize_bytes(&[u8]);
-        serialize_none();
-        serialize_unit();
-        serialize_unit_struct(&'static str);
-        serialize_unit_variant(&'static str, u32, &'static str);
-    }
-
-    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<()> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(self, _: &'static str, v: &T) -> Result<()> {
-        v.serialize(self)
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<()> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
-        Err(unsupported("non-string key"))
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(unsupported("non-string key"))
+    #[test]
+    fn a_record_becomes_its_row_unknown_columns_kept() {
+        let t = crate::tables::table("decay").unwrap();
+        let body = br#"[{"NORAD_CAT_ID":"25544","OBJECT_NUMBER":"25544","OBJECT_NAME":"ISS (ZARYA)","INTLDES":"1998-067A","OBJECT_ID":"1998-067A","RCS":"0","RCS_SIZE":null,"COUNTRY":"ISS","MSG_EPOCH":"2026-11-24 12:00:00","DECAY_EPOCH":"2030-01-01 0:29","SOURCE":"60day","MSG_TYPE":"Prediction","PRECEDENCE":"2","ORBIT_X":"7"}]"#;
+        let recs: Vec<spacetrack::Decay> = spacetrack::de::from_json_slice(body).unwrap();
+        let cols = columns_of::<spacetrack::Decay>(t);
+        let row = row_of(t, &cols, recs.into_iter().next().unwrap()).unwrap();
+        let at = |c| &row.values[t.position(c).unwrap()];
+        assert_eq!(at("NORAD_CAT_ID"), &Value::Int(25544));
+        assert_eq!(at("OBJECT_NAME"), &Value::Text("ISS (ZARYA)".into()));
+        assert_eq!(
+            at("DECAY_EPOCH"),
+            &Value::DateTime(
+                NaiveDate::from_ymd_opt(2030, 1, 1)
+                    .unwrap()
+                    .and_hms_opt(0, 29, 0)
+                    .unwrap()
+            )
+        );
+        assert_eq!(at("RCS_SIZE"), &Value::Null);
+        assert_eq!(row.unknown.as_deref(), Some(r#"{"ORBIT_X":"7"}"#));
     }
 }

@@ -533,3 +533,29 @@ mod tests {
         assert!(f64::from_wire_str("").is_err());
     }
 }
+
+impl std::fmt::Display for crate::schema::Cell {
+    /// The value as the record's `Serialize` writes it (see
+    /// [`Cell`](crate::schema::Cell)).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::schema::Cell;
+        match self {
+            Cell::Null => Ok(()),
+            Cell::Int(n) => write!(f, "{n}"),
+            Cell::UInt(n) => write!(f, "{n}"),
+            Cell::Real(x) => write!(f, "{x}"),
+            Cell::Bool(b) => write!(f, "{b}"),
+            Cell::Text(s) => f.write_str(s),
+            Cell::Date(d) => {
+                let mut s = String::with_capacity(10);
+                write_date(&mut s, d);
+                f.write_str(&s)
+            }
+            Cell::DateTime(t) => {
+                let mut s = String::with_capacity(26);
+                write_datetime(&mut s, &t.naive_utc(), 'T');
+                f.write_str(&s)
+            }
+        }
+    }
+}

@@ -1,9 +1,11 @@
 //! Runtime description of the generated classes.
 
+mod cell;
 pub(crate) mod unknown;
 
 use serde::de::DeserializeOwned;
 
+pub use cell::{Cell, IntoCell};
 pub(crate) use unknown::UnknownColumns;
 
 /// A (controller, class) pair known at compile time.
@@ -84,6 +86,11 @@ pub trait Record: DeserializeOwned + serde::Serialize + Send + 'static {
     /// The columns the answer carried that the schema does not list, by name
     /// and value exactly as sent.
     fn unknown_columns(&self) -> &UnknownColumns;
+    /// Gives the record's values one column at a time, typed, in the
+    /// order of [`CLASS`](Self::CLASS)`.columns` (`cell(index, value)`),
+    /// then returns its unknown columns: what a program that stores
+    /// records takes from them, with no text written and parsed again.
+    fn into_cells(self, cell: &mut dyn FnMut(usize, Cell)) -> UnknownColumns;
 }
 
 /// A generated field enum.

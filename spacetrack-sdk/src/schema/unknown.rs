@@ -58,6 +58,15 @@ impl UnknownColumns {
     }
 }
 
+/// `(name, value)` pairs, owned, in the order the answer sent them.
+impl IntoIterator for UnknownColumns {
+    type Item = (String, serde_json::Value);
+    type IntoIter = std::vec::IntoIter<(String, serde_json::Value)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
 impl<'a> IntoIterator for &'a UnknownColumns {
     type Item = (&'a str, &'a serde_json::Value);
     type IntoIter = std::iter::Map<
