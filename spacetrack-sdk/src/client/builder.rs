@@ -305,7 +305,7 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(h) => h,
-            None => default_http(!self.allow_http)?,
+            None => default_http(!self.allow_http, base.scheme() == "https")?,
         };
         let mut rates = self
             .rates
@@ -357,19 +357,27 @@ impl ClientBuilder {
     }
 }
 
-fn default_http(https_only: bool) -> Result<reqwest::Client> {
+fn default_http(https_only: bool, tls: bool) -> Result<reqwest::Client> {
     // reqwest is built without a bundled crypto provider; use ring's.
     let _ = rustls::crypto::ring::default_provider().install_default();
     // Never follow redirects: the password must only ever go to
     // ajaxauth/login, and a query redirected (to a login page) is an expired
     // session, not data. Downloads are not redirected by Space-Track.
     let policy = reqwest::redirect::Policy::none();
-    reqwest::Client::builder()
+    let mut http = reqwest::Client::builder()
         .user_agent(concat!("spacetrack-rs/", env!("CARGO_PKG_VERSION")))
         .https_only(https_only)
         .redirect(policy)
         .connect_timeout(DEFAULT_TIMEOUT)
-        .read_timeout(DEFAULT_TIMEOUT)
-        .build()
+        .read_timeout(DEFAULT_TIMEOUT);
+    if !tls {
+        // A plain-HTTP base URL (the simulator, a test server): every
+        // request goes to it (none is redirected), so the system's
+        // certificates are not loaded: reading and parsing them was a
+        // quarter of a short command's CPU (BENCHMARKS.md §7). Trusting no
+        // root, this client could not complete a TLS handshake at all.
+        http = http.tls_certs_only(std::iter::empty());
+    }
+    http.build()
         .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
 }
