@@ -9,6 +9,8 @@
 #   bench/mirror_once.sh first BIN            # a first sync into an empty file
 #   bench/mirror_once.sh again BIN SYNCED.db  # nothing new: syncs a copy
 #   bench/mirror_once.sh curl                 # the answers a first sync asks for
+#   bench/mirror_once.sh curl-gzip            # ... asked gzip-compressed and inflated,
+#                                             # as the client asks (curl --compressed)
 #
 #   farm-bench -n 9 --vs "bench/mirror_once.sh curl" \
 #       -- bench/mirror_once.sh first target/release/spacetrack
@@ -26,8 +28,10 @@ first)
 again)
     cp "$3" "$D/m.db"
     "$2" --max-per-minute 600 -q mirror sync --force --db "sqlite:$D/m.db" ;;
-curl)
+curl | curl-gzip)
     B=$SPACETRACK_BASE_URL
+    Z=""
+    [ "$1" = curl-gzip ] && Z=--compressed
     set -- -s -c "$D/jar" -b "$D/jar" -o /dev/null \
         --data-urlencode "identity=$SPACETRACK_IDENTITY" \
         --data-urlencode "password=$SPACETRACK_PASSWORD" "${B}ajaxauth/login"
@@ -40,8 +44,8 @@ curl)
         "basicspacedata/query/class/cdm_public/format/json" \
         "basicspacedata/query/class/boxscore/format/json" \
         "basicspacedata/query/class/launch_site/format/json"; do
-        set -- "$@" --next -s -b "$D/jar" -o /dev/null "$B$q"
+        set -- "$@" --next -s $Z -b "$D/jar" -o /dev/null "$B$q"
     done
     curl "$@" ;;
-*) echo "usage: $0 first BIN | again BIN SYNCED.db | curl" >&2; exit 2 ;;
+*) echo "usage: $0 first BIN | again BIN SYNCED.db | curl | curl-gzip" >&2; exit 2 ;;
 esac
