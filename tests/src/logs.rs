@@ -27,15 +27,11 @@ impl std::io::Write for Logs {
 impl Logs {
     /// Captures this thread's events at `level` and above until the guard
     /// drops: under a current-thread runtime the client runs here, and
-    /// other tests' events cannot leak in.
+    /// other tests' events cannot leak in. A test that must see an event
+    /// is best alone in its binary: tracing can cache a callsite as
+    /// uninteresting when another thread registers it while this
+    /// subscriber is being set.
     pub fn on_this_thread(level: Level) -> (Logs, DefaultGuard) {
-        // Setting a default rebuilds tracing's interest cache from the
-        // subscribers it knows at that moment: two tests doing it at once
-        // could each finish after the other has added its own, leaving a
-        // cached "never" for one (seen under a loaded machine: a warning
-        // not captured). One at a time, each rebuild sees every subscriber.
-        static SETTING: Mutex<()> = Mutex::new(());
-        let _one = SETTING.lock().unwrap_or_else(|p| p.into_inner());
         let logs = Logs::default();
         let guard = tracing::subscriber::set_default(logs.subscriber(level));
         // Tests running beside this one may have registered the library's

@@ -7,7 +7,7 @@ use std::time::Duration;
 use spacetrack::guidance::{Cadence, Guidance, Policy, Rule};
 use spacetrack::{Error, Format, GpField, GpHistoryField, Rate, op};
 use spacetrack_sim::{Fault, Simulator};
-use spacetrack_tests::{Logs, TempDir, builder_for, logins, query_paths};
+use spacetrack_tests::{TempDir, builder_for, logins, query_paths};
 
 fn rule(e: &Error) -> Rule {
     match e {
@@ -125,34 +125,6 @@ async fn a_removed_class_is_refused_by_default_and_sent_only_with_the_policy_off
     assert_eq!(query_paths(&sim).len(), 1);
     let rules: Vec<&str> = sim.guidance_breaches().iter().map(|b| b.rule).collect();
     assert_eq!(rules, ["removed-class"], "flagged at the server");
-}
-
-#[tokio::test(flavor = "current_thread")]
-async fn warn_sends_and_warns_once() {
-    // Events of this thread only (a current-thread runtime polls the
-    // client here), so other tests' warnings cannot leak in.
-    let (logs, _guard) = Logs::on_this_thread(tracing::Level::WARN);
-
-    let sim = sim(100).await;
-    let st = builder_for(&sim).build().unwrap();
-    for _ in 0..3 {
-        st.gp()
-            .epoch(op::gt(op::now_minus_days(10)))
-            .send()
-            .await
-            .unwrap();
-    }
-    assert_eq!(query_paths(&sim).len(), 3, "warn sends every query");
-    // ... and the server flags the two repeats.
-    let rules: Vec<&str> = sim.guidance_breaches().iter().map(|b| b.rule).collect();
-    assert_eq!(rules, ["cadence", "cadence"]);
-    let text = logs.text();
-    assert_eq!(text.matches("[cadence]").count(), 1, "{text}");
-    assert!(text.contains("the same broad gp query"), "{text}");
-    assert!(
-        text.contains("answer cache"),
-        "names the better way: {text}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
