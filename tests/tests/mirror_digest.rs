@@ -24,11 +24,12 @@ fn counts(report: &spacetrack_mirror::SyncReport) -> Vec<(String, u32, u64)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_identical_answer_is_recorded_and_any_other_compared() {
+/// A simulator whose sky is anchored at 2026-11-24 12:00 UTC, and an empty
+/// SQLite mirror in `dir`.
+async fn sky_and_mirror(history_depth: usize, dir: &TempDir) -> (Simulator, Mirror) {
     let sim = Simulator::builder()
         .objects(400)
-        .history_depth(2)
+        .history_depth(history_depth)
         .anchor(
             NaiveDate::from_ymd_opt(2026, 11, 24)
                 .unwrap()
@@ -38,11 +39,17 @@ async fn an_identical_answer_is_recorded_and_any_other_compared() {
         .start()
         .await
         .unwrap();
-    let client = client_for(&sim);
-    let dir = TempDir::new("mirror-digest");
     let mirror = Mirror::open(&format!("sqlite:{}", dir.0.join("m.db").display()))
         .await
         .unwrap();
+    (sim, mirror)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_answer_is_recorded_and_any_other_compared() {
+    let dir = TempDir::new("mirror-digest");
+    let (sim, mirror) = sky_and_mirror(2, &dir).await;
+    let client = client_for(&sim);
     let opts = SyncOptions::new()
         .force(true)
         .classes(["gp", "satcat", "boxscore", "launch_site"]);
@@ -94,22 +101,9 @@ async fn an_identical_answer_is_recorded_and_any_other_compared() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn message_answers_since_an_unchanged_watermark_are_recorded_not_compared() {
-    let sim = Simulator::builder()
-        .objects(400)
-        .anchor(
-            NaiveDate::from_ymd_opt(2026, 11, 24)
-                .unwrap()
-                .and_hms_opt(12, 0, 0)
-                .unwrap(),
-        )
-        .start()
-        .await
-        .unwrap();
-    let client = client_for(&sim);
     let dir = TempDir::new("mirror-digest-since");
-    let mirror = Mirror::open(&format!("sqlite:{}", dir.0.join("m.db").display()))
-        .await
-        .unwrap();
+    let (sim, mirror) = sky_and_mirror(5, &dir).await; // the default depth
+    let client = client_for(&sim);
     let opts = SyncOptions::new()
         .force(true)
         .classes(["decay", "cdm_public", "tip"]);

@@ -82,19 +82,7 @@ impl Run<'_> {
     ) -> Result<(Option<Vec<Row>>, String)> {
         let preds = query(Preds::default()).0;
         acc.requests += 1;
-        macro_rules! typed {
-            ($($class:literal => $rec:ident),*) => {
-                match t.class {
-                    $($class => self.digested::<spacetrack::$rec>(t, preds, known).await?,)*
-                    other => return Err(Error::UnknownClass(other.to_owned())),
-                }
-            };
-        }
-        let fetched = typed!(
-            "gp" => Gp, "gp_history" => GpHistory, "satcat" => Satcat, "decay" => Decay,
-            "tip" => Tip, "cdm_public" => CdmPublic, "boxscore" => Boxscore,
-            "launch_site" => LaunchSite
-        );
+        let fetched = with_record!(t.class, R => self.digested::<R>(t, preds, known).await?);
         if let (Some(rows), _) = &fetched {
             acc.fetched += rows.len() as u64;
         }

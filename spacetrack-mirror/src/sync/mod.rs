@@ -1,6 +1,27 @@
 //! The sync engine: per class, fetch the least Space-Track allows and
 //! apply it in transactions that also carry the class's new state.
 
+/// `$body` with `$rec` the generated record type of the mirrored class
+/// `$class` (the one list of mirrored classes and their records); an
+/// unknown class returns [`crate::Error::UnknownClass`].
+macro_rules! with_record {
+    ($class:expr, $rec:ident => $body:expr) => {
+        with_record!(@ $class, $rec => $body;
+            "gp" => Gp, "gp_history" => GpHistory, "satcat" => Satcat, "decay" => Decay,
+            "tip" => Tip, "cdm_public" => CdmPublic, "boxscore" => Boxscore,
+            "launch_site" => LaunchSite)
+    };
+    (@ $class:expr, $rec:ident => $body:expr; $($name:literal => $ty:ident),*) => {
+        match $class {
+            $($name => {
+                type $rec = spacetrack::$ty;
+                $body
+            })*
+            other => return Err(crate::Error::UnknownClass(other.to_owned())),
+        }
+    };
+}
+
 mod diff;
 mod digest;
 mod gp;

@@ -156,19 +156,7 @@ impl Run<'_> {
     ) -> Result<Vec<Row>> {
         let preds = query(Preds::default()).0;
         acc.requests += 1;
-        macro_rules! typed {
-            ($($class:literal => $rec:ident),*) => {
-                match t.class {
-                    $($class => self.fetch_typed::<spacetrack::$rec>(t, preds).await?,)*
-                    other => return Err(Error::UnknownClass(other.to_owned())),
-                }
-            };
-        }
-        let rows = typed!(
-            "gp" => Gp, "gp_history" => GpHistory, "satcat" => Satcat, "decay" => Decay,
-            "tip" => Tip, "cdm_public" => CdmPublic, "boxscore" => Boxscore,
-            "launch_site" => LaunchSite
-        );
+        let rows = with_record!(t.class, R => self.fetch_typed::<R>(t, preds).await?);
         acc.fetched += rows.len() as u64;
         Ok(rows)
     }

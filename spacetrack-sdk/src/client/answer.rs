@@ -162,7 +162,7 @@ impl Received {
         // Of unknown length (a compressed answer): the chunks are kept as
         // they come and joined once, into a buffer of the exact size. Grown
         // chunk by chunk, the buffer was copied into each larger one (every
-        // gzip answer, tens of megabytes for a catalog: a fifth of a short
+        // gzip answer, tens of megabytes for a catalog: an eighth of a short
         // sync's CPU in copies and fresh pages).
         let mut chunks = Vec::new();
         let mut total = self.head.len();
