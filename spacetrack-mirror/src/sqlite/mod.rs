@@ -17,11 +17,15 @@ use crate::value::{Value, datetime_text, parse_date, parse_datetime};
 use crate::{Error, Result};
 
 mod bind;
+mod checkpoint;
 
 use bind::{RowBinder, bind, bind_opt};
+use checkpoint::Checkpoints;
 
 /// A mirror in an SQLite file.
 pub struct Sqlite {
+    // Dropped first: its thread ends before the connection closes.
+    checkpoints: Checkpoints,
     conn: Connection,
 }
 
@@ -44,18 +48,14 @@ impl Sqlite {
         conn.pragma_update(None, "cache_size", -65536).map_err(db)?;
         conn.pragma_update(None, "temp_store", "MEMORY")
             .map_err(db)?;
-        // Checkpoints every 32 MiB of WAL rather than 4 MiB: a bulk load
-        // (gp_history's windows, a first sync) then copies each page into
-        // the database once per checkpoint, not once per transaction, and
-        // waits for a sync to disk eight times less often. The WAL file is
-        // cut back to 64 MiB at most after a checkpoint.
-        conn.pragma_update(None, "wal_autocheckpoint", 8192)
-            .map_err(db)?;
+        // The WAL is checkpointed on a thread of its own (checkpoint.rs),
+        // not by the commit that crosses SQLite's automatic threshold.
         conn.pragma_update(None, "journal_size_limit", 64 << 20)
             .map_err(db)?;
         conn.execute_batch(STATE_TABLE).map_err(db)?;
         conn.execute_batch(&changes_table(false)).map_err(db)?;
-        let mut lite = Sqlite { conn };
+        let checkpoints = Checkpoints::install(&conn, path);
+        let mut lite = Sqlite { checkpoints, conn };
         let have: Vec<String> = lite
             .shape("_sync_state")?
             .into_iter()
@@ -330,6 +330,7 @@ impl Backend for Sqlite {
             set_progress(&tx, class, Some(progress))?;
         }
         tx.commit().map_err(db)?;
+        self.checkpoints.after_commit(&self.conn);
         Ok(applied)
     }
 
@@ -496,7 +497,9 @@ impl Backend for Sqlite {
             }
         }
         record_schema(&tx, t.class, &m.version, Some(&m.describe(t)))?;
-        tx.commit().map_err(db)
+        tx.commit().map_err(db)?;
+        self.checkpoints.after_commit(&self.conn);
+        Ok(())
     }
 
     fn rebuild(
@@ -594,6 +597,7 @@ impl Backend for Sqlite {
         );
         record_schema(&tx, t.class, &m.version, Some(&what))?;
         tx.commit().map_err(db)?;
+        self.checkpoints.after_commit(&self.conn);
         Ok(misfits)
     }
 
@@ -737,4 +741,69 @@ fn record_schema(conn: &Connection, class: &str, version: &str, done: Option<&st
     )
     .map_err(db)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::table;
+
+    #[test]
+    fn a_sync_s_writes_wake_the_checkpoint_thread() {
+        // Every batch a sync writes goes through `apply`: past the
+        // threshold, its commit hands the checkpoint to the thread.
+        let dir = checkpoint::tests::Scratch::new("apply-ckpt");
+        let mut lite = Sqlite::open(&dir.db()).unwrap();
+        lite.checkpoints =
+            Checkpoints::install(&lite.conn, &dir.db()).with_thresholds(64, i32::MAX);
+        let t = table("launch_site").unwrap();
+        lite.ensure(t).unwrap();
+        let now = chrono::Utc::now().naive_utc();
+        let until = now + chrono::Duration::minutes(30);
+        assert_eq!(lite.lease(t.class, "me", now, until, None).unwrap(), None);
+        let state = State {
+            class: t.class.into(),
+            lease: Some(("me".into(), until)),
+            ..State::default()
+        };
+        let long = "x".repeat(1024);
+        for b in 0..40 {
+            let rows: Vec<Row> = (0..64)
+                .map(|i| Row {
+                    values: vec![Value::Text(format!("S{b}-{i}")), Value::Text(long.clone())],
+                    unknown: None,
+                    key: None,
+                })
+                .collect();
+            let batch = Batch {
+                table: t,
+                inserts: &[],
+                updates: &[],
+                upserts: &rows,
+                delete: &[],
+                remove: &[],
+                changes: &[],
+                state: &state,
+                also: None,
+                owner: "me",
+                now,
+            };
+            assert_eq!(lite.apply(&batch).unwrap().written, 64);
+        }
+        let waited = std::time::Instant::now();
+        while lite.checkpoints.background_runs() == 0 && waited.elapsed() < Duration::from_secs(20)
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(lite.checkpoints.background_runs() > 0);
+        drop(lite);
+        // Closed: the writer, last, checkpointed the rest and removed the log.
+        assert_eq!(dir.wal_len(), 0);
+        let again = Sqlite::open(&dir.db()).unwrap();
+        let n: i64 = again
+            .conn
+            .query_row("SELECT count(*) FROM launch_site", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 40 * 64);
+    }
 }

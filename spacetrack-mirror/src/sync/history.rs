@@ -125,21 +125,8 @@ impl Run<'_> {
             };
             state.watermark = Some(top.to_string());
         }
-        while range.done < end {
-            let start = range.done;
-            let stop = (start + window).min(end);
-            let preds = Preds::default()
-                .predicate("EPOCH", format!("{start}--{stop}"))
-                .predicate("orderby", "GP_ID asc");
-            self.pull_window(t, state, acc, preds).await?;
-            // Rows on the upper bound belong to the next window too; the
-            // key makes the overlap harmless.
-            range.done = stop;
-            range.caught_up = range.to.is_none() && stop >= end;
-            state.progress = Some(range.text());
-            let last = range.done >= end && range.to.is_some();
-            // The window is done: its answer ended whole.
-            self.apply(t, state, acc, Changes::upserts(Vec::new()), last)
+        if windows_left {
+            self.pull_windows(t, state, acc, &mut range, end, window)
                 .await?;
         }
         if range.to.is_some() && windows_left {
@@ -176,54 +163,152 @@ impl Run<'_> {
 /// megabytes of rows, a transaction each.
 const CHUNK: usize = 8192;
 
+/// The chunks of one window's answer, as records.
+type Chunks =
+    std::pin::Pin<Box<dyn futures_util::Stream<Item = Vec<spacetrack::Result<GpHistory>>> + Send>>;
+
+use spacetrack::GpHistory;
+
+/// What the reader of the windows hands the writer next.
+struct Read {
+    /// The window that ended whole before these rows (its day after).
+    ended: Option<NaiveDate>,
+    /// The next chunk's rows (of the same window, or of the next one), or
+    /// none when every window has been read; or the error that stopped
+    /// the reading.
+    rows: Result<Option<Vec<Row>>>,
+}
+
+/// Reads the windows one after another, a chunk at a time: when a window's
+/// answer ends, the next window is asked for at once, so its first chunk
+/// decodes while the last chunk of the one before is written.
+struct Windows<'r, 'a> {
+    run: &'r Run<'a>,
+    t: &'static TableDef,
+    /// The windows not asked for yet: (first day, day after).
+    left: std::collections::VecDeque<(NaiveDate, NaiveDate)>,
+    /// The window being read, and its day after.
+    current: Option<(NaiveDate, Chunks)>,
+    requests: u32,
+}
+
+impl Windows<'_, '_> {
+    async fn next(&mut self) -> Read {
+        use futures_util::StreamExt;
+        let mut ended = None;
+        loop {
+            if self.current.is_none() {
+                let Some((start, stop)) = self.left.pop_front() else {
+                    return Read {
+                        ended,
+                        rows: Ok(None),
+                    };
+                };
+                match self.open(start, stop).await {
+                    Ok(chunks) => self.current = Some((stop, chunks)),
+                    Err(e) => {
+                        return Read {
+                            ended,
+                            rows: Err(e),
+                        };
+                    }
+                }
+            }
+            let Some((stop, chunks)) = self.current.as_mut() else {
+                continue;
+            };
+            match chunks.next().await {
+                Some(items) => {
+                    let rows = match items.into_iter().collect::<spacetrack::Result<Vec<_>>>() {
+                        Ok(records) => super::typed_rows(self.t, records).await,
+                        Err(e) => Err(e.into()),
+                    };
+                    return Read {
+                        ended,
+                        rows: rows.map(Some),
+                    };
+                }
+                // The answer ended whole: the window is read.
+                None => {
+                    ended = Some(*stop);
+                    self.current = None;
+                }
+            }
+        }
+    }
+
+    async fn open(&mut self, start: NaiveDate, stop: NaiveDate) -> Result<Chunks> {
+        use futures_util::StreamExt;
+        let preds = Preds::default()
+            .predicate("EPOCH", format!("{start}--{stop}"))
+            .predicate("orderby", "GP_ID asc");
+        self.requests += 1;
+        let records = self
+            .run
+            .typed_query::<GpHistory>(self.t, preds.0)?
+            .stream()
+            .await?;
+        let size = self.run.opts.history_batch.unwrap_or(CHUNK);
+        Ok(Box::pin(records.chunks(size)))
+    }
+}
+
 impl Run<'_> {
-    /// One window of gp_history, streamed: each chunk of records is turned
-    /// into rows and written while the next chunk arrives and decodes (a
-    /// window of recent years is hundreds of megabytes: held whole, then
-    /// written, it cost twice the time, one core idle in each half). The
-    /// chunks are written under the state's old progress; the caller moves
-    /// it once the answer has ended whole, so a window cut short (a
-    /// truncated body, a killed process) is pulled again, and the key makes
-    /// the repeat harmless.
-    async fn pull_window(
+    /// The windows of gp_history not pulled yet, streamed: each chunk of
+    /// records is turned into rows and written while the next chunk arrives
+    /// and decodes (a window of recent years is hundreds of megabytes: held
+    /// whole, then written, it cost twice the time, one core idle in each
+    /// half), and the next window's answer is asked for as soon as one
+    /// ends. Chunks are written under the state's old progress; a window's
+    /// progress is recorded once its answer has ended whole and its last
+    /// chunk is written, so a window cut short (a truncated body, a killed
+    /// process) is pulled again, and the key makes the repeat harmless.
+    async fn pull_windows(
         &self,
         t: &'static TableDef,
         state: &mut State,
         acc: &mut Acc,
-        preds: Preds,
+        range: &mut Range,
+        end: NaiveDate,
+        window: Duration,
     ) -> Result<()> {
-        use futures_util::StreamExt;
-        acc.requests += 1;
-        let records = self
-            .typed_query::<spacetrack::GpHistory>(t, preds.0)?
-            .stream()
-            .await?;
-        let mut chunks = std::pin::pin!(records.chunks(self.opts.history_batch.unwrap_or(CHUNK)));
-        // Two stages, one per core: the answer decoded into records and
+        let mut left = std::collections::VecDeque::new();
+        let mut start = range.done;
+        while start < end {
+            let stop = (start + window).min(end);
+            left.push_back((start, stop));
+            start = stop;
+        }
+        let mut windows = Windows {
+            run: self,
+            t,
+            left,
+            current: None,
+            requests: 0,
+        };
+        // Two stages, one per core: the answers decoded into records and
         // the records into rows, then the rows written.
-        let mut rows = next_rows(t, &mut chunks).await?;
-        while let Some(batch) = rows.take() {
+        let mut read = windows.next().await;
+        loop {
+            acc.requests += std::mem::take(&mut windows.requests);
+            if let Some(stop) = read.ended {
+                // Rows on the upper bound belong to the next window too;
+                // the key makes the overlap harmless.
+                range.done = stop;
+                range.caught_up = range.to.is_none() && stop >= end;
+                state.progress = Some(range.text());
+                let last = range.done >= end && range.to.is_some();
+                self.apply(t, state, acc, Changes::upserts(Vec::new()), last)
+                    .await?;
+            }
+            let Some(batch) = read.rows? else {
+                return Ok(());
+            };
             acc.fetched += batch.len() as u64;
             let write = self.apply(t, state, acc, Changes::upserts(batch), false);
-            let (written, read) = tokio::join!(write, next_rows(t, &mut chunks));
+            let (written, next) = tokio::join!(write, windows.next());
             written?;
-            rows = read?;
-        }
-        Ok(())
-    }
-}
-
-/// The rows of the next chunk of records, or the answer's error.
-async fn next_rows<R: spacetrack::Record>(
-    t: &'static TableDef,
-    chunks: &mut (impl futures_util::Stream<Item = Vec<spacetrack::Result<R>>> + Unpin),
-) -> Result<Option<Vec<Row>>> {
-    use futures_util::StreamExt;
-    match chunks.next().await {
-        None => Ok(None),
-        Some(items) => {
-            let records = items.into_iter().collect::<spacetrack::Result<Vec<_>>>()?;
-            Ok(Some(super::typed_rows(t, records).await?))
+            read = next;
         }
     }
 }

@@ -244,10 +244,10 @@ impl Run<'_> {
         let st = state.clone();
         let now = self.now;
         let owner = self.owner.clone();
-        let applied = self
+        let (applied, changes) = self
             .mirror
             .with(move |b| {
-                b.apply(&Batch {
+                let applied = b.apply(&Batch {
                     table: t,
                     inserts: &changes.inserts,
                     updates: &changes.updates,
@@ -259,9 +259,15 @@ impl Run<'_> {
                     also: changes.also.as_ref().map(|(c, p)| (c.as_str(), p.as_str())),
                     owner: &owner,
                     now,
-                })
+                })?;
+                Ok((applied, changes))
             })
             .await?;
+        // Freed off the database's thread, which a bulk load keeps busy
+        // (a gp_history batch is 8,192 rows of twenty texts each).
+        if changes.len() > 1024 {
+            tokio::task::spawn_blocking(move || drop(changes));
+        }
         acc.applied.written += applied.written;
         acc.applied.deleted += applied.deleted;
         acc.applied.removed += applied.removed;
@@ -325,6 +331,11 @@ pub(super) struct Changes {
 }
 
 impl Changes {
+    /// The rows it writes.
+    fn len(&self) -> usize {
+        self.inserts.len() + self.updates.len() + self.upserts.len()
+    }
+
     /// Rows to write where they differ (the database compares), nothing to
     /// delete or mark.
     pub(super) fn upserts(upserts: Vec<Row>) -> Changes {
