@@ -183,6 +183,10 @@ impl Drop for Worker {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        tracing::debug!(
+            checkpoints = self.done.load(Ordering::SeqCst),
+            "checkpoint thread ended"
+        );
     }
 }
 
