@@ -59,6 +59,13 @@ pub fn command() -> Command {
                         .help("Days per gp_history request (default 1)"),
                 )
                 .arg(
+                    Arg::new("classes-at-once")
+                        .long("classes-at-once")
+                        .value_name("N")
+                        .value_parser(value_parser!(u32).range(1..=8))
+                        .help("Classes synced at once (default 2; 1: one after another). Every request still keeps to the account's limits"),
+                )
+                .arg(
                     Arg::new("changes")
                         .long("changes")
                         .value_name("FILE|-")
@@ -334,6 +341,9 @@ pub async fn run(
             }
             if let Some(&n) = sm.get_one::<u32>("window-days") {
                 opts = opts.window_days(n);
+            }
+            if let Some(&n) = sm.get_one::<u32>("classes-at-once") {
+                opts = opts.classes_at_once(n as usize);
             }
             let client = client()?;
             let before = mirror.last_change().await.map_err(failure)?;

@@ -322,6 +322,8 @@ async fn as_of_prints_the_catalog_at_a_time() {
             &format!("{from}.."),
             "--window-days",
             "45",
+            "--classes-at-once",
+            "1",
         ])
         .await;
     assert_eq!(sync.code, 0, "{}", sync.stderr);
@@ -1805,7 +1807,8 @@ async fn a_killed_mirror_sync_resumes() {
     let db = format!("sqlite:{}", home.0.join("m.db").display());
     let cli = Cli::new(&sim, &home);
     // The third answer trickles: the process is killed while it arrives,
-    // after gp's batches were committed.
+    // after gp's batches were committed (classes one after another, so the
+    // third request is satcat's).
     sim.inject([
         Fault::Pass,
         Fault::Pass,
@@ -1815,11 +1818,20 @@ async fn a_killed_mirror_sync_resumes() {
     ]);
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_spacetrack"));
     against(&mut cmd, &sim, &home.0);
-    cmd.args(["--max-per-minute", "600", "mirror", "sync", "--db", &db])
-        .env("HOME", &home.0)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true);
+    cmd.args([
+        "--max-per-minute",
+        "600",
+        "mirror",
+        "sync",
+        "--db",
+        &db,
+        "--classes-at-once",
+        "1",
+    ])
+    .env("HOME", &home.0)
+    .stdout(Stdio::null())
+    .stderr(Stdio::null())
+    .kill_on_drop(true);
     let mut child = cmd.spawn().unwrap();
     for _ in 0..200 {
         if query_paths(&sim).len() >= 3 {

@@ -270,8 +270,10 @@ impl Mirror {
         .map_err(|e| Error::Task(e.to_string()))?
     }
 
-    /// Syncs the chosen classes, one after another, with `client` (whose
-    /// account limiter paces every request). A class that fails is reported
+    /// Syncs the chosen classes with `client` (whose account limiter paces
+    /// every request), two at a time unless
+    /// [`SyncOptions::classes_at_once`] says otherwise, reported in the
+    /// order they were named. A class that fails is reported
     /// ([`Outcome::Failed`], [`SyncReport::error`]) and the others are
     /// synced; an error about the account or the database (refused
     /// credentials, rate limits, the shared limiter, a database failure)
@@ -300,31 +302,13 @@ impl Mirror {
             .iter()
             .map(|n| table(n).ok_or_else(|| Error::UnknownClass(n.clone())))
             .collect::<Result<Vec<_>>>()?;
-        let run = sync::Run {
-            mirror: self,
-            client,
-            owner: owner(),
-            // Microseconds, as every datetime of the mirror (`_synced_at`
-            // had the clock's nanoseconds).
-            now: chrono::SubsecRound::trunc_subsecs(
-                opts.now.unwrap_or_else(|| chrono::Utc::now().naive_utc()),
-                6,
-            ),
-            opts,
-        };
-        let mut report = SyncReport::default();
-        for t in tables {
-            let outcome = match run.class(t).await {
-                Ok(o) => o,
-                Err(e) if sync::stops_the_sync(&e) => return Err(e),
-                Err(e) => Outcome::Failed(Arc::new(e)),
-            };
-            report.classes.push(ClassReport {
-                class: t.class.to_owned(),
-                outcome,
-            });
-        }
-        Ok(report)
+        // Microseconds, as every datetime of the mirror (`_synced_at` had
+        // the clock's nanoseconds).
+        let now = chrono::SubsecRound::trunc_subsecs(
+            opts.now.unwrap_or_else(|| chrono::Utc::now().naive_utc()),
+            6,
+        );
+        sync::classes(self, client, opts, &tables, now).await
     }
 
     /// Per class: rows, removed rows, last sync, next allowed sync.

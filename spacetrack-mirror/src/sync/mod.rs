@@ -30,11 +30,12 @@ mod options;
 mod rows;
 mod run;
 mod strategies;
+mod tasks;
 mod typed;
 
 pub use options::{ClassReport, Outcome, SyncOptions, SyncReport};
 pub(crate) use rows::text_of;
-pub(crate) use run::Run;
+pub(crate) use tasks::classes;
 
 /// The progress text of a gp_history range pulled from `from` to `to`
 /// (both days included), whose windows are done.

@@ -14,6 +14,7 @@ pub struct SyncOptions {
     pub(crate) history: Option<(NaiveDate, Option<NaiveDate>)>,
     pub(crate) window_days: Option<u32>,
     pub(crate) history_batch: Option<usize>,
+    pub(crate) classes_at_once: Option<usize>,
 }
 
 impl SyncOptions {
@@ -65,6 +66,18 @@ impl SyncOptions {
     /// harmless).
     pub fn history_batch(mut self, rows: usize) -> Self {
         self.history_batch = Some(rows.max(1));
+        self
+    }
+
+    /// How many classes are synced at once (default 2): one class's answer
+    /// decodes while another's rows are written, and one's request waits
+    /// for Space-Track while another's answer arrives. Every request still
+    /// goes through the client's account limiter, so no more are sent per
+    /// minute or hour than one at a time would; the database writes one
+    /// batch at a time. `1` syncs the classes one after another, in order
+    /// (the order of requests a test with faults on the N-th relies on).
+    pub fn classes_at_once(mut self, n: usize) -> Self {
+        self.classes_at_once = Some(n.max(1));
         self
     }
 }

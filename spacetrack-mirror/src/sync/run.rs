@@ -292,21 +292,34 @@ impl Drop for LeaseGuard {
         if !self.armed {
             return;
         }
-        let backend = self.mirror.backend.clone();
-        let (class, owner, retry_at) = (self.class, std::mem::take(&mut self.owner), self.retry_at);
-        // On a thread of its own: this may run on an async thread, where
-        // the PostgreSQL client must not block; joined, so a process that
-        // exits next (Ctrl-C) has given the lease back first.
-        let done = std::thread::Builder::new()
-            .name("spacetrack-mirror-release".into())
-            .spawn(move || {
-                if let Ok(mut b) = backend.lock() {
+        let owner = std::mem::take(&mut self.owner);
+        give_back(&self.mirror, &[self.class], &owner, self.retry_at);
+    }
+}
+
+/// Gives the leases of `classes` back now, if `owner` still holds them: on
+/// a thread of its own (this may run on an async thread, where the
+/// PostgreSQL client must not block), joined, so a process that exits next
+/// (Ctrl-C) has given them back first.
+pub(crate) fn give_back(
+    mirror: &Mirror,
+    classes: &[&'static str],
+    owner: &str,
+    retry_at: Option<NaiveDateTime>,
+) {
+    let backend = mirror.backend.clone();
+    let (classes, owner) = (classes.to_vec(), owner.to_owned());
+    let done = std::thread::Builder::new()
+        .name("spacetrack-mirror-release".into())
+        .spawn(move || {
+            if let Ok(mut b) = backend.lock() {
+                for class in classes {
                     let _ = b.release(class, &owner, retry_at);
                 }
-            });
-        if let Ok(handle) = done {
-            let _ = handle.join();
-        }
+            }
+        });
+    if let Ok(handle) = done {
+        let _ = handle.join();
     }
 }
 

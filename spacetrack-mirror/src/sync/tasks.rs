@@ -1,0 +1,101 @@
+//! The classes of one sync, run as tasks a few at a time: one class's
+//! answer decodes and is compared on one core while another's rows are
+//! written or its request waits for Space-Track. Every request goes through
+//! the client's account limiter, so running classes together never sends
+//! more per minute or hour than running them one after another; the
+//! database takes one batch at a time.
+//!
+//! Measured (BENCHMARKS §7): a first sync of 30,000 objects took 0.80x the
+//! time of the same build syncing one class after another.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use tokio::task::JoinSet;
+
+use super::options::{ClassReport, Outcome, SyncOptions, SyncReport};
+use super::run::{Run, give_back};
+use crate::tables::TableDef;
+use crate::{Error, Mirror, Result};
+
+/// Classes run at once unless [`SyncOptions::classes_at_once`] says.
+const DEFAULT_AT_ONCE: usize = 2;
+
+/// Syncs `tables`, reported in their order.
+pub(crate) async fn classes(
+    mirror: &Mirror,
+    client: &spacetrack::Client,
+    opts: &SyncOptions,
+    tables: &[&'static TableDef],
+    now: NaiveDateTime,
+) -> Result<SyncReport> {
+    let owner = crate::owner();
+    let shared = Arc::new((mirror.clone(), client.clone(), opts.clone(), owner.clone()));
+    let at_once = opts.classes_at_once.unwrap_or(DEFAULT_AT_ONCE);
+    // Dropped with this future (an error that stops the sync, Ctrl-C): the
+    // tasks still running are aborted, which the runtime carries out
+    // later, so their leases are given back here, now.
+    let mut running = Running {
+        tasks: JoinSet::new(),
+        classes: Vec::new(),
+        mirror: mirror.clone(),
+        owner,
+    };
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; tables.len()];
+    let mut next = 0;
+    loop {
+        while next < tables.len() && running.tasks.len() < at_once {
+            let (i, t, shared) = (next, tables[next], shared.clone());
+            running.classes.push(t.class);
+            running.tasks.spawn(async move {
+                let (mirror, client, opts, owner) = &*shared;
+                let run = Run {
+                    mirror,
+                    client,
+                    owner: owner.clone(),
+                    now,
+                    opts,
+                };
+                (i, run.class(t).await)
+            });
+            next += 1;
+        }
+        let Some(joined) = running.tasks.join_next().await else {
+            break;
+        };
+        let (i, result) = joined.map_err(|e| Error::Task(e.to_string()))?;
+        running.classes.retain(|c| *c != tables[i].class);
+        outcomes[i] = Some(match result {
+            Ok(o) => o,
+            Err(e) if super::stops_the_sync(&e) => return Err(e),
+            Err(e) => Outcome::Failed(Arc::new(e)),
+        });
+    }
+    let mut report = SyncReport::default();
+    for (t, outcome) in tables.iter().zip(outcomes) {
+        if let Some(outcome) = outcome {
+            report.classes.push(ClassReport {
+                class: t.class.to_owned(),
+                outcome,
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// The classes' tasks, and the classes still running.
+struct Running {
+    tasks: JoinSet<(usize, Result<Outcome>)>,
+    classes: Vec<&'static str>,
+    mirror: Mirror,
+    owner: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.tasks.abort_all();
+        if !self.classes.is_empty() {
+            give_back(&self.mirror, &self.classes, &self.owner, None);
+        }
+    }
+}
