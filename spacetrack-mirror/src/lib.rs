@@ -298,6 +298,10 @@ impl Mirror {
         if (opts.history.is_some() || unfinished) && !names.iter().any(|n| n == "gp_history") {
             names.push("gp_history".into());
         }
+        // A class named twice is synced once (two tasks of one owner would
+        // share its lease).
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|n| seen.insert(n.clone()));
         let tables = names
             .iter()
             .map(|n| table(n).ok_or_else(|| Error::UnknownClass(n.clone())))

@@ -17,21 +17,23 @@
 //! 0.8x in single runs: the waits were most of what the writer lost.)
 //!
 //! The log is still bounded: a writer that finds it past
-//! [`FOREGROUND_PAGES`] (the thread fell behind) checkpoints it itself, as
-//! SQLite's automatic checkpoint would, and the next transaction starts the
-//! log over.
+//! [`FOREGROUND_PAGES`] (the thread fell behind: a checkpoint that ends
+//! while the writer has committed more leaves the log to grow) waits for
+//! the thread's checkpoint to end, checkpoints the rest itself, as SQLite's
+//! automatic checkpoint would, and its next transaction starts the log
+//! over.
 
 use std::cell::Cell;
 use std::os::raw::c_int;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::Connection;
 use rusqlite::hooks::Wal;
+use rusqlite::{Connection, OpenFlags};
 
 /// Pages in the log (4 KiB each) past which the thread checkpoints: 32 MiB.
 pub(super) const BACKGROUND_PAGES: i32 = 8192;
@@ -57,6 +59,9 @@ pub(super) struct Checkpoints {
     path: PathBuf,
     background: i32,
     foreground: i32,
+    /// Held by whoever checkpoints, the thread or the writer: a second
+    /// checkpoint would only find the first one's lock and give up.
+    turn: Arc<Mutex<()>>,
     worker: Option<Worker>,
 }
 
@@ -72,9 +77,12 @@ impl Checkpoints {
     pub(super) fn install(conn: &Connection, path: &Path) -> Checkpoints {
         conn.wal_hook(Some(note_pages));
         Checkpoints {
-            path: path.to_path_buf(),
+            // The thread opens the file later: wherever the working folder
+            // is by then.
+            path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
             background: BACKGROUND_PAGES,
             foreground: FOREGROUND_PAGES,
+            turn: Arc::new(Mutex::new(())),
             worker: None,
         }
     }
@@ -95,10 +103,11 @@ impl Checkpoints {
     pub(super) fn after_commit(&mut self, conn: &Connection) {
         let pages = WAL_PAGES.with(|p| p.replace(0));
         if pages >= self.foreground {
-            // A checkpoint that cannot finish now (a reader on an old
-            // snapshot, the thread's checkpoint running) is tried again
-            // at the next commit; an error here never fails the batch,
-            // which is committed.
+            // After the thread's checkpoint, if one runs. One that cannot
+            // finish now (a reader on an old snapshot) is tried again at
+            // the next commit; an error here never fails the batch, which
+            // is committed.
+            let _turn = self.turn.lock();
             if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
                 tracing::debug!(error = %e, "checkpoint on the writer failed");
             }
@@ -116,13 +125,14 @@ impl Checkpoints {
     }
 
     fn worker(&mut self) -> &Worker {
-        let path = &self.path;
-        self.worker.get_or_insert_with(|| Worker::start(path))
+        let (path, turn) = (&self.path, &self.turn);
+        self.worker
+            .get_or_insert_with(|| Worker::start(path, turn.clone()))
     }
 }
 
 impl Worker {
-    fn start(path: &Path) -> Worker {
+    fn start(path: &Path, turn: Arc<Mutex<()>>) -> Worker {
         // One pending wake is enough: the checkpoint that runs next takes
         // the whole log as it then is.
         let (wake, rx) = sync_channel(1);
@@ -131,7 +141,7 @@ impl Worker {
         let path = path.to_path_buf();
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
-            .spawn(move || run(&path, &rx, &counter))
+            .spawn(move || run(&path, &rx, &counter, &turn))
             .ok();
         Worker {
             wake: Some(wake),
@@ -152,8 +162,10 @@ impl Worker {
     }
 }
 
-fn run(path: &Path, rx: &Receiver<()>, done: &AtomicU64) {
-    let conn = match Connection::open(path) {
+fn run(path: &Path, rx: &Receiver<()>, done: &AtomicU64, turn: &Mutex<()>) {
+    // The writer's file, never a new one (a file moved or removed since).
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match Connection::open_with_flags(path, flags) {
         Ok(c) => c,
         Err(e) => {
             tracing::debug!(error = %e, "checkpoint thread: the file did not open");
@@ -165,6 +177,7 @@ fn run(path: &Path, rx: &Receiver<()>, done: &AtomicU64) {
     let _ = conn.pragma_update(None, "synchronous", "NORMAL");
     let _ = conn.pragma_update(None, "journal_size_limit", 64 << 20);
     while rx.recv().is_ok() {
+        let _turn = turn.lock();
         match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
             Ok(()) => {
                 done.fetch_add(1, Ordering::SeqCst);
@@ -176,9 +189,10 @@ fn run(path: &Path, rx: &Receiver<()>, done: &AtomicU64) {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        // Closing the channel ends the thread after its checkpoint; it is
-        // joined so that the writer's connection is the last to close (and
-        // checkpoints what is left of the log).
+        // Closing the channel ends the thread after the checkpoint it runs
+        // (and one more, when a wake was waiting); it is joined so that the
+        // writer's connection is the last to close (and checkpoints what is
+        // left of the log).
         drop(self.wake.take());
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -295,6 +309,27 @@ pub(super) mod tests {
         let (log, done) = checkpointed_frames(&dir.db());
         assert!(log < 128, "{log} frames in the log");
         assert!(done <= log);
+    }
+
+    #[test]
+    fn with_the_thread_running_the_log_stays_bounded() {
+        // The thread woken every 16 pages, the writer's bound at 64: the
+        // writer waits for the thread's checkpoint (never gives up on its
+        // lock), so the log starts over near the bound.
+        let dir = Scratch::new("ckpt-both");
+        let conn = writer(&dir.db());
+        let mut ck = Checkpoints::install(&conn, &dir.db()).with_thresholds(16, 64);
+        commit_batches(&conn, &mut ck, 400);
+        assert!(
+            dir.wal_len() < 1 << 20,
+            "the log grew to {} bytes",
+            dir.wal_len()
+        );
+        drop(ck);
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 400 * 64);
     }
 
     #[test]

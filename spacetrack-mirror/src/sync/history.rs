@@ -170,18 +170,16 @@ type Chunks =
 use spacetrack::GpHistory;
 
 /// What the reader of the windows hands the writer next.
-struct Read {
-    /// The window that ended whole before these rows (its day after).
-    ended: Option<NaiveDate>,
-    /// The next chunk's rows (of the same window, or of the next one), or
-    /// none when every window has been read; or the error that stopped
-    /// the reading.
-    rows: Result<Option<Vec<Row>>>,
+enum Read {
+    /// The next chunk's rows.
+    Rows(Vec<Row>),
+    /// The window read last ended whole here (its day after).
+    Ended(NaiveDate),
+    /// Every window has been read.
+    Done,
 }
 
-/// Reads the windows one after another, a chunk at a time: when a window's
-/// answer ends, the next window is asked for at once, so its first chunk
-/// decodes while the last chunk of the one before is written.
+/// Reads the windows one after another, a chunk at a time.
 struct Windows<'r, 'a> {
     run: &'r Run<'a>,
     t: &'static TableDef,
@@ -193,46 +191,28 @@ struct Windows<'r, 'a> {
 }
 
 impl Windows<'_, '_> {
-    async fn next(&mut self) -> Read {
+    async fn next(&mut self) -> Result<Read> {
         use futures_util::StreamExt;
-        let mut ended = None;
-        loop {
-            if self.current.is_none() {
+        let (stop, chunks) = match self.current.as_mut() {
+            Some(c) => c,
+            None => {
                 let Some((start, stop)) = self.left.pop_front() else {
-                    return Read {
-                        ended,
-                        rows: Ok(None),
-                    };
+                    return Ok(Read::Done);
                 };
-                match self.open(start, stop).await {
-                    Ok(chunks) => self.current = Some((stop, chunks)),
-                    Err(e) => {
-                        return Read {
-                            ended,
-                            rows: Err(e),
-                        };
-                    }
-                }
+                let chunks = self.open(start, stop).await?;
+                self.current.insert((stop, chunks))
             }
-            let Some((stop, chunks)) = self.current.as_mut() else {
-                continue;
-            };
-            match chunks.next().await {
-                Some(items) => {
-                    let rows = match items.into_iter().collect::<spacetrack::Result<Vec<_>>>() {
-                        Ok(records) => super::typed_rows(self.t, records).await,
-                        Err(e) => Err(e.into()),
-                    };
-                    return Read {
-                        ended,
-                        rows: rows.map(Some),
-                    };
-                }
-                // The answer ended whole: the window is read.
-                None => {
-                    ended = Some(*stop);
-                    self.current = None;
-                }
+        };
+        match chunks.next().await {
+            Some(items) => {
+                let records = items.into_iter().collect::<spacetrack::Result<Vec<_>>>()?;
+                Ok(Read::Rows(super::typed_rows(self.t, records).await?))
+            }
+            // The answer ended whole: the window is read.
+            None => {
+                let stop = *stop;
+                self.current = None;
+                Ok(Read::Ended(stop))
             }
         }
     }
@@ -258,11 +238,11 @@ impl Run<'_> {
     /// records is turned into rows and written while the next chunk arrives
     /// and decodes (a window of recent years is hundreds of megabytes: held
     /// whole, then written, it cost twice the time, one core idle in each
-    /// half), and the next window's answer is asked for as soon as one
-    /// ends. Chunks are written under the state's old progress; a window's
-    /// progress is recorded once its answer has ended whole and its last
-    /// chunk is written, so a window cut short (a truncated body, a killed
-    /// process) is pulled again, and the key makes the repeat harmless.
+    /// half). Chunks are written under the state's old progress; a window's
+    /// progress is recorded as soon as its answer has ended whole and its
+    /// last chunk is written, while the next window is asked for. A window
+    /// cut short (a truncated body, a killed process) is pulled again, and
+    /// the key makes the repeat harmless.
     async fn pull_windows(
         &self,
         t: &'static TableDef,
@@ -287,26 +267,32 @@ impl Run<'_> {
             requests: 0,
         };
         // Two stages, one per core: the answers decoded into records and
-        // the records into rows, then the rows written.
+        // the records into rows, then the rows written (or a window's
+        // progress recorded).
         let mut read = windows.next().await;
         loop {
             acc.requests += std::mem::take(&mut windows.requests);
-            if let Some(stop) = read.ended {
-                // Rows on the upper bound belong to the next window too;
-                // the key makes the overlap harmless.
-                range.done = stop;
-                range.caught_up = range.to.is_none() && stop >= end;
-                state.progress = Some(range.text());
-                let last = range.done >= end && range.to.is_some();
-                self.apply(t, state, acc, Changes::upserts(Vec::new()), last)
-                    .await?;
-            }
-            let Some(batch) = read.rows? else {
-                return Ok(());
+            let (write, last) = match read? {
+                Read::Done => return Ok(()),
+                Read::Rows(batch) => {
+                    acc.fetched += batch.len() as u64;
+                    (Changes::upserts(batch), false)
+                }
+                Read::Ended(stop) => {
+                    // Rows on the upper bound belong to the next window
+                    // too; the key makes the overlap harmless.
+                    range.done = stop;
+                    range.caught_up = range.to.is_none() && stop >= end;
+                    state.progress = Some(range.text());
+                    // The last window of a bounded range ends the class's
+                    // sync.
+                    let last = range.done >= end && range.to.is_some();
+                    (Changes::upserts(Vec::new()), last)
+                }
             };
-            acc.fetched += batch.len() as u64;
-            let write = self.apply(t, state, acc, Changes::upserts(batch), false);
-            let (written, next) = tokio::join!(write, windows.next());
+            let (written, next) =
+                tokio::join!(self.apply(t, state, acc, write, last), windows.next());
+            acc.requests += std::mem::take(&mut windows.requests);
             written?;
             read = next;
         }

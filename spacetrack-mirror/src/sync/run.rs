@@ -1,6 +1,9 @@
 //! One class's sync: its cadence, its lease, fetching and applying
 //! batches, giving the lease back on every way out.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Map, Value as Json};
 use spacetrack::query::RawValue;
@@ -34,6 +37,15 @@ pub(crate) struct Run<'a> {
     pub owner: String,
     pub now: NaiveDateTime,
     pub opts: &'a SyncOptions,
+    /// Set when the sync is dropped (sync/tasks.rs): a lease not taken yet
+    /// is then never taken, even by a call already waiting for the
+    /// database.
+    pub stopped: Arc<AtomicBool>,
+}
+
+/// A sync dropped while this class waited for its lease.
+fn stopped_error() -> Error {
+    Error::Task("the sync was stopped".into())
 }
 
 impl Run<'_> {
@@ -52,8 +64,7 @@ impl Run<'_> {
         let (owner, now) = (self.owner.clone(), wall_clock());
         let until = lease_end();
         if let Some(held) = self
-            .mirror
-            .with(move |b| b.lease(t.class, &owner, now, until, None))
+            .lease(move |b| b.lease(t.class, &owner, now, until, None))
             .await?
         {
             // A lease left by a process of this machine that has ended (a
@@ -71,8 +82,7 @@ impl Run<'_> {
             // it meanwhile.
             let owner = self.owner.clone();
             if let Some(held) = self
-                .mirror
-                .with(move |b| b.lease(t.class, &owner, now, until, Some(&dead)))
+                .lease(move |b| b.lease(t.class, &owner, now, until, Some(&dead)))
                 .await?
             {
                 return Ok(Outcome::Busy(held));
@@ -133,6 +143,24 @@ impl Run<'_> {
             fetched: acc.fetched,
             applied: acc.applied,
         })
+    }
+
+    /// Takes a lease with `take`, unless the sync was stopped: checked
+    /// while holding the database, which the stopped sync's give-back also
+    /// holds, so a lease is either given back or never taken.
+    async fn lease<T: Send + 'static>(
+        &self,
+        take: impl FnOnce(&mut dyn crate::backend::Backend) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let stopped = self.stopped.clone();
+        self.mirror
+            .with(move |b| {
+                if stopped.load(Ordering::SeqCst) {
+                    return Err(stopped_error());
+                }
+                take(b)
+            })
+            .await
     }
 
     pub(super) fn history_changed(&self, state: &State) -> bool {

@@ -9,6 +9,7 @@
 //! time of the same build syncing one class after another.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::NaiveDateTime;
 use tokio::task::JoinSet;
@@ -40,12 +41,14 @@ pub(crate) async fn classes(
         classes: Vec::new(),
         mirror: mirror.clone(),
         owner,
+        stopped: Arc::new(AtomicBool::new(false)),
     };
     let mut outcomes: Vec<Option<Outcome>> = vec![None; tables.len()];
     let mut next = 0;
     loop {
         while next < tables.len() && running.tasks.len() < at_once {
             let (i, t, shared) = (next, tables[next], shared.clone());
+            let stopped = running.stopped.clone();
             running.classes.push(t.class);
             running.tasks.spawn(async move {
                 let (mirror, client, opts, owner) = &*shared;
@@ -55,6 +58,7 @@ pub(crate) async fn classes(
                     owner: owner.clone(),
                     now,
                     opts,
+                    stopped,
                 };
                 (i, run.class(t).await)
             });
@@ -89,13 +93,64 @@ struct Running {
     classes: Vec<&'static str>,
     mirror: Mirror,
     owner: String,
+    /// Set before the leases are given back: a task's call to take its
+    /// lease that is still waiting for the database then takes none
+    /// (`Run::lease`).
+    stopped: Arc<AtomicBool>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
         self.tasks.abort_all();
         if !self.classes.is_empty() {
             give_back(&self.mirror, &self.classes, &self.owner, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_stopped_sync_takes_no_lease() {
+        // A class whose call to take its lease reaches the database after
+        // its sync was dropped (and the leases given back) takes none.
+        let dir = std::env::temp_dir().join(format!("mirror-stopped-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mirror = Mirror::open(dir.join("m.db").to_str().unwrap())
+            .await
+            .unwrap();
+        // Never asked: the class stops before its first request.
+        let client = spacetrack::Client::builder()
+            .identity("nobody@example.org")
+            .password("unused")
+            .base_url("http://127.0.0.1:9/")
+            .allow_http(true)
+            .retry(spacetrack::RetryPolicy::none())
+            .modeldef_cache_dir(None)
+            .build()
+            .unwrap();
+        let opts = SyncOptions::new().force(true);
+        let t = crate::tables::table("launch_site").unwrap();
+        let run = |stopped: bool| Run {
+            mirror: &mirror,
+            client: &client,
+            owner: "me".into(),
+            now: chrono::Utc::now().naive_utc(),
+            opts: &opts,
+            stopped: Arc::new(AtomicBool::new(stopped)),
+        };
+        let err = run(true).class(t).await.unwrap_err();
+        assert!(err.to_string().contains("stopped"), "{err}");
+        let state = mirror.with(move |b| b.state(t.class)).await.unwrap();
+        assert_eq!(state.lease, None);
+        // Not stopped, the same call takes it (and fails later, at the
+        // unreachable server, giving it back).
+        let err = run(false).class(t).await.unwrap_err();
+        assert!(!err.to_string().contains("stopped"), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
