@@ -262,6 +262,20 @@ pub(super) mod tests {
         }
     }
 
+    fn rows(conn: &Connection) -> i64 {
+        conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// The log file never grew far past a bound of 64 pages (256 KiB).
+    fn assert_log_bounded(dir: &Scratch) {
+        assert!(
+            dir.wal_len() < 1 << 20,
+            "the log grew to {} bytes",
+            dir.wal_len()
+        );
+    }
+
     fn checkpointed_frames(path: &Path) -> (i64, i64) {
         // A passive checkpoint of what is left reports the log's frames
         // and how many of them are in the file.
@@ -285,10 +299,7 @@ pub(super) mod tests {
         }
         assert!(ck.background_runs() > 0, "the thread never checkpointed");
         drop(ck);
-        let rows: i64 = conn
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 40 * 64);
+        assert_eq!(rows(&conn), 40 * 64);
     }
 
     #[test]
@@ -301,11 +312,7 @@ pub(super) mod tests {
         assert_eq!(ck.background_runs(), 0);
         // 200 batches of ~17 pages: 13 MiB of log unbounded; the log
         // starts over after each checkpoint, so it stays near the bound.
-        assert!(
-            dir.wal_len() < 1 << 20,
-            "the log grew to {} bytes",
-            dir.wal_len()
-        );
+        assert_log_bounded(&dir);
         let (log, done) = checkpointed_frames(&dir.db());
         assert!(log < 128, "{log} frames in the log");
         assert!(done <= log);
@@ -320,21 +327,14 @@ pub(super) mod tests {
         let conn = writer(&dir.db());
         let mut ck = Checkpoints::install(&conn, &dir.db()).with_thresholds(16, 64);
         commit_batches(&conn, &mut ck, 400);
-        assert!(
-            dir.wal_len() < 1 << 20,
-            "the log grew to {} bytes",
-            dir.wal_len()
-        );
+        assert_log_bounded(&dir);
         drop(ck);
-        let rows: i64 = conn
-            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 400 * 64);
+        assert_eq!(rows(&conn), 400 * 64);
     }
 
     #[test]
     fn the_hook_replaces_sqlites_automatic_checkpoint() {
-        // What the two tests above rely on: once installed, nothing but
+        // What the tests above rely on: once installed, nothing but
         // `after_commit` checkpoints (SQLite's own checkpoint, every 1,000
         // pages by default, would have bounded this log at 4 MiB).
         let dir = Scratch::new("ckpt-none");

@@ -5,7 +5,7 @@
 
 use chrono::{Duration, NaiveDate};
 use serde_json::Value as Json;
-use spacetrack::op;
+use spacetrack::{GpHistory, op};
 
 use super::rows::bad;
 use super::run::{Acc, Changes, Preds, Run};
@@ -166,8 +166,6 @@ const CHUNK: usize = 8192;
 /// The chunks of one window's answer, as records.
 type Chunks =
     std::pin::Pin<Box<dyn futures_util::Stream<Item = Vec<spacetrack::Result<GpHistory>>> + Send>>;
-
-use spacetrack::GpHistory;
 
 /// What the reader of the windows hands the writer next.
 enum Read {

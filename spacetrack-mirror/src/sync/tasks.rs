@@ -30,8 +30,7 @@ pub(crate) async fn classes(
     tables: &[&'static TableDef],
     now: NaiveDateTime,
 ) -> Result<SyncReport> {
-    let owner = crate::owner();
-    let shared = Arc::new((mirror.clone(), client.clone(), opts.clone(), owner.clone()));
+    let shared = Arc::new((mirror.clone(), client.clone(), opts.clone(), crate::owner()));
     let at_once = opts.classes_at_once.unwrap_or(DEFAULT_AT_ONCE);
     // Dropped with this future (an error that stops the sync, Ctrl-C): the
     // tasks still running are aborted, which the runtime carries out
@@ -39,8 +38,7 @@ pub(crate) async fn classes(
     let mut running = Running {
         tasks: JoinSet::new(),
         classes: Vec::new(),
-        mirror: mirror.clone(),
-        owner,
+        shared: shared.clone(),
         stopped: Arc::new(AtomicBool::new(false)),
     };
     let mut outcomes: Vec<Option<Outcome>> = vec![None; tables.len()];
@@ -91,8 +89,8 @@ pub(crate) async fn classes(
 struct Running {
     tasks: JoinSet<(usize, Result<Outcome>)>,
     classes: Vec<&'static str>,
-    mirror: Mirror,
-    owner: String,
+    /// The mirror, client, options and lease owner every task shares.
+    shared: Arc<(Mirror, spacetrack::Client, SyncOptions, String)>,
     /// Set before the leases are given back: a task's call to take its
     /// lease that is still waiting for the database then takes none
     /// (`Run::lease`).
@@ -104,7 +102,8 @@ impl Drop for Running {
         self.stopped.store(true, Ordering::SeqCst);
         self.tasks.abort_all();
         if !self.classes.is_empty() {
-            give_back(&self.mirror, &self.classes, &self.owner, None);
+            let (mirror, _, _, owner) = &*self.shared;
+            give_back(mirror, &self.classes, owner, None);
         }
     }
 }
